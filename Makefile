@@ -1,0 +1,41 @@
+# vpcsim — run `make help` for the targets.
+
+GO       ?= go
+BIN      := bin/vpcsim
+PKGS     := ./...
+# Integration tests create network namespaces and TUN devices: run as root.
+TESTFLAGS ?= -race -count=1 -timeout 20m
+
+.PHONY: help build test unit demo bench bench-fib bench-forward lint deps clean
+
+help: ## show this help
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+build: ## build bin/vpcsim
+	$(GO) build -o $(BIN) ./cmd/vpcsim
+
+deps: ## install ping and iperf3 (Debian) when missing
+	@command -v ping >/dev/null && command -v iperf3 >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iputils-ping iperf3 iproute2; }
+
+test: deps build ## all tests, integration ones included (root needed for those)
+	$(GO) vet $(PKGS)
+	$(GO) test $(TESTFLAGS) $(PKGS)
+
+unit: ## tests that need no root
+	$(GO) test -race -count=1 -short $(PKGS)
+
+demo: deps build ## launch the best-practice example and tour it
+	./$(BIN) demo
+
+bench: bench-fib ## all benchmarks
+
+bench-fib: ## FIB lookups beside bart and cidranger, with a ratio table
+	$(GO) test -run '^$$' -bench . -benchmem ./fib/
+
+lint: ## gofmt and go vet
+	@test -z "$$(gofmt -l .)" || { gofmt -l .; exit 1; }
+	$(GO) vet $(PKGS)
+
+clean: ## remove build output
+	rm -rf bin

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// options are the global flags and the streams every command writes to.
+type options struct {
+	account   string // acting account; "" means the topology's first
+	topology  string // running topology; "" means the only one
+	output    string // table or json
+	logLevel  string
+	logFormat string
+
+	stdout io.Writer
+	stderr io.Writer
+}
+
+func newOptions() *options {
+	return &options{stdout: os.Stdout, stderr: os.Stderr}
+}
+
+func newRootCmd(opts *options) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "vpcsim",
+		Short: "Cloud VPC peering, for real, on one Linux machine",
+		Long: `vpcsim launches a topology of VPCs from YAML. Every VPC is a userspace router,
+every host a network namespace with a TUN interface, so real ping, iperf3 and
+tcpdump run between hosts. Peerings are non-transitive and carry traffic only
+when both ends have routes.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if opts.account == "" {
+				opts.account = os.Getenv("VPCSIM_ACCOUNT")
+			}
+			switch opts.output {
+			case "table", "json":
+			default:
+				return usageErrorf("invalid --output %q: want table or json", opts.output)
+			}
+			return nil
+		},
+	}
+	cmd.SetOut(opts.stdout)
+	cmd.SetErr(opts.stderr)
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+
+	f := cmd.PersistentFlags()
+	f.StringVar(&opts.account, "account", "", "acting account ID (default $VPCSIM_ACCOUNT, else the topology's first account)")
+	f.StringVar(&opts.topology, "topology", "", "running topology to act on (may be omitted when exactly one runs)")
+	f.StringVarP(&opts.output, "output", "o", "table", "output format: table or json")
+	f.StringVar(&opts.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	f.StringVar(&opts.logFormat, "log-format", "text", "log format: text or json")
+
+	cmd.AddCommand(
+		newValidateCmd(opts),
+	)
+	return cmd
+}
+
+// usageError is a command-line mistake; it exits with status 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+func isUsageError(err error) bool {
+	var u usageError
+	if errors.As(err, &u) {
+		return true
+	}
+	// cobra reports unknown commands and argument counts as plain errors.
+	msg := err.Error()
+	return strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "accepts ") ||
+		strings.HasPrefix(msg, "requires ") || strings.HasPrefix(msg, "unknown flag")
+}
+
+// exitError ends the program with a status, its message already printed.
+type exitError struct{ code int }
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }

@@ -1,0 +1,135 @@
+// Package topology turns a vpcsim topology file (YAML) into a validated
+// model: accounts, VPCs with their subnets, route tables and hosts, and the
+// peerings between VPCs.
+//
+// Load and Parse report every structural problem at once, each as an Error
+// carrying the FILE:LINE:COL of the offending value. Rules that depend on the
+// state of the cloud (CIDR overlap of peered VPCs, the per-VPC peering limit,
+// routes that need an active peering, ...) are enforced by package control,
+// which applies a Topology the way the API would and reports violations with
+// the same positions.
+//
+// After a successful Parse every default is filled in: every VPC has an
+// account, a region and its default route table; every subnet names its route
+// table; every host has an IP; every peering names its peer account.
+package topology
+
+import (
+	"net/netip"
+	"time"
+)
+
+// Defaults of the topology file.
+const (
+	DefaultRegion         = "default"
+	DefaultAccount        = "100000000001"
+	DefaultMTU            = 1500
+	MinMTU                = 576
+	MaxMTU                = 65535
+	DefaultPeeringExpiry  = 168 * time.Hour
+	DefaultPeeringsPerVPC = 10
+
+	// NextHopPeering is the only next hop type a user route can have.
+	NextHopPeering = "peering"
+	// NextHopLocal is the type of the implicit route for a VPC's own CIDR.
+	NextHopLocal = "local"
+)
+
+// Topology is a parsed, defaulted topology file.
+type Topology struct {
+	File           string // the file it came from, for error positions
+	Name           string
+	Region         string
+	MTU            int
+	PeeringExpiry  time.Duration
+	PeeringsPerVPC int
+	Accounts       []Account
+	VPCs           []VPC
+	Peerings       []Peering
+}
+
+// Pos is a position in the topology file. The zero Pos is unknown.
+type Pos struct {
+	Line, Col int
+}
+
+// Account is a cloud account.
+type Account struct {
+	Pos  Pos
+	ID   string // a string of digits
+	Name string
+}
+
+// VPC is a virtual private cloud: one router, one IPv4 CIDR.
+type VPC struct {
+	Pos         Pos
+	ID          string
+	Name        string
+	Account     string
+	Region      string
+	CIDR        netip.Prefix
+	Subnets     []Subnet
+	RouteTables []RouteTable // the default table "<id>-default" is always present
+	Hosts       []Host
+}
+
+// DefaultRouteTable returns the id of the VPC's default route table.
+func (v *VPC) DefaultRouteTable() string { return DefaultRouteTableID(v.ID) }
+
+// DefaultRouteTableID returns the id of the default route table of the VPC vpcID.
+func DefaultRouteTableID(vpcID string) string { return vpcID + "-default" }
+
+// Subnet is a part of a VPC's CIDR, associated with one route table.
+type Subnet struct {
+	Pos        Pos
+	ID         string
+	CIDR       netip.Prefix
+	RouteTable string
+}
+
+// Gateway returns the subnet's gateway address: its first usable address.
+func (s *Subnet) Gateway() netip.Addr { return s.CIDR.Masked().Addr().Next() }
+
+// RouteTable is a route table of a VPC. The implicit local route is not listed.
+type RouteTable struct {
+	Pos    Pos
+	ID     string
+	Routes []Route
+}
+
+// Route is a user route: a destination reached over a peering.
+type Route struct {
+	Pos         Pos
+	Destination netip.Prefix // canonical (masked)
+	NextHopType string       // always NextHopPeering
+	NextHop     string       // peering id
+}
+
+// Host is an endpoint in a subnet: a network namespace with a TUN interface.
+type Host struct {
+	Pos    Pos
+	Name   string
+	Subnet string
+	IP     netip.Addr
+}
+
+// Peering is a peering connection as declared in the file.
+type Peering struct {
+	Pos         Pos
+	ID          string
+	Name        string
+	VPC         string // requester (本端)
+	PeerVPC     string // accepter (对端)
+	PeerAccount string
+	Accepted    bool // cross-account only: the request is already accepted
+}
+
+// VPC returns the VPC with the given id, or nil.
+func (t *Topology) VPC(id string) *VPC {
+	for i := range t.VPCs {
+		if t.VPCs[i].ID == id {
+			return &t.VPCs[i]
+		}
+	}
+	return nil
+}
