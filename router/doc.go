@@ -1,0 +1,20 @@
+// Package router is the data plane of vpcsim: one virtual router per VPC,
+// peering links between them, and the per-packet rules of a cloud VPC.
+//
+// A Network holds the routers of one topology. Each host's device is served
+// by a reader goroutine that parses a batch of packets, looks each one up in
+// the FIB of the host's subnet route table and delivers it: to another host
+// of the VPC, to the subnet gateway (which answers ICMP echo), or onto a
+// peering link. A link is a bounded queue of batches per direction, drained by
+// a goroutine of the receiving router, which refuses transit
+// (not_transitive) and foreign sources (spoofed) before delivering.
+//
+// Packet buffers never get copied: a batch moving onto a link takes the
+// packets' buffers and gives free ones back in exchange, so a steady flow
+// allocates nothing. Every drop is counted under its DropReason.
+//
+// The control plane changes a running Network with Update. FIB lookups and
+// peering state are read without locks; a peering removed by Update carries
+// no packet once Update returns, because Update waits for every forwarding
+// goroutine to finish the batch it was working on (a grace period).
+package router

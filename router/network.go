@@ -1,0 +1,391 @@
+package router
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"runtime"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vpcsim/vpcsim/fib"
+)
+
+// Config describes the routers of a Network.
+type Config struct {
+	MTU      int // largest packet; sizes the buffers (default 1500)
+	QueueLen int // batches a peering link queues per direction (default 256)
+	VPCs     []VPC
+	Logger   *slog.Logger // default: discard
+}
+
+// VPC is the fixed part of one router: its CIDR, tables, subnets and hosts.
+// Routes and peerings change later with Update.
+type VPC struct {
+	ID      string
+	CIDR    netip.Prefix
+	Tables  []string // route table ids
+	Subnets []Subnet
+	Hosts   []Host
+}
+
+// Subnet is a subnet of a VPC and its route table.
+type Subnet struct {
+	ID    string
+	CIDR  netip.Prefix
+	Table string
+}
+
+// Host is a host of a VPC and its device. The Network owns the device from
+// New on and closes it in Close.
+type Host struct {
+	Name   string
+	Subnet string
+	IP     netip.Addr
+	Device Device
+}
+
+// Peering is an active peering between two VPCs.
+type Peering struct {
+	ID, VPC, PeerVPC string
+}
+
+// Route is a user route of a route table: a destination over a peering.
+type Route struct {
+	Destination netip.Prefix
+	Peering     string
+}
+
+// Network is the data plane of one topology. Its methods are safe for
+// concurrent use.
+type Network struct {
+	log     *slog.Logger
+	pool    *pool
+	qlen    int
+	closing atomic.Bool
+
+	mu      sync.Mutex // serialises Update and Close; guards the fields below
+	routers map[string]*Router
+	tables  map[string]*Router // route table id -> owner
+	links   map[string]*Link
+	ports   sync.WaitGroup
+	closed  bool
+}
+
+// New builds the routers of cfg and starts a reader goroutine per host.
+// Hosts reach their gateways and each other within a VPC at once; peerings
+// and routes come with Update.
+func New(cfg Config) (*Network, error) {
+	if cfg.MTU == 0 {
+		cfg.MTU = 1500
+	}
+	if cfg.QueueLen == 0 {
+		cfg.QueueLen = 256
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	n := &Network{
+		log:     cfg.Logger,
+		pool:    newPool(cfg.MTU, 1024),
+		qlen:    cfg.QueueLen,
+		routers: make(map[string]*Router),
+		tables:  make(map[string]*Router),
+		links:   make(map[string]*Link),
+	}
+	for _, v := range cfg.VPCs {
+		r, err := n.newRouter(v)
+		if err != nil {
+			return nil, err
+		}
+		n.routers[v.ID] = r
+	}
+	for _, r := range n.routers {
+		for _, p := range r.ports {
+			n.ports.Add(1)
+			go func() {
+				defer n.ports.Done()
+				p.run()
+			}()
+		}
+	}
+	return n, nil
+}
+
+func (n *Network) newRouter(v VPC) (*Router, error) {
+	if _, dup := n.routers[v.ID]; dup {
+		return nil, fmt.Errorf("duplicate VPC %q", v.ID)
+	}
+	r := &Router{
+		id:     v.ID,
+		cidr:   v.CIDR.Masked(),
+		net:    n,
+		tables: make(map[string]*fib.Table[hop]),
+		eps:    make(map[netip.Addr]endpoint),
+	}
+	for _, id := range v.Tables {
+		if _, dup := n.tables[id]; dup {
+			return nil, fmt.Errorf("VPC %q: duplicate route table %q", v.ID, id)
+		}
+		t := new(fib.Table[hop])
+		t.Insert(r.cidr, hop{local: true})
+		r.tables[id] = t
+		n.tables[id] = r
+	}
+	subnets := make(map[string]Subnet)
+	for _, s := range v.Subnets {
+		if r.tables[s.Table] == nil {
+			return nil, fmt.Errorf("VPC %q: subnet %q: unknown route table %q", v.ID, s.ID, s.Table)
+		}
+		subnets[s.ID] = s
+		r.eps[s.CIDR.Masked().Addr().Next()] = endpoint{gateway: true}
+	}
+	for _, h := range v.Hosts {
+		s, ok := subnets[h.Subnet]
+		if !ok {
+			return nil, fmt.Errorf("VPC %q: host %q: unknown subnet %q", v.ID, h.Name, h.Subnet)
+		}
+		if _, dup := r.eps[h.IP]; dup {
+			return nil, fmt.Errorf("VPC %q: host %q: address %v already in use", v.ID, h.Name, h.IP)
+		}
+		p := &port{r: r, name: h.Name, ip: h.IP, dev: h.Device, table: r.tables[s.Table], worker: newWorker()}
+		r.ports = append(r.ports, p)
+		r.eps[h.IP] = endpoint{port: p}
+	}
+	return r, nil
+}
+
+// Update makes peerings the set of active peerings and tables the user routes
+// of the given route tables (tables not named keep their routes). A peering
+// that is no longer listed carries no packet once Update returns.
+func (n *Network) Update(peerings []Peering, tables map[string][]Route) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return errors.New("network closed")
+	}
+	want := make(map[string]Peering, len(peerings))
+	for _, p := range peerings {
+		a, b := n.routers[p.VPC], n.routers[p.PeerVPC]
+		if a == nil || b == nil || a == b {
+			return fmt.Errorf("peering %q: bad VPCs %q and %q", p.ID, p.VPC, p.PeerVPC)
+		}
+		want[p.ID] = p
+		if n.links[p.ID] == nil {
+			n.links[p.ID] = newLink(p.ID, a, b, n.qlen)
+			n.log.Debug("link up", "peering", p.ID, "vpc", p.VPC, "peer_vpc", p.PeerVPC)
+		}
+	}
+	for id, routes := range tables {
+		r := n.tables[id]
+		if r == nil {
+			return fmt.Errorf("unknown route table %q", id)
+		}
+		n.setRoutesLocked(r, r.tables[id], routes)
+	}
+	var gone []*Link
+	for id, l := range n.links {
+		if _, ok := want[id]; !ok {
+			l.active.Store(false)
+			gone = append(gone, l)
+			delete(n.links, id)
+		}
+	}
+	if len(gone) > 0 {
+		n.waitGraceLocked()
+		for _, l := range gone {
+			l.ab.stop()
+			l.ba.stop()
+			n.log.Debug("link down", "peering", l.id)
+		}
+		// Routes naming a gone peering stay as peering_inactive drops
+		// until the control plane removes them.
+		for _, r := range n.routers {
+			for _, t := range r.tables {
+				n.unlinkLocked(t, gone)
+			}
+		}
+	}
+	return nil
+}
+
+// setRoutesLocked makes routes the user routes of t, a table of r.
+func (n *Network) setRoutesLocked(r *Router, t *fib.Table[hop], routes []Route) {
+	want := make(map[netip.Prefix]string, len(routes))
+	for _, rt := range routes {
+		want[rt.Destination.Masked()] = rt.Peering
+	}
+	var stale []netip.Prefix
+	t.Walk(func(p netip.Prefix, h hop) bool {
+		if id, ok := want[p]; !h.local && (!ok || id != h.id || h.end == nil) {
+			stale = append(stale, p)
+		}
+		return true
+	})
+	for _, p := range stale {
+		t.Delete(p)
+	}
+	for p, id := range want {
+		if h, ok := t.Get(p); ok && h.id == id && h.end != nil {
+			continue
+		}
+		h := hop{id: id}
+		if l := n.links[id]; l != nil {
+			h.end = l.end(r)
+		}
+		t.Insert(p, h)
+	}
+}
+
+// unlinkLocked points the routes of t that use a gone link at nothing.
+func (n *Network) unlinkLocked(t *fib.Table[hop], gone []*Link) {
+	var fix []netip.Prefix
+	t.Walk(func(p netip.Prefix, h hop) bool {
+		for _, l := range gone {
+			if h.end != nil && h.end.link == l {
+				fix = append(fix, p)
+			}
+		}
+		return true
+	})
+	for _, p := range fix {
+		h, _ := t.Get(p)
+		t.Insert(p, hop{id: h.id})
+	}
+}
+
+// waitGraceLocked waits until every forwarding goroutine has finished the
+// batch it was forwarding when the call began. Goroutines blocked reading a
+// device or an empty link are idle and do not delay it.
+func (n *Network) waitGraceLocked() {
+	var ws []*worker
+	for _, r := range n.routers {
+		for _, p := range r.ports {
+			ws = append(ws, p.worker)
+		}
+	}
+	for _, l := range n.links {
+		ws = append(ws, l.ab.worker, l.ba.worker)
+	}
+	for _, w := range ws {
+		if e := w.epoch.Load(); e&1 == 1 {
+			for w.epoch.Load() == e {
+				runtime.Gosched()
+				time.Sleep(10 * time.Microsecond)
+			}
+		}
+	}
+}
+
+// Close stops every goroutine and closes every host device. It is idempotent.
+func (n *Network) Close() error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return nil
+	}
+	n.closed = true
+	n.closing.Store(true)
+	var errs []error
+	for _, r := range n.routers {
+		for _, p := range r.ports {
+			if err := p.dev.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("close device of host %q: %w", p.name, err))
+			}
+		}
+	}
+	n.ports.Wait()
+	for id, l := range n.links {
+		l.active.Store(false)
+		l.ab.stop()
+		l.ba.stop()
+		delete(n.links, id)
+	}
+	return errors.Join(errs...)
+}
+
+func (n *Network) logf(format string, args ...any) {
+	n.log.Warn(fmt.Sprintf(format, args...))
+}
+
+// isClosed reports whether err says a device was closed.
+func isClosed(err error) bool {
+	return errors.Is(err, os.ErrClosed) || errors.Is(err, net.ErrClosed)
+}
+
+// Stats is a snapshot of a Network's counters.
+type Stats struct {
+	VPCs  []VPCStats  `json:"vpcs"`
+	Links []LinkStats `json:"peerings"`
+	Hosts []HostStats `json:"hosts"`
+}
+
+// VPCStats counts what a VPC router received from its hosts and dropped.
+type VPCStats struct {
+	VPC      string `json:"vpc"`
+	Received Count  `json:"received"`
+	Drops    Drops  `json:"drops"`
+}
+
+// LinkStats counts one direction of a peering.
+type LinkStats struct {
+	Peering string `json:"peering"`
+	From    string `json:"from_vpc"`
+	To      string `json:"to_vpc"`
+	Count   Count  `json:"count"` // crossed the link
+	Drops   Drops  `json:"drops"` // dropped by the receiving router
+}
+
+// HostStats counts a host interface: rx is what the host sent, tx what the
+// router delivered to it.
+type HostStats struct {
+	Host string `json:"host"`
+	VPC  string `json:"vpc"`
+	RX   Count  `json:"rx"`
+	TX   Count  `json:"tx"`
+}
+
+// Stats returns the counters, sorted by name.
+func (n *Network) Stats() Stats {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var s Stats
+	for _, r := range n.routers {
+		vs := VPCStats{VPC: r.id, Drops: make(Drops)}
+		r.gone.addTo(vs.Drops)
+		for _, p := range r.ports {
+			rx := p.rx.load()
+			vs.Received.Packets += rx.Packets
+			vs.Received.Bytes += rx.Bytes
+			p.drops.addTo(vs.Drops)
+			s.Hosts = append(s.Hosts, HostStats{Host: p.name, VPC: r.id, RX: rx, TX: p.tx.load()})
+		}
+		s.VPCs = append(s.VPCs, vs)
+	}
+	for _, l := range n.links {
+		for _, e := range []*linkEnd{l.ab, l.ba} {
+			ls := LinkStats{Peering: l.id, From: e.from.id, To: e.to.id, Count: e.recv.load(), Drops: make(Drops)}
+			e.drops.addTo(ls.Drops)
+			s.Links = append(s.Links, ls)
+			for i := range s.VPCs {
+				if s.VPCs[i].VPC == e.to.id {
+					e.drops.addTo(s.VPCs[i].Drops)
+				}
+			}
+		}
+	}
+	sort.Slice(s.VPCs, func(i, j int) bool { return s.VPCs[i].VPC < s.VPCs[j].VPC })
+	sort.Slice(s.Hosts, func(i, j int) bool { return s.Hosts[i].Host < s.Hosts[j].Host })
+	sort.Slice(s.Links, func(i, j int) bool {
+		if s.Links[i].Peering != s.Links[j].Peering {
+			return s.Links[i].Peering < s.Links[j].Peering
+		}
+		return s.Links[i].From < s.Links[j].From
+	})
+	return s
+}

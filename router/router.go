@@ -1,0 +1,237 @@
+package router
+
+import (
+	"net/netip"
+	"time"
+	"sync/atomic"
+
+	"github.com/vpcsim/vpcsim/fib"
+)
+
+// hop is a FIB value: where a matching packet goes.
+type hop struct {
+	local bool     // the VPC's own CIDR
+	end   *linkEnd // the peering link to send on; nil: peering not active
+	id    string   // the peering's id, for a route whose link is gone
+}
+
+// Router is the virtual router of one VPC.
+type Router struct {
+	id     string
+	cidr   netip.Prefix
+	net    *Network
+	tables map[string]*fib.Table[hop] // by route table id; fixed after New
+	eps    map[netip.Addr]endpoint    // hosts and gateways; fixed after New
+	ports  []*port
+	gone   drops // drops counted on links since torn down
+}
+
+// endpoint is an address a router delivers to: a host's port, or a gateway.
+type endpoint struct {
+	port    *port // nil for a gateway
+	gateway bool
+}
+
+// worker is the state of one forwarding goroutine: its drop counters, its
+// grace-period epoch, and scratch space reused for every batch.
+type worker struct {
+	drops drops
+	epoch atomic.Uint64 // odd while a batch is being forwarded
+
+	locals []portOut
+	links  []linkOut
+}
+
+// portOut collects the packets of one batch bound for one host.
+type portOut struct {
+	port  *port
+	bufs  [BatchSize][]byte
+	n     int
+	bytes int
+}
+
+// linkOut collects the packets of one batch bound for one peering link.
+type linkOut struct {
+	end *linkEnd
+	b   *batch
+}
+
+func newWorker() *worker {
+	return &worker{locals: make([]portOut, 0, BatchSize), links: make([]linkOut, 0, 4)}
+}
+
+// toPort queues pkt for delivery to p.
+func (w *worker) toPort(p *port, pkt []byte) {
+	var o *portOut
+	for i := range w.locals {
+		if w.locals[i].port == p {
+			o = &w.locals[i]
+			break
+		}
+	}
+	if o == nil {
+		w.locals = w.locals[:len(w.locals)+1]
+		o = &w.locals[len(w.locals)-1]
+		o.port, o.n, o.bytes = p, 0, 0
+	}
+	o.bufs[o.n] = pkt
+	o.n++
+	o.bytes += len(pkt)
+}
+
+// toLink moves packet i of src onto e's outgoing batch.
+func (w *worker) toLink(pl *pool, e *linkEnd, src *batch, i int) {
+	var o *linkOut
+	for j := range w.links {
+		if w.links[j].end == e {
+			o = &w.links[j]
+			break
+		}
+	}
+	if o == nil {
+		w.links = append(w.links, linkOut{end: e, b: pl.get()})
+		o = &w.links[len(w.links)-1]
+	}
+	o.b.take(src, i)
+	if o.b.n == BatchSize {
+		e.send(o.b, &w.drops)
+		o.b = pl.get()
+	}
+}
+
+// flush writes the queued packets to their hosts and sends the link batches.
+func (w *worker) flush(pl *pool) {
+	for i := range w.locals {
+		o := &w.locals[i]
+		if n, _ := o.port.dev.Write(o.bufs[:o.n], 0); n > 0 {
+			o.port.tx.add(n, o.bytes) // bytes are exact unless a write failed part-way
+		}
+		clear(o.bufs[:o.n])
+		o.port = nil
+	}
+	w.locals = w.locals[:0]
+	for i := range w.links {
+		o := &w.links[i]
+		if o.b.n > 0 {
+			o.end.send(o.b, &w.drops)
+		} else {
+			pl.put(o.b)
+		}
+		o.b, o.end = nil, nil
+	}
+	w.links = w.links[:0]
+}
+
+// port is a host's interface on its VPC router.
+type port struct {
+	r       *Router
+	name    string
+	ip      netip.Addr
+	dev     Device
+	table   *fib.Table[hop]
+	rx, tx  counter // from the host, to the host
+	*worker         // the port's reader goroutine
+}
+
+// run reads batches from the host until the device is closed.
+func (p *port) run() {
+	pl := p.r.net.pool
+	rb := pl.get()
+	defer pl.put(rb)
+	for {
+		n, err := p.dev.Read(rb.bufs[:], rb.sizes[:], 0)
+		if err != nil {
+			if p.r.net.closing.Load() || isClosed(err) {
+				return
+			}
+			p.r.net.logf("router %s: read from host %s: %v", p.r.id, p.name, err)
+			time.Sleep(10 * time.Millisecond) // do not spin on a failing device
+			continue
+		}
+		rb.n = n
+		p.epoch.Add(1)
+		p.forward(rb)
+		p.epoch.Add(1)
+	}
+}
+
+// forward routes the packets of rb, read from the host. Packets handed to a
+// link leave rb with their buffers.
+func (p *port) forward(rb *batch) {
+	r, pl := p.r, p.r.net.pool
+	bytes := 0
+	for i := 0; i < rb.n; i++ {
+		pkt := rb.packet(i)
+		bytes += len(pkt)
+		if version(pkt) != 4 {
+			p.drops.add(DropUnsupported)
+			continue
+		}
+		ip := ipv4(pkt)
+		if !ip.valid() {
+			p.drops.add(DropMalformed)
+			continue
+		}
+		if ip.src() != p.ip {
+			p.drops.add(DropSpoofed)
+			continue
+		}
+		dst := ip.dst()
+		h, _, ok := p.table.Lookup(dst)
+		switch {
+		case !ok:
+			p.drops.add(DropNoRoute)
+		case h.local:
+			r.deliverLocal(p.worker, ip, dst, p)
+		case h.end == nil || !h.end.link.active.Load():
+			p.drops.add(DropPeeringInactive)
+		default:
+			p.toLink(pl, h.end, rb, i)
+		}
+	}
+	p.rx.add(rb.n, bytes)
+	p.flush(pl)
+}
+
+// deliverLocal delivers a packet for an address of this VPC. from is the
+// port it came from, or nil when it arrived over a peering.
+func (r *Router) deliverLocal(w *worker, ip ipv4, dst netip.Addr, from *port) {
+	ep, ok := r.eps[dst]
+	switch {
+	case !ok || (ep.gateway && from == nil):
+		w.drops.add(DropNoHost)
+	case ep.gateway:
+		if ip.echoReply() {
+			w.toPort(from, ip)
+		} else {
+			w.drops.add(DropUnsupported)
+		}
+	default:
+		w.toPort(ep.port, ip)
+	}
+}
+
+// receive delivers a batch that arrived over the peering link e.
+func (r *Router) receive(e *linkEnd, b *batch) {
+	w := e.worker
+	if !e.link.active.Load() {
+		w.drops[DropPeeringInactive].Add(uint64(b.n))
+		return
+	}
+	bytes := 0
+	for i := 0; i < b.n; i++ {
+		ip := ipv4(b.packet(i))
+		bytes += len(ip)
+		dst := ip.dst()
+		switch {
+		case !r.cidr.Contains(dst):
+			w.drops.add(DropNotTransitive)
+		case !e.from.cidr.Contains(ip.src()):
+			w.drops.add(DropSpoofed)
+		default:
+			r.deliverLocal(w, ip, dst, nil)
+		}
+	}
+	e.recv.add(b.n, bytes)
+	w.flush(r.net.pool)
+}
