@@ -15,7 +15,7 @@ const BatchSize = 32
 type batch struct {
 	bufs  [BatchSize][]byte // each of the pool's buffer size
 	sizes [BatchSize]int
-	n     int // packets in bufs[:n], of sizes[:n]
+	n     int               // packets in bufs[:n], of sizes[:n]
 	out   [BatchSize][]byte // scratch for Device.Write
 }
 

@@ -34,8 +34,8 @@ func (p ipv4) valid() bool {
 	return ihl >= ipv4MinHeader && ihl <= len(p) && int(binary.BigEndian.Uint16(p[2:4])) == len(p)
 }
 
-func (p ipv4) headerLen() int { return int(p[0]&0x0f) * 4 }
-func (p ipv4) protocol() byte { return p[9] }
+func (p ipv4) headerLen() int  { return int(p[0]&0x0f) * 4 }
+func (p ipv4) protocol() byte  { return p[9] }
 func (p ipv4) src() netip.Addr { return netip.AddrFrom4([4]byte(p[12:16])) }
 func (p ipv4) dst() netip.Addr { return netip.AddrFrom4([4]byte(p[16:20])) }
 

@@ -2,8 +2,8 @@ package router
 
 import (
 	"net/netip"
-	"time"
 	"sync/atomic"
+	"time"
 
 	"github.com/vpcsim/vpcsim/fib"
 )

@@ -71,4 +71,3 @@ func (d *Device) Close() error {
 	d.closeOnce.Do(func() { close(d.closed) })
 	return nil
 }
-
