@@ -15,8 +15,7 @@ const BatchSize = 32
 type batch struct {
 	bufs  [BatchSize][]byte // each of the pool's buffer size
 	sizes [BatchSize]int
-	n     int               // packets in bufs[:n], of sizes[:n]
-	out   [BatchSize][]byte // scratch for Device.Write
+	n     int // packets in bufs[:n], of sizes[:n]
 }
 
 // take moves packet i of src into b (which must not be full), giving src a
