@@ -22,8 +22,9 @@ type linkEnd struct {
 	q        chan *batch
 	done     chan struct{}
 	wg       sync.WaitGroup
-	recv     counter // taken off the link by the receiver
-	*worker          // the receiving goroutine
+	recv     counter  // taken off the link by the receiver
+	tap      tapPoint // what crosses, before the receiver's checks
+	*worker           // the receiving goroutine
 }
 
 // newLink joins routers a and b and starts the receiving goroutine of each

@@ -103,6 +103,7 @@ func (w *worker) toLink(pl *pool, e *linkEnd, src *batch, i int) {
 func (w *worker) flush(pl *pool) {
 	for i := range w.locals {
 		o := &w.locals[i]
+		o.port.inTap.each(o.bufs[:o.n])
 		if n, _ := o.port.dev.Write(o.bufs[:o.n], 0); n > 0 {
 			o.port.tx.add(n, o.bytes) // bytes are exact unless a write failed part-way
 		}
@@ -129,8 +130,10 @@ type port struct {
 	ip      netip.Addr
 	dev     Device
 	table   *fib.Table[hop]
-	rx, tx  counter // from the host, to the host
-	*worker         // the port's reader goroutine
+	rx, tx  counter  // from the host, to the host
+	outTap  tapPoint // what the host sends
+	inTap   tapPoint // what the router delivers to the host
+	*worker          // the port's reader goroutine
 }
 
 // run reads batches from the host until the device is closed.
@@ -149,6 +152,7 @@ func (p *port) run() {
 			continue
 		}
 		rb.n = n
+		p.outTap.batch(rb)
 		p.epoch.Add(1)
 		p.forward(rb)
 		p.epoch.Add(1)
@@ -218,6 +222,7 @@ func (r *Router) receive(e *linkEnd, b *batch) {
 		w.drops[DropPeeringInactive].Add(uint64(b.n))
 		return
 	}
+	e.tap.batch(b)
 	bytes := 0
 	for i := 0; i < b.n; i++ {
 		ip := ipv4(b.packet(i))
