@@ -8,10 +8,11 @@
 // bind mount of the namespace onto /run/netns/NAME, so `ip netns list`,
 // `ip netns exec` and `ip -n NAME` see it. The package creates and removes
 // these mounts itself with golang.org/x/sys/unix instead of running
-// `ip netns add`: a topology launches hundreds of hosts, and doing the work in
-// process keeps one host to well under a millisecond of system calls, with no
-// fork and exec per step. Creating the file /run/netns/NAME with O_EXCL is
-// also an atomic existence check, so two launches cannot share a namespace.
+// `ip netns add`: a topology launches hundreds of hosts, and doing the work
+// in process, with no fork and exec per step, keeps creating and configuring
+// a host to about 2 ms (median; most of it is the kernel creating the
+// namespace). Creating the file /run/netns/NAME with O_EXCL is also an atomic
+// existence check, so two launches cannot share a namespace.
 // The on-disk result is the same as iproute2's, including the shared mount
 // of /run/netns that lets the mounts propagate to other mount namespaces.
 //
@@ -21,6 +22,11 @@
 // thread cannot be switched back it stays locked and the Go runtime destroys
 // it when the goroutine exits, so no other goroutine ever runs in a foreign
 // namespace.
+//
+// Closing a host costs about 25 ms, nearly all of it the kernel unregistering
+// eth0 when its last queue is closed; the kernel overlaps that work for hosts
+// closed concurrently (20 hosts in about 70 ms), so close many hosts from
+// separate goroutines.
 //
 // # Devices
 //
