@@ -18,6 +18,8 @@ import (
 // the call.
 //
 // After Close, Read and Write return an error wrapping os.ErrClosed.
+// Devices come from CreateHost (Host.Device, Host.Devices); the zero value is
+// not usable.
 type Device struct {
 	file *os.File
 	rc   syscall.RawConn
