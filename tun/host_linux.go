@@ -1,0 +1,232 @@
+package tun
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"syscall"
+
+	"github.com/songgao/water"
+	"golang.org/x/sys/unix"
+)
+
+// CreateHost creates the network namespace cfg.Namespace and in it a TUN
+// interface eth0 with cfg.Queues queues, then configures the namespace:
+// loopback up; eth0 with cfg.Addr, cfg.MTU and the transmit queue length,
+// up; a default route via cfg.Gateway; IPv6 disabled on eth0, so the host
+// sends no router solicitations or MLD reports.
+//
+// A namespace that already exists is left alone and the error wraps
+// fs.ErrExist. On any failure CreateHost removes everything it created and
+// returns an error naming the failed step; an invalid cfg gives an error
+// wrapping ErrInvalidConfig or ErrInvalidName.
+func CreateHost(cfg HostConfig) (*Host, error) {
+	cfg, err := cfg.normalize()
+	if err != nil {
+		return nil, err
+	}
+	if err := prepareRunDir(); err != nil {
+		return nil, fmt.Errorf("create netns %q: %w", cfg.Namespace, err)
+	}
+	files, err := inNewNetns(cfg.Namespace, func() ([]*os.File, error) { return setupHost(cfg) })
+	if err != nil {
+		return nil, err
+	}
+	h := &Host{ns: cfg.Namespace}
+	for _, f := range files {
+		d, err := newDevice(f, InterfaceName, cfg.MTU)
+		if err != nil {
+			for _, f := range files {
+				f.Close()
+			}
+			return nil, errors.Join(err, Delete(cfg.Namespace))
+		}
+		h.devs = append(h.devs, d)
+	}
+	return h, nil
+}
+
+// inNewNetns creates the named namespace and runs setup inside it, on a
+// dedicated OS thread that returns to the original namespace afterwards. If
+// anything fails, the files are closed and the namespace is deleted. setup
+// must close what it opened when it fails.
+func inNewNetns(name string, setup func() ([]*os.File, error)) ([]*os.File, error) {
+	type result struct {
+		v   []*os.File
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		// The thread's namespace changes: keep every other goroutine off it.
+		runtime.LockOSThread()
+		var r result
+		restored := false
+		defer func() {
+			done <- r
+			// A thread that could not return to the original namespace
+			// stays locked, and the runtime ends it with this goroutine.
+			if restored {
+				runtime.UnlockOSThread()
+			}
+		}()
+		orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			r.err = fmt.Errorf("create netns %q: open current netns: %w", name, err)
+			restored = true
+			return
+		}
+		defer unix.Close(orig)
+
+		path := nsPath(name)
+		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0)
+		if err != nil {
+			r.err = fmt.Errorf("create netns %q: %w", name, &os.PathError{Op: "create", Path: path, Err: err})
+			restored = true
+			return
+		}
+		unix.Close(fd)
+		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+			r.err = fmt.Errorf("create netns %q: unshare: %w", name, err)
+			restored = true
+			os.Remove(path)
+			return
+		}
+		if err := unix.Mount("/proc/thread-self/ns/net", path, "none", unix.MS_BIND, ""); err != nil {
+			r.err = fmt.Errorf("create netns %q: bind mount %s: %w", name, path, err)
+		} else {
+			r.v, r.err = setup()
+		}
+		if err := unix.Setns(orig, unix.CLONE_NEWNET); err != nil {
+			r.err = errors.Join(r.err, fmt.Errorf("create netns %q: return to original netns: %w", name, err))
+		} else {
+			restored = true
+		}
+		if r.err != nil {
+			for _, f := range r.v {
+				f.Close()
+			}
+			r.v = nil
+			if err := Delete(name); err != nil {
+				r.err = errors.Join(r.err, err)
+			}
+		}
+	}()
+	r := <-done
+	return r.v, r.err
+}
+
+// testHookStep, when set by a test, is called after each step of setupHost
+// with the step's name; an error it returns fails that step.
+var testHookStep func(step string) error
+
+// hookStep runs testHookStep, if any.
+func hookStep(step string) error {
+	if testHookStep == nil {
+		return nil
+	}
+	return testHookStep(step)
+}
+
+// setupHost runs inside the new namespace: it creates and configures eth0
+// and returns one file per queue.
+func setupHost(cfg HostConfig) (files []*os.File, err error) {
+	ns := cfg.Namespace
+	defer func() {
+		if err != nil {
+			for _, f := range files {
+				f.Close()
+			}
+			files = nil
+		}
+	}()
+	// Interfaces created from now on start with IPv6 off. A kernel without
+	// IPv6 has no such setting, and no IPv6 traffic either.
+	if err := writeSysctl("net/ipv6/conf/default/disable_ipv6", "1"); err != nil && !errors.Is(err, unix.ENOENT) {
+		return nil, fmt.Errorf("disable ipv6 in netns %q: %w", ns, err)
+	}
+	for q := range cfg.Queues {
+		f, err := openTUN(cfg.Queues > 1)
+		if err != nil {
+			return files, fmt.Errorf("create tun in netns %q (queue %d): %w", ns, q, err)
+		}
+		files = append(files, f)
+	}
+	if err := hookStep("tun"); err != nil {
+		return files, fmt.Errorf("create tun in netns %q: %w", ns, err)
+	}
+	nl, err := dialRtnl()
+	if err != nil {
+		return files, fmt.Errorf("configure netns %q: %w", ns, err)
+	}
+	defer nl.Close()
+	const loIndex = 1 // the kernel always gives loopback index 1
+	if err := errors.Join(nl.setLink(loIndex, 0, 0), hookStep("lo")); err != nil {
+		return files, fmt.Errorf("configure netns %q: set lo up: %w", ns, err)
+	}
+	index, err := nl.ifIndex(InterfaceName)
+	if err != nil {
+		return files, fmt.Errorf("configure netns %q: %w", ns, err)
+	}
+	if err := errors.Join(nl.setLink(index, cfg.MTU, cfg.TxQueueLen), hookStep("link")); err != nil {
+		return files, fmt.Errorf("configure netns %q: set %s mtu %d txqueuelen %d up: %w", ns, InterfaceName, cfg.MTU, cfg.TxQueueLen, err)
+	}
+	if err := errors.Join(nl.addAddr(index, cfg.Addr), hookStep("addr")); err != nil {
+		return files, fmt.Errorf("configure netns %q: add address %v to %s: %w", ns, cfg.Addr, InterfaceName, err)
+	}
+	if err := errors.Join(nl.addDefaultRoute(index, cfg.Gateway), hookStep("route")); err != nil {
+		return files, fmt.Errorf("configure netns %q: add default route via %v: %w", ns, cfg.Gateway, err)
+	}
+	return files, nil
+}
+
+// openTUN creates (or, for a further queue, attaches to) the TUN interface
+// eth0 in the calling thread's namespace and returns its file, registered
+// with the runtime poller.
+func openTUN(multiQueue bool) (*os.File, error) {
+	// water opens /dev/net/tun without O_CLOEXEC. Holding ForkLock until
+	// the flag is set keeps the descriptor out of processes started
+	// meanwhile, such as `ip netns exec` children, which would otherwise
+	// keep the interface alive.
+	syscall.ForkLock.RLock()
+	defer syscall.ForkLock.RUnlock()
+	ifce, err := water.New(water.Config{
+		DeviceType: water.TUN,
+		PlatformSpecificParams: water.PlatformSpecificParams{
+			Name:       InterfaceName,
+			MultiQueue: multiQueue,
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	f, ok := ifce.ReadWriteCloser.(*os.File)
+	if !ok {
+		ifce.Close()
+		return nil, fmt.Errorf("water returned a %T, want *os.File", ifce.ReadWriteCloser)
+	}
+	// Not f.Fd(): it would switch the descriptor to blocking mode and take
+	// it off the poller.
+	rc, err := f.SyscallConn()
+	if err == nil {
+		err = rc.Control(func(fd uintptr) { syscall.CloseOnExec(int(fd)) })
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("set close-on-exec: %w", err)
+	}
+	return f, nil
+}
+
+// writeSysctl writes value to /proc/sys/key in the calling thread's network
+// namespace. It uses raw system calls so the write surely happens on this
+// thread.
+func writeSysctl(key, value string) error {
+	fd, err := unix.Open("/proc/sys/"+key, unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	_, err = unix.Write(fd, []byte(value))
+	return err
+}
