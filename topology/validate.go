@@ -196,8 +196,8 @@ func (b *builder) buildAccounts(raw []rawAccount) {
 	}
 }
 
-// declare records the ids of VPCs, peerings and route tables (listed and
-// default ones), reporting invalid and duplicate ids.
+// declare records the ids of VPCs, route tables (listed and default ones),
+// subnets and peerings, reporting invalid and duplicate ids.
 func (b *builder) declare(r *rawTopology) {
 	for i := range r.VPCs {
 		rv := &r.VPCs[i]
@@ -238,6 +238,20 @@ func (b *builder) declare(r *rawTopology) {
 			if rv.ID.Set {
 				b.tables[rt.ID.V] = owned{vpc: rv.ID.V, pos: rt.Pos}
 			}
+		}
+	}
+	for i := range r.VPCs {
+		rv := &r.VPCs[i]
+		for j := range rv.Subnets {
+			rs := &rv.Subnets[j]
+			if !b.required(rs.ID, rs.Pos, "id", "subnet") || !b.checkID(rs.ID, "subnet id") {
+				continue
+			}
+			if first, dup := b.subnets[rs.ID.V]; dup {
+				b.errorf(rs.ID.Pos, "duplicate subnet id %q (first declared at %d:%d)", rs.ID.V, first.pos.Line, first.pos.Col)
+				continue
+			}
+			b.subnets[rs.ID.V] = owned{vpc: rv.ID.V, pos: rs.ID.Pos}
 		}
 	}
 	for i := range r.Peerings {
@@ -405,13 +419,6 @@ func (b *builder) sortedPeerings() []string {
 func (b *builder) buildSubnet(rs *rawSubnet, v *VPC, vpcCIDROK bool) (s Subnet, ok bool) {
 	s = Subnet{Pos: rs.Pos, ID: rs.ID.V, RouteTable: v.DefaultRouteTable()}
 	elem := describe("subnet", rs.ID)
-	if b.required(rs.ID, rs.Pos, "id", "subnet") && b.checkID(rs.ID, "subnet id") {
-		if first, dup := b.subnets[rs.ID.V]; dup {
-			b.errorf(rs.ID.Pos, "duplicate subnet id %q (first declared at %d:%d)", rs.ID.V, first.pos.Line, first.pos.Col)
-		} else {
-			b.subnets[rs.ID.V] = owned{vpc: v.ID, pos: rs.ID.Pos}
-		}
-	}
 	if rs.RouteTable.Set {
 		s.RouteTable = rs.RouteTable.V
 		switch o, found := b.tables[rs.RouteTable.V]; {
