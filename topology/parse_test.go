@@ -4,8 +4,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-
-
 )
 
 const testFile = "t.yaml"
