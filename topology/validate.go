@@ -282,7 +282,7 @@ func choices(ids []string) string {
 func (b *builder) accountIDs() []string {
 	var ids []string
 	for _, a := range b.t.Accounts {
-		if a.ID != "" {
+		if _, ok := b.accounts[a.ID]; ok {
 			ids = append(ids, a.ID)
 		}
 	}
@@ -299,7 +299,9 @@ func (b *builder) checkAccount(f field[string], elem string) bool {
 }
 
 // prefix parses an IPv4 CIDR. With canonicalise, host bits are cleared
-// silently; otherwise they are an error suggesting the canonical form.
+// silently; otherwise they are an error suggesting the canonical form, and
+// the canonical form is returned so that later checks still run. ok reports
+// whether the result is usable for those checks.
 func (b *builder) prefix(f field[string], key, elem string, canonicalise bool) (netip.Prefix, bool) {
 	p, err := netip.ParsePrefix(f.V)
 	if err != nil {
@@ -313,7 +315,6 @@ func (b *builder) prefix(f field[string], key, elem string, canonicalise bool) (
 	if m := p.Masked(); m != p {
 		if !canonicalise {
 			b.errorf(f.Pos, "%s: %s %q has host bits set; did you mean %s?", elem, key, f.V, m)
-			return netip.Prefix{}, false
 		}
 		p = m
 	}
