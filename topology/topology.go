@@ -133,3 +133,70 @@ func (t *Topology) VPC(id string) *VPC {
 	}
 	return nil
 }
+
+// NamespaceName returns the name of the network namespace of host in the
+// topology named topology: "<topology>-<host>".
+func NamespaceName(topology, host string) string { return topology + "-" + host }
+
+// Namespace returns the name of the network namespace of the host named host.
+func (t *Topology) Namespace(host string) string { return NamespaceName(t.Name, host) }
+
+// Account returns the account with the given id, or nil.
+func (t *Topology) Account(id string) *Account {
+	for i := range t.Accounts {
+		if t.Accounts[i].ID == id {
+			return &t.Accounts[i]
+		}
+	}
+	return nil
+}
+
+// Peering returns the peering with the given id, or nil.
+func (t *Topology) Peering(id string) *Peering {
+	for i := range t.Peerings {
+		if t.Peerings[i].ID == id {
+			return &t.Peerings[i]
+		}
+	}
+	return nil
+}
+
+// Host returns the host with the given name and its VPC, or nils.
+func (t *Topology) Host(name string) (*VPC, *Host) {
+	for i := range t.VPCs {
+		if h := t.VPCs[i].Host(name); h != nil {
+			return &t.VPCs[i], h
+		}
+	}
+	return nil, nil
+}
+
+// Subnet returns the VPC's subnet with the given id, or nil.
+func (v *VPC) Subnet(id string) *Subnet {
+	for i := range v.Subnets {
+		if v.Subnets[i].ID == id {
+			return &v.Subnets[i]
+		}
+	}
+	return nil
+}
+
+// RouteTable returns the VPC's route table with the given id, or nil.
+func (v *VPC) RouteTable(id string) *RouteTable {
+	for i := range v.RouteTables {
+		if v.RouteTables[i].ID == id {
+			return &v.RouteTables[i]
+		}
+	}
+	return nil
+}
+
+// Host returns the VPC's host with the given name, or nil.
+func (v *VPC) Host(name string) *Host {
+	for i := range v.Hosts {
+		if v.Hosts[i].Name == name {
+			return &v.Hosts[i]
+		}
+	}
+	return nil
+}

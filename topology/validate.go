@@ -1,0 +1,658 @@
+package topology
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/yl2chen/cidranger"
+)
+
+// Limits on names, beyond their character sets.
+const (
+	// MaxNameLen is the longest topology name.
+	MaxNameLen = 16
+	// MaxIDLen is the longest id of an account, VPC, subnet, route table or
+	// peering, and the longest region name.
+	MaxIDLen = 64
+	// MaxNamespaceLen is the longest network namespace name
+	// "<topology>-<host>", which bounds host names.
+	MaxNamespaceLen = 31
+)
+
+var (
+	nameRE = regexp.MustCompile(`^[a-z0-9-]{1,16}$`)
+	idRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+)
+
+// builder checks a rawTopology and turns it into a defaulted Topology.
+type builder struct {
+	file string
+	errs *ErrorList
+	t    *Topology
+
+	accounts map[string]Pos // declared account ids
+	vpcs     map[string]int // VPC id -> index in t.VPCs
+	subnets  map[string]owned
+	tables   map[string]owned
+	peerings map[string]Pos
+	hosts    map[string]Pos
+}
+
+// owned is an id declared inside a VPC.
+type owned struct {
+	vpc string
+	pos Pos
+}
+
+func (b *builder) errorf(pos Pos, format string, args ...any) {
+	b.errs.Add(b.file, pos, format, args...)
+}
+
+// build validates r, filling defaults. Problems go to errs; the result is
+// meaningful only when errs stays empty.
+func build(file string, r *rawTopology, errs *ErrorList) *Topology {
+	b := &builder{
+		file:     file,
+		errs:     errs,
+		t:        &Topology{File: file},
+		accounts: make(map[string]Pos),
+		vpcs:     make(map[string]int),
+		subnets:  make(map[string]owned),
+		tables:   make(map[string]owned),
+		peerings: make(map[string]Pos),
+		hosts:    make(map[string]Pos),
+	}
+	b.settings(r)
+	b.buildAccounts(r.Accounts)
+	// Ids first, so references can be checked whatever the order of the file.
+	b.declare(r)
+	for i := range r.VPCs {
+		b.buildVPC(&r.VPCs[i])
+	}
+	for i := range r.Peerings {
+		b.buildPeering(&r.Peerings[i])
+	}
+	return b.t
+}
+
+// settings checks and defaults the top-level scalars.
+func (b *builder) settings(r *rawTopology) {
+	t := b.t
+	switch {
+	case !r.Name.Set:
+		b.errorf(orPos(r.Name.Pos, r.Pos), "missing required field %q in topology", "name")
+	case !nameRE.MatchString(r.Name.V):
+		b.errorf(r.Name.Pos, "invalid topology name %q: use 1 to %d lowercase letters, digits and '-'", r.Name.V, MaxNameLen)
+	default:
+		t.Name = r.Name.V
+	}
+
+	t.Region = DefaultRegion
+	if r.Region.Set {
+		if b.checkID(r.Region, "region") {
+			t.Region = r.Region.V
+		}
+	}
+
+	t.MTU = DefaultMTU
+	if r.MTU.Set {
+		if r.MTU.V < MinMTU || r.MTU.V > MaxMTU {
+			b.errorf(r.MTU.Pos, "mtu %d is out of range %d..%d", r.MTU.V, MinMTU, MaxMTU)
+		} else {
+			t.MTU = r.MTU.V
+		}
+	}
+
+	t.PeeringExpiry = DefaultPeeringExpiry
+	if r.PeeringExpiry.Set {
+		d, err := time.ParseDuration(r.PeeringExpiry.V)
+		switch {
+		case err != nil:
+			b.errorf(r.PeeringExpiry.Pos, "peering_expiry %q is not a duration (e.g. 168h, 90m, 2s)", r.PeeringExpiry.V)
+		case d <= 0:
+			b.errorf(r.PeeringExpiry.Pos, "peering_expiry %q must be positive", r.PeeringExpiry.V)
+		default:
+			t.PeeringExpiry = d
+		}
+	}
+
+	t.PeeringsPerVPC = DefaultPeeringsPerVPC
+	if r.PeeringsPerVPC.Set {
+		if r.PeeringsPerVPC.V < 1 {
+			b.errorf(r.PeeringsPerVPC.Pos, "peerings_per_vpc %d must be at least 1", r.PeeringsPerVPC.V)
+		} else {
+			t.PeeringsPerVPC = r.PeeringsPerVPC.V
+		}
+	}
+}
+
+// orPos returns p, or def when p is unknown.
+func orPos(p, def Pos) Pos {
+	if p == (Pos{}) {
+		return def
+	}
+	return p
+}
+
+// required reports whether f was given, reporting an error at the element's
+// position otherwise.
+func (b *builder) required(f field[string], elemPos Pos, key, elem string) bool {
+	if f.Set {
+		return true
+	}
+	b.errorf(orPos(f.Pos, elemPos), "missing required field %q in %s", key, elem)
+	return false
+}
+
+// checkID reports whether f is a valid id, reporting an error otherwise.
+func (b *builder) checkID(f field[string], what string) bool {
+	if len(f.V) > MaxIDLen {
+		b.errorf(f.Pos, "invalid %s %q: at most %d characters", what, f.V, MaxIDLen)
+		return false
+	}
+	if !idRE.MatchString(f.V) {
+		b.errorf(f.Pos, "invalid %s %q: use letters, digits, '.', '_' and '-', starting with a letter or digit", what, f.V)
+		return false
+	}
+	return true
+}
+
+// describe names an element for messages: `vpc "vpc1"`, or just `vpc` when
+// its id is unknown.
+func describe(kind string, id field[string]) string {
+	if id.Set && id.V != "" {
+		return fmt.Sprintf("%s %q", kind, id.V)
+	}
+	return kind
+}
+
+func (b *builder) buildAccounts(raw []rawAccount) {
+	if len(raw) == 0 {
+		b.t.Accounts = []Account{{ID: DefaultAccount}}
+		b.accounts[DefaultAccount] = Pos{}
+		return
+	}
+	for _, ra := range raw {
+		a := Account{Pos: ra.Pos, Name: ra.Name.V}
+		if b.required(ra.ID, ra.Pos, "id", "account") {
+			a.ID = ra.ID.V
+			switch {
+			case !allDigits(ra.ID.V) || len(ra.ID.V) > MaxIDLen:
+				b.errorf(ra.ID.Pos, "invalid account id %q: want a string of 1 to %d digits", ra.ID.V, MaxIDLen)
+			default:
+				if first, dup := b.accounts[a.ID]; dup {
+					b.errorf(ra.ID.Pos, "duplicate account id %q (first declared at %d:%d)", a.ID, first.Line, first.Col)
+				} else {
+					b.accounts[a.ID] = ra.ID.Pos
+				}
+			}
+		}
+		b.t.Accounts = append(b.t.Accounts, a)
+	}
+}
+
+// declare records the ids of VPCs, route tables (listed and default ones),
+// subnets and peerings, reporting invalid and duplicate ids.
+func (b *builder) declare(r *rawTopology) {
+	for i := range r.VPCs {
+		rv := &r.VPCs[i]
+		if !b.required(rv.ID, rv.Pos, "id", "vpc") || !b.checkID(rv.ID, "VPC id") {
+			continue
+		}
+		if first, dup := b.vpcs[rv.ID.V]; dup {
+			p := r.VPCs[first].ID.Pos
+			b.errorf(rv.ID.Pos, "duplicate VPC id %q (first declared at %d:%d)", rv.ID.V, p.Line, p.Col)
+			continue
+		}
+		b.vpcs[rv.ID.V] = i
+	}
+	// Default tables exist whether listed or not: claim their ids first.
+	for i := range r.VPCs {
+		rv := &r.VPCs[i]
+		if j, ok := b.vpcs[rv.ID.V]; ok && j == i {
+			b.tables[DefaultRouteTableID(rv.ID.V)] = owned{vpc: rv.ID.V, pos: rv.Pos}
+		}
+	}
+	listed := make(map[string]Pos)
+	for i := range r.VPCs {
+		rv := &r.VPCs[i]
+		for j := range rv.RouteTables {
+			rt := &rv.RouteTables[j]
+			if !b.required(rt.ID, rt.Pos, "id", "route table") || !b.checkID(rt.ID, "route table id") {
+				continue
+			}
+			if first, dup := listed[rt.ID.V]; dup {
+				b.errorf(rt.ID.Pos, "duplicate route table id %q (first declared at %d:%d)", rt.ID.V, first.Line, first.Col)
+				continue
+			}
+			listed[rt.ID.V] = rt.ID.Pos
+			if o, ok := b.tables[rt.ID.V]; ok && o.vpc != rv.ID.V {
+				b.errorf(rt.ID.Pos, "duplicate route table id %q: it is the default route table of VPC %q", rt.ID.V, o.vpc)
+				continue
+			}
+			if rv.ID.Set {
+				b.tables[rt.ID.V] = owned{vpc: rv.ID.V, pos: rt.Pos}
+			}
+		}
+	}
+	for i := range r.VPCs {
+		rv := &r.VPCs[i]
+		for j := range rv.Subnets {
+			rs := &rv.Subnets[j]
+			if !b.required(rs.ID, rs.Pos, "id", "subnet") || !b.checkID(rs.ID, "subnet id") {
+				continue
+			}
+			if first, dup := b.subnets[rs.ID.V]; dup {
+				b.errorf(rs.ID.Pos, "duplicate subnet id %q (first declared at %d:%d)", rs.ID.V, first.pos.Line, first.pos.Col)
+				continue
+			}
+			b.subnets[rs.ID.V] = owned{vpc: rv.ID.V, pos: rs.ID.Pos}
+		}
+	}
+	for i := range r.Peerings {
+		rp := &r.Peerings[i]
+		if !b.required(rp.ID, rp.Pos, "id", "peering") || !b.checkID(rp.ID, "peering id") {
+			continue
+		}
+		if first, dup := b.peerings[rp.ID.V]; dup {
+			b.errorf(rp.ID.Pos, "duplicate peering id %q (first declared at %d:%d)", rp.ID.V, first.Line, first.Col)
+			continue
+		}
+		b.peerings[rp.ID.V] = rp.ID.Pos
+	}
+}
+
+// choices lists valid values for a message, or says there are none.
+func choices(ids []string) string {
+	if len(ids) == 0 {
+		return "none declared"
+	}
+	const most = 8
+	if len(ids) > most {
+		return strings.Join(ids[:most], ", ") + ", ..."
+	}
+	return strings.Join(ids, ", ")
+}
+
+func (b *builder) accountIDs() []string {
+	var ids []string
+	for _, a := range b.t.Accounts {
+		if _, ok := b.accounts[a.ID]; ok {
+			ids = append(ids, a.ID)
+		}
+	}
+	return ids
+}
+
+// checkAccount reports whether f names a declared account.
+func (b *builder) checkAccount(f field[string], elem string) bool {
+	if _, ok := b.accounts[f.V]; ok {
+		return true
+	}
+	b.errorf(f.Pos, "%s: unknown account %q (declared accounts: %s)", elem, f.V, choices(b.accountIDs()))
+	return false
+}
+
+// prefix parses an IPv4 CIDR. With canonicalise, host bits are cleared
+// silently; otherwise they are an error suggesting the canonical form, and
+// the canonical form is returned so that later checks still run. ok reports
+// whether the result is usable for those checks.
+func (b *builder) prefix(f field[string], key, elem string, canonicalise bool) (netip.Prefix, bool) {
+	p, err := netip.ParsePrefix(f.V)
+	if err != nil {
+		b.errorf(f.Pos, "%s: %s %q is not a valid CIDR (want ADDRESS/BITS, e.g. 10.0.0.0/16)", elem, key, f.V)
+		return netip.Prefix{}, false
+	}
+	if !p.Addr().Is4() {
+		b.errorf(f.Pos, "%s: %s %q is not IPv4; only IPv4 is supported", elem, key, f.V)
+		return netip.Prefix{}, false
+	}
+	if m := p.Masked(); m != p {
+		if !canonicalise {
+			b.errorf(f.Pos, "%s: %s %q has host bits set; did you mean %s?", elem, key, f.V, m)
+		}
+		p = m
+	}
+	return p, true
+}
+
+// subnetEntry is a subnet in a VPC's ranger, for the overlap check.
+type subnetEntry struct {
+	ipnet net.IPNet
+	id    string
+	cidr  netip.Prefix
+	pos   Pos
+}
+
+func (e *subnetEntry) Network() net.IPNet { return e.ipnet }
+
+func ipNet(p netip.Prefix) net.IPNet {
+	a := p.Addr().As4()
+	return net.IPNet{IP: net.IP(a[:]), Mask: net.CIDRMask(p.Bits(), 32)}
+}
+
+// lastAddr returns the last (broadcast) address of an IPv4 prefix.
+func lastAddr(p netip.Prefix) netip.Addr {
+	a := p.Masked().Addr().As4()
+	n := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
+	n |= ^uint32(0) >> p.Bits()
+	if p.Bits() == 0 {
+		n = ^uint32(0)
+	}
+	return netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)})
+}
+
+func (b *builder) buildVPC(rv *rawVPC) {
+	elem := describe("vpc", rv.ID)
+	v := VPC{Pos: rv.Pos, ID: rv.ID.V, Name: rv.Name.V}
+
+	v.Account = b.t.Accounts[0].ID
+	if rv.Account.Set && b.checkAccount(rv.Account, elem) {
+		v.Account = rv.Account.V
+	}
+	v.Region = b.t.Region
+	if rv.Region.Set && b.checkID(rv.Region, "region") {
+		v.Region = rv.Region.V
+	}
+	cidrOK := false
+	if b.required(rv.CIDR, rv.Pos, "cidr", elem) {
+		v.CIDR, cidrOK = b.prefix(rv.CIDR, "cidr", elem, false)
+	}
+
+	// Route tables: the listed ones, then the default one when not listed.
+	for _, rt := range rv.RouteTables {
+		v.RouteTables = append(v.RouteTables, b.buildRouteTable(&rt))
+	}
+	if rv.ID.Set && !slices.ContainsFunc(v.RouteTables, func(t RouteTable) bool { return t.ID == v.DefaultRouteTable() }) {
+		v.RouteTables = append(v.RouteTables, RouteTable{Pos: rv.Pos, ID: v.DefaultRouteTable()})
+	}
+
+	ranger := cidranger.NewPCTrieRanger()
+	for _, rs := range rv.Subnets {
+		s, ok := b.buildSubnet(&rs, &v, cidrOK)
+		if ok {
+			b.checkOverlap(ranger, &rs, s)
+		}
+		v.Subnets = append(v.Subnets, s)
+	}
+
+	b.buildHosts(rv, &v)
+	b.t.VPCs = append(b.t.VPCs, v)
+}
+
+func (b *builder) buildRouteTable(rt *rawRouteTable) RouteTable {
+	t := RouteTable{Pos: rt.Pos, ID: rt.ID.V}
+	elem := describe("route table", rt.ID)
+	for _, rr := range rt.Routes {
+		r := Route{Pos: rr.Pos, NextHop: rr.NextHop.V, NextHopType: rr.NextHopType.V}
+		if b.required(rr.Destination, rr.Pos, "destination", "route of "+elem) {
+			r.Destination, _ = b.prefix(rr.Destination, "destination", "route of "+elem, true)
+		}
+		if b.required(rr.NextHopType, rr.Pos, "next_hop_type", "route of "+elem) && rr.NextHopType.V != NextHopPeering {
+			b.errorf(rr.NextHopType.Pos, "route of %s: next_hop_type %q is not supported (valid: %s)", elem, rr.NextHopType.V, NextHopPeering)
+		}
+		if b.required(rr.NextHop, rr.Pos, "next_hop", "route of "+elem) {
+			if _, ok := b.peerings[rr.NextHop.V]; !ok {
+				b.errorf(rr.NextHop.Pos, "route of %s: next_hop %q is not a declared peering (declared peerings: %s)", elem, rr.NextHop.V, choices(b.sortedPeerings()))
+			}
+		}
+		t.Routes = append(t.Routes, r)
+	}
+	return t
+}
+
+func (b *builder) sortedPeerings() []string {
+	ids := make([]string, 0, len(b.peerings))
+	for id := range b.peerings {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// buildSubnet checks a subnet against its VPC; ok reports whether its CIDR
+// is usable for the overlap check and the hosts.
+func (b *builder) buildSubnet(rs *rawSubnet, v *VPC, vpcCIDROK bool) (s Subnet, ok bool) {
+	s = Subnet{Pos: rs.Pos, ID: rs.ID.V, RouteTable: v.DefaultRouteTable()}
+	elem := describe("subnet", rs.ID)
+	if rs.RouteTable.Set {
+		s.RouteTable = rs.RouteTable.V
+		switch o, found := b.tables[rs.RouteTable.V]; {
+		case !found:
+			b.errorf(rs.RouteTable.Pos, "%s: unknown route table %q (route tables of VPC %q: %s)", elem, rs.RouteTable.V, v.ID, choices(tableIDs(v)))
+		case o.vpc != v.ID:
+			b.errorf(rs.RouteTable.Pos, "%s: route table %q belongs to VPC %q, not %q", elem, rs.RouteTable.V, o.vpc, v.ID)
+		}
+	}
+	if !b.required(rs.CIDR, rs.Pos, "cidr", elem) {
+		return s, false
+	}
+	s.CIDR, ok = b.prefix(rs.CIDR, "cidr", elem, false)
+	if !ok {
+		return s, false
+	}
+	if s.CIDR.Bits() > 30 {
+		b.errorf(rs.CIDR.Pos, "%s: cidr %s is too small: a subnet needs room for its network, gateway, a host and broadcast (use /30 or larger)", elem, s.CIDR)
+		return s, false
+	}
+	if vpcCIDROK && !(s.CIDR.Bits() >= v.CIDR.Bits() && v.CIDR.Contains(s.CIDR.Addr())) {
+		b.errorf(rs.CIDR.Pos, "%s: cidr %s is outside VPC %q cidr %s", elem, s.CIDR, v.ID, v.CIDR)
+		return s, false
+	}
+	return s, true
+}
+
+func tableIDs(v *VPC) []string {
+	ids := make([]string, 0, len(v.RouteTables))
+	for _, t := range v.RouteTables {
+		if t.ID != "" {
+			ids = append(ids, t.ID)
+		}
+	}
+	return ids
+}
+
+// checkOverlap reports the subnets of the VPC already in ranger that overlap
+// s, then adds s.
+func (b *builder) checkOverlap(ranger cidranger.Ranger, rs *rawSubnet, s Subnet) {
+	n := ipNet(s.CIDR)
+	// Two prefixes overlap when one holds the other: the earlier subnets
+	// holding s's first address, and those inside s.
+	var hits []cidranger.RangerEntry
+	if c, err := ranger.ContainingNetworks(n.IP); err == nil {
+		hits = append(hits, c...)
+	}
+	if c, err := ranger.CoveredNetworks(n); err == nil {
+		hits = append(hits, c...)
+	}
+	seen := make(map[*subnetEntry]bool)
+	var overlaps []*subnetEntry
+	for _, h := range hits {
+		e := h.(*subnetEntry)
+		if !seen[e] {
+			seen[e] = true
+			overlaps = append(overlaps, e)
+		}
+	}
+	slices.SortFunc(overlaps, func(a, b *subnetEntry) int {
+		if a.pos.Line != b.pos.Line {
+			return a.pos.Line - b.pos.Line
+		}
+		return a.pos.Col - b.pos.Col
+	})
+	for _, e := range overlaps {
+		b.errorf(rs.CIDR.Pos, "%s: cidr %s overlaps subnet %q (%s) at %d:%d", describe("subnet", rs.ID), s.CIDR, e.id, e.cidr, e.pos.Line, e.pos.Col)
+	}
+	if len(overlaps) == 0 {
+		// Insert fails only for a nil network; ipNet never gives one.
+		_ = ranger.Insert(&subnetEntry{ipnet: n, id: s.ID, cidr: s.CIDR, pos: rs.CIDR.Pos})
+	}
+}
+
+// buildHosts checks the hosts of a VPC and assigns the missing IPs: the given
+// addresses are taken first, then each host without one gets the lowest free
+// address after its subnet's gateway, in file order.
+func (b *builder) buildHosts(rv *rawVPC, v *VPC) {
+	type usedBy struct {
+		name string
+		pos  Pos
+	}
+	used := make(map[netip.Addr]usedBy)
+	subnets := make(map[string]*Subnet)
+	for i := range v.Subnets {
+		if v.Subnets[i].CIDR.IsValid() {
+			subnets[v.Subnets[i].ID] = &v.Subnets[i]
+		}
+	}
+	var auto []int
+	for _, rh := range rv.Hosts {
+		h := Host{Pos: rh.Pos, Name: rh.Name.V, Subnet: rh.Subnet.V}
+		elem := describe("host", rh.Name)
+		if b.required(rh.Name, rh.Pos, "name", "host") {
+			b.checkHostName(rh.Name)
+		}
+		var sn *Subnet
+		if b.required(rh.Subnet, rh.Pos, "subnet", elem) {
+			sn = b.hostSubnet(rh.Subnet, v, subnets, elem)
+		}
+		v.Hosts = append(v.Hosts, h)
+		if !rh.IP.Set {
+			if sn != nil {
+				auto = append(auto, len(v.Hosts)-1)
+			}
+			continue
+		}
+		ip, err := netip.ParseAddr(rh.IP.V)
+		if err != nil || !ip.Is4() {
+			b.errorf(rh.IP.Pos, "%s: ip %q is not an IPv4 address", elem, rh.IP.V)
+			continue
+		}
+		v.Hosts[len(v.Hosts)-1].IP = ip
+		if sn == nil {
+			continue
+		}
+		switch {
+		case !sn.CIDR.Contains(ip):
+			b.errorf(rh.IP.Pos, "%s: ip %s is outside subnet %q (%s)", elem, ip, sn.ID, sn.CIDR)
+			continue
+		case ip == sn.CIDR.Addr():
+			b.errorf(rh.IP.Pos, "%s: ip %s is the network address of subnet %q (%s)", elem, ip, sn.ID, sn.CIDR)
+			continue
+		case ip == sn.Gateway():
+			b.errorf(rh.IP.Pos, "%s: ip %s is the gateway of subnet %q (%s); hosts start at %s", elem, ip, sn.ID, sn.CIDR, sn.Gateway().Next())
+			continue
+		case ip == lastAddr(sn.CIDR):
+			b.errorf(rh.IP.Pos, "%s: ip %s is the broadcast address of subnet %q (%s)", elem, ip, sn.ID, sn.CIDR)
+			continue
+		}
+		if u, dup := used[ip]; dup {
+			b.errorf(rh.IP.Pos, "%s: ip %s is already used by host %q at %d:%d", elem, ip, u.name, u.pos.Line, u.pos.Col)
+			continue
+		}
+		used[ip] = usedBy{name: h.Name, pos: rh.IP.Pos}
+	}
+	for _, i := range auto {
+		h := &v.Hosts[i]
+		sn := subnets[h.Subnet]
+		last := lastAddr(sn.CIDR)
+		ip := sn.Gateway().Next()
+		for ; ip.Less(last); ip = ip.Next() {
+			if _, taken := used[ip]; !taken {
+				break
+			}
+		}
+		if !ip.Less(last) {
+			b.errorf(h.Pos, "%s: subnet %q (%s) has no free address left", describe("host", field[string]{V: h.Name, Set: true}), sn.ID, sn.CIDR)
+			continue
+		}
+		h.IP = ip
+		used[ip] = usedBy{name: h.Name, pos: h.Pos}
+	}
+}
+
+// checkHostName checks a host name's characters, that it is unique, and that
+// the namespace "<topology>-<host>" fits.
+func (b *builder) checkHostName(f field[string]) {
+	if !b.checkID(f, "host name") {
+		return
+	}
+	if first, dup := b.hosts[f.V]; dup {
+		b.errorf(f.Pos, "duplicate host name %q (first declared at %d:%d)", f.V, first.Line, first.Col)
+		return
+	}
+	b.hosts[f.V] = f.Pos
+	if b.t.Name == "" {
+		return
+	}
+	if ns := NamespaceName(b.t.Name, f.V); len(ns) > MaxNamespaceLen {
+		b.errorf(f.Pos, "host name %q is too long: its network namespace %q would have %d characters, at most %d (topology name, '-' and host name)",
+			f.V, ns, len(ns), MaxNamespaceLen)
+	}
+}
+
+// hostSubnet returns the usable subnet a host names, or nil after reporting
+// why there is none.
+func (b *builder) hostSubnet(f field[string], v *VPC, usable map[string]*Subnet, elem string) *Subnet {
+	o, found := b.subnets[f.V]
+	switch {
+	case !found:
+		var ids []string
+		for _, s := range v.Subnets {
+			if s.ID != "" {
+				ids = append(ids, s.ID)
+			}
+		}
+		b.errorf(f.Pos, "%s: unknown subnet %q (subnets of VPC %q: %s)", elem, f.V, v.ID, choices(ids))
+		return nil
+	case o.vpc != v.ID:
+		b.errorf(f.Pos, "%s: subnet %q belongs to VPC %q, not %q", elem, f.V, o.vpc, v.ID)
+		return nil
+	}
+	// A subnet with a bad CIDR was reported already.
+	return usable[f.V]
+}
+
+func (b *builder) buildPeering(rp *rawPeering) {
+	elem := describe("peering", rp.ID)
+	p := Peering{Pos: rp.Pos, ID: rp.ID.V, Name: rp.Name.V, VPC: rp.VPC.V, PeerVPC: rp.PeerVPC.V, Accepted: rp.Accepted.V}
+	owner := func(f field[string], key string) (string, bool) {
+		if !b.required(f, rp.Pos, key, elem) {
+			return "", false
+		}
+		i, ok := b.vpcs[f.V]
+		if !ok {
+			b.errorf(f.Pos, "%s: %s %q is not a declared VPC (declared VPCs: %s)", elem, key, f.V, choices(b.vpcIDs()))
+			return "", false
+		}
+		return b.t.VPCs[i].Account, true
+	}
+	requester, reqOK := owner(rp.VPC, "vpc")
+	accepter, accOK := owner(rp.PeerVPC, "peer_vpc")
+	if reqOK && accOK && rp.VPC.V == rp.PeerVPC.V {
+		b.errorf(rp.PeerVPC.Pos, "%s: peer_vpc %q is the requester VPC itself", elem, rp.PeerVPC.V)
+	}
+	peerOK := accOK
+	p.PeerAccount = accepter
+	if rp.PeerAccount.Set {
+		p.PeerAccount = rp.PeerAccount.V
+		peerOK = b.checkAccount(rp.PeerAccount, elem)
+	}
+	if rp.Accepted.Set && rp.Accepted.V && reqOK && peerOK && requester == p.PeerAccount {
+		b.errorf(rp.Accepted.Pos, "%s: accepted applies only to cross-account peerings; both sides are account %q (same-account peerings are active at once)", elem, requester)
+	}
+	b.t.Peerings = append(b.t.Peerings, p)
+}
+
+func (b *builder) vpcIDs() []string {
+	ids := make([]string, 0, len(b.vpcs))
+	for id := range b.vpcs {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
