@@ -13,6 +13,27 @@
 // Pending peering requests expire lazily: every call first marks the
 // requests whose expiry has passed as expired, using Options.Now.
 //
+// Where the specification is silent, State does what a user of AWS VPC
+// peering would expect:
+//
+//   - Another account's VPC, route table or peering is not found
+//     (VpcNotFound, RouteTableNotFound, PeeringNotFound), never
+//     NotPermitted: an account does not learn what it cannot see. NotPermitted
+//     is for a party to a peering doing what only the other party may: the
+//     requester accepting or rejecting, the accepter deleting a pending
+//     request (it rejects it instead).
+//   - A route whose next hop is a visible peering that does not join the
+//     table's VPC is an InvalidParameter; PeeringNotActive is for a peering
+//     of the VPC that is not active.
+//   - The per-VPC limit counts pending and active peerings on both sides at
+//     create, so a VPC's pending requests hold its slots.
+//   - CreatePeering without a peer account means the acting account.
+//   - The local route cannot be deleted (InvalidParameter).
+//   - ExpiresAt is set while a request is pending and kept once it expired;
+//     it is null in every other state.
+//   - ShowPeering lists the related routes in the acting account's own route
+//     tables only.
+//
 // A State is safe for concurrent use. One mutex guards the whole state and is
 // held while Options.Apply runs, so snapshots reach the data plane in the
 // order the changes were made.
