@@ -61,6 +61,9 @@ when both ends have routes.`,
 
 	cmd.AddCommand(
 		newValidateCmd(opts),
+		newPeeringCmd(opts),
+		newRouteCmd(opts),
+		newAccountCmd(opts),
 	)
 	return cmd
 }

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/vpcsim/vpcsim/api"
+)
+
+// dialTopology returns a client of the running topology the command acts on:
+// --topology, or the only one running. Sockets live in api.SocketDir
+// ($VPCSIM_RUN_DIR or /run/vpcsim).
+func dialTopology(opts *options) (*api.Client, error) {
+	dir := api.SocketDir()
+	if name := opts.topology; name != "" {
+		if strings.ContainsAny(name, `/\`) || name == "." || name == ".." {
+			return nil, usageErrorf("invalid --topology %q: want a topology name", name)
+		}
+		path := api.SocketPath(name)
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("topology %q is not running (no socket %s)", name, path)
+		}
+		return api.NewClient(path, opts.account), nil
+	}
+	socks, err := filepath.Glob(filepath.Join(dir, "*.sock"))
+	if err != nil {
+		return nil, err
+	}
+	switch len(socks) {
+	case 0:
+		return nil, errors.New(`no topology is running; start one with "vpcsim up"`)
+	case 1:
+		return api.NewClient(socks[0], opts.account), nil
+	}
+	names := make([]string, len(socks))
+	for i, s := range socks {
+		names[i] = strings.TrimSuffix(filepath.Base(s), ".sock")
+	}
+	return nil, fmt.Errorf("%d topologies are running (%s); choose one with --topology", len(names), strings.Join(names, ", "))
+}
+
+// printJSON writes v to w as indented JSON.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// newTable returns a tabwriter for aligned columns; Flush it.
+func newTable(w io.Writer) *tabwriter.Writer {
+	return tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+}
+
+// orDash returns s, or "-" when it is empty, for table cells.
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// formatTime formats t for tables: RFC 3339 in UTC, "-" when absent.
+func formatTime(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
+}

@@ -1,0 +1,567 @@
+// Package control is the control plane of a running topology: accounts,
+// peering connections and route tables. It is the single place that
+// enforces the rules of the cloud (same-region peering, no overlapping
+// CIDRs, the per-VPC peering limit, who may accept, reject or delete, routes
+// that need an active peering, ...) and, after every change, hands the data
+// plane a Snapshot of what packets may use.
+//
+// Every method that acts for a user takes the acting account's ID first; the
+// empty string stands for the topology's first account. Peerings and route
+// tables of other accounts are invisible, as in the cloud: they are reported
+// as not found.
+//
+// Pending peering requests expire lazily: every call first marks the
+// requests whose expiry has passed as expired, using Options.Now.
+//
+// Where the specification is silent, State does what a user of AWS VPC
+// peering would expect:
+//
+//   - Another account's VPC, route table or peering is not found
+//     (VpcNotFound, RouteTableNotFound, PeeringNotFound), never
+//     NotPermitted: an account does not learn what it cannot see. NotPermitted
+//     is for a party to a peering doing what only the other party may: the
+//     requester accepting or rejecting, the accepter deleting a pending
+//     request (it rejects it instead).
+//   - A route whose next hop is a visible peering that does not join the
+//     table's VPC is an InvalidParameter; PeeringNotActive is for a peering
+//     of the VPC that is not active.
+//   - The per-VPC limit counts pending and active peerings on both sides at
+//     create, so a VPC's pending requests hold its slots.
+//   - CreatePeering without a peer account means the acting account.
+//   - The local route cannot be deleted (InvalidParameter).
+//   - ExpiresAt is set while a request is pending and kept once it expired;
+//     it is null in every other state.
+//   - ShowPeering lists the related routes in the acting account's own route
+//     tables only.
+//
+// A State is safe for concurrent use. One mutex guards the whole state and is
+// held while Options.Apply runs, so snapshots reach the data plane in the
+// order the changes were made.
+package control
+
+import (
+	"cmp"
+	"fmt"
+	"hash/fnv"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/vpcsim/vpcsim/topology"
+)
+
+// Status is the state of a peering connection.
+type Status string
+
+// The states of a peering connection's lifecycle.
+const (
+	StatusPending  Status = "pending-acceptance"
+	StatusActive   Status = "active"
+	StatusRejected Status = "rejected"
+	StatusExpired  Status = "expired"
+	StatusDeleted  Status = "deleted"
+)
+
+// Peering is a peering connection between a requester VPC (VPC, owned by
+// Account) and an accepter VPC (PeerVPC, owned by PeerAccount).
+type Peering struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Status      Status    `json:"status"`
+	VPC         string    `json:"vpc"`
+	PeerVPC     string    `json:"peer_vpc"`
+	Account     string    `json:"account"`
+	PeerAccount string    `json:"peer_account"`
+	Region      string    `json:"region"`
+	CreatedAt   time.Time `json:"created_at"`
+	// ExpiresAt is when a pending request expires; it is kept on an expired
+	// one and nil in every other state.
+	ExpiresAt *time.Time `json:"expires_at"`
+}
+
+// involves reports whether the VPC vpc is one of p's ends.
+func (p *Peering) involves(vpc string) bool { return p.VPC == vpc || p.PeerVPC == vpc }
+
+// visibleTo reports whether the account acct owns one of p's ends.
+func (p *Peering) visibleTo(acct string) bool { return p.Account == acct || p.PeerAccount == acct }
+
+// live reports whether p counts: pending or active.
+func (p *Peering) live() bool { return p.Status == StatusPending || p.Status == StatusActive }
+
+func (p *Peering) clone() Peering {
+	c := *p
+	if p.ExpiresAt != nil {
+		t := *p.ExpiresAt
+		c.ExpiresAt = &t
+	}
+	return c
+}
+
+// Route is a route of a route table: either the implicit local route of the
+// VPC CIDR (NextHopType and NextHop "local") or a user route over a peering
+// (NextHopType "peering", NextHop the peering id).
+type Route struct {
+	RouteTable  string `json:"route_table"`
+	Destination string `json:"destination"`
+	NextHopType string `json:"next_hop_type"`
+	NextHop     string `json:"next_hop"`
+}
+
+// Account is a cloud account.
+type Account struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// Table is a route table with its current routes, the local one first.
+type Table struct {
+	ID      string   `json:"id"`
+	VPC     string   `json:"vpc"`
+	Subnets []string `json:"subnets"` // the subnets associated with the table
+	Routes  []Route  `json:"routes"`
+}
+
+// Snapshot is what the data plane needs to forward packets: the active
+// peerings and every route table's user routes.
+type Snapshot struct {
+	Peerings map[string]PeeringLink  // active peerings only, by id
+	Tables   map[string][]TableRoute // every route table id (empty ones included) -> its user routes
+}
+
+// PeeringLink is an active peering: the two VPCs it joins.
+type PeeringLink struct{ VPC, PeerVPC string }
+
+// TableRoute is a user route: a destination reached over a peering.
+type TableRoute struct {
+	Destination netip.Prefix
+	Peering     string
+}
+
+// Options configure a State. The zero Options are a dry run on the wall clock.
+type Options struct {
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+	// Apply makes a Snapshot effective in the data plane. It is called once
+	// by New and then after every change that alters the Snapshot, with the
+	// State's lock held: it must not call back into the State, and it must
+	// make the change effective before it returns, so that, for example, no
+	// packet crosses a peering once DeletePeering has returned. The Snapshot
+	// is Apply's to keep. nil: a dry run (vpcsim validate).
+	Apply func(Snapshot)
+	// OnExpire, when not nil, is told of every pending request found expired,
+	// with the State's lock held (it must not call back into the State).
+	OnExpire func(Peering)
+}
+
+// State is the control-plane state of one topology. Create it with New.
+type State struct {
+	// Fixed at New.
+	name     string
+	expiry   time.Duration
+	limit    int
+	now      func() time.Time
+	onExpire func(Peering)
+	accounts []Account
+	vpcs     []topology.VPC // deep copies; RouteTables carry ids only
+	vpcIndex map[string]int
+
+	mu         sync.Mutex
+	apply      func(Snapshot)        // nil while New applies the file
+	version    uint64                // bumped by every change
+	seq        uint64                // for generated peering ids
+	peerings   map[string]*Peering   // every peering ever created, by id
+	order      []string              // peering ids in creation order
+	tables     map[string]*table     // by id
+	tableOrder []string              // table ids, VPCs and tables in file order
+	journal    func(op journalEntry) // tests: every mutating call, in lock order
+}
+
+// table is a route table's state.
+type table struct {
+	id      string
+	vpc     string
+	cidr    netip.Prefix            // the VPC CIDR: the local route
+	subnets []string                // associated subnets
+	routes  map[netip.Prefix]string // user routes: destination -> peering id
+}
+
+// journalEntry records one mutating call and its outcome (tests replay them).
+type journalEntry struct {
+	op     string
+	acct   string
+	args   []string
+	result any
+	err    error
+}
+
+// New returns the control state of t after applying t's peerings and routes
+// the way the API would, through the same methods: peerings first, in file
+// order, each created by the account owning its vpc (and accepted by the peer
+// account when the file says accepted: true), then every route table's
+// routes, added by the VPC's owner. Every rule violation is reported as a
+// topology.Error at the position of the offending peering or route, all of
+// them in one topology.ErrorList; then no State is returned.
+//
+// t must be a defaulted topology, as topology.Parse returns it; New does not
+// modify it.
+func New(t *topology.Topology, opts Options) (*State, error) {
+	if t == nil {
+		return nil, fmt.Errorf("control: nil topology")
+	}
+	s := &State{
+		name:     t.Name,
+		expiry:   t.PeeringExpiry,
+		limit:    t.PeeringsPerVPC,
+		now:      opts.Now,
+		onExpire: opts.OnExpire,
+		vpcIndex: make(map[string]int),
+		peerings: make(map[string]*Peering),
+		tables:   make(map[string]*table),
+	}
+	if s.expiry <= 0 {
+		s.expiry = topology.DefaultPeeringExpiry
+	}
+	if s.limit <= 0 {
+		s.limit = topology.DefaultPeeringsPerVPC
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	for _, a := range t.Accounts {
+		s.accounts = append(s.accounts, Account{ID: a.ID, Name: a.Name})
+	}
+	if len(s.accounts) == 0 {
+		s.accounts = []Account{{ID: topology.DefaultAccount}}
+	}
+
+	var errs topology.ErrorList
+	for _, v := range t.VPCs {
+		if _, dup := s.vpcIndex[v.ID]; dup {
+			errs.Add(t.File, v.Pos, "%s: duplicate vpc id %q", CodeInvalidParameter, v.ID)
+			continue
+		}
+		v = copyVPC(v)
+		s.vpcIndex[v.ID] = len(s.vpcs)
+		ids := []string{v.DefaultRouteTable()}
+		for _, rt := range v.RouteTables {
+			if rt.ID != v.DefaultRouteTable() {
+				ids = append(ids, rt.ID)
+			}
+		}
+		v.RouteTables = v.RouteTables[:0]
+		for _, id := range ids {
+			if _, dup := s.tables[id]; dup {
+				errs.Add(t.File, v.Pos, "%s: vpc %q: duplicate route table id %q", CodeInvalidParameter, v.ID, id)
+				continue
+			}
+			tb := &table{id: id, vpc: v.ID, cidr: v.CIDR.Masked(), routes: make(map[netip.Prefix]string)}
+			for _, sn := range v.Subnets {
+				if sn.RouteTable == id || (sn.RouteTable == "" && id == v.DefaultRouteTable()) {
+					tb.subnets = append(tb.subnets, sn.ID)
+				}
+			}
+			s.tables[id] = tb
+			s.tableOrder = append(s.tableOrder, id)
+			v.RouteTables = append(v.RouteTables, topology.RouteTable{ID: id})
+		}
+		s.vpcs = append(s.vpcs, v)
+	}
+
+	failed := make(map[string]bool) // peerings that could not be created
+	for _, fp := range t.Peerings {
+		owner := "" // an unknown vpc is reported by CreatePeering
+		if v := s.vpc(fp.VPC); v != nil {
+			owner = v.Account
+		}
+		p, err := s.CreatePeering(owner, CreatePeeringRequest{
+			ID: fp.ID, Name: fp.Name, VPC: fp.VPC, PeerVPC: fp.PeerVPC, PeerAccount: fp.PeerAccount,
+		})
+		if err == nil && fp.Accepted && p.Status == StatusPending {
+			_, err = s.AcceptPeering(p.PeerAccount, p.ID)
+		}
+		if err != nil {
+			failed[fp.ID] = true
+			errs.Add(t.File, fp.Pos, "%s", withContext(err, fmt.Sprintf("peering %q", fp.ID)))
+		}
+	}
+	for _, v := range t.VPCs {
+		for _, rt := range v.RouteTables {
+			for _, r := range rt.Routes {
+				if failed[r.NextHop] {
+					continue // the peering's own error says it all
+				}
+				var err error
+				if r.NextHopType != "" && r.NextHopType != topology.NextHopPeering {
+					err = errorf(CodeInvalidParameter, "route table %q: next hop type %q: want %q",
+						rt.ID, r.NextHopType, topology.NextHopPeering)
+				} else {
+					_, err = s.AddRoute(v.Account, rt.ID, r.Destination.String(), r.NextHop)
+				}
+				if err != nil {
+					errs.Add(t.File, r.Pos, "%s", err)
+				}
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs.Err()
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.apply = opts.Apply
+	s.applyLocked()
+	return s, nil
+}
+
+// withContext inserts context after the code of a control error:
+// "CidrOverlap: peering "pcx-1": ...".
+func withContext(err error, context string) string {
+	if e, ok := err.(*Error); ok {
+		return fmt.Sprintf("%s: %s: %s", e.Code, context, e.Message)
+	}
+	return fmt.Sprintf("%s: %v", context, err)
+}
+
+// copyVPC returns a deep copy of v.
+func copyVPC(v topology.VPC) topology.VPC {
+	v.Subnets = slices.Clone(v.Subnets)
+	v.Hosts = slices.Clone(v.Hosts)
+	rts := make([]topology.RouteTable, len(v.RouteTables))
+	for i, rt := range v.RouteTables {
+		rts[i] = topology.RouteTable{Pos: rt.Pos, ID: rt.ID, Routes: slices.Clone(rt.Routes)}
+	}
+	v.RouteTables = rts
+	return v
+}
+
+// vpc returns the VPC with the given id, or nil. The VPCs never change after
+// New, so no lock is needed.
+func (s *State) vpc(id string) *topology.VPC {
+	if i, ok := s.vpcIndex[id]; ok {
+		return &s.vpcs[i]
+	}
+	return nil
+}
+
+// account resolves the acting account: "" is the first one.
+func (s *State) account(acct string) (string, error) {
+	if acct == "" {
+		return s.accounts[0].ID, nil
+	}
+	for _, a := range s.accounts {
+		if a.ID == acct {
+			return acct, nil
+		}
+	}
+	return "", errorf(CodeAccountNotFound, "account %q not found", acct)
+}
+
+// Account returns the acting account (the doc's 查看对端账号ID).
+func (s *State) Account(acct string) (Account, error) {
+	id, err := s.account(acct)
+	if err != nil {
+		return Account{}, err
+	}
+	for _, a := range s.accounts {
+		if a.ID == id {
+			return a, nil
+		}
+	}
+	return Account{}, errorf(CodeAccountNotFound, "account %q not found", acct)
+}
+
+// Accounts returns every account of the topology, the default one first.
+func (s *State) Accounts() []Account { return slices.Clone(s.accounts) }
+
+// VPCs returns a copy of every VPC, in file order, whatever its account.
+// Each route table lists its current user routes (without positions when
+// they were added through the API).
+func (s *State) VPCs() []topology.VPC {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]topology.VPC, len(s.vpcs))
+	for i, v := range s.vpcs {
+		v = copyVPC(v)
+		for j := range v.RouteTables {
+			tb := s.tables[v.RouteTables[j].ID]
+			for _, d := range sortedDestinations(tb.routes) {
+				v.RouteTables[j].Routes = append(v.RouteTables[j].Routes, topology.Route{
+					Destination: d, NextHopType: topology.NextHopPeering, NextHop: tb.routes[d],
+				})
+			}
+		}
+		out[i] = v
+	}
+	return out
+}
+
+// Table returns the route table with the given id, whatever its account.
+func (s *State) Table(id string) (Table, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tb, ok := s.tables[id]
+	if !ok {
+		return Table{}, false
+	}
+	return Table{ID: tb.id, VPC: tb.vpc, Subnets: slices.Clone(tb.subnets), Routes: tb.list()}, true
+}
+
+// Peering returns the peering with the given id, whatever its account.
+func (s *State) Peering(id string) (Peering, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expireLocked()
+	p, ok := s.peerings[id]
+	if !ok {
+		return Peering{}, false
+	}
+	return p.clone(), true
+}
+
+// AllPeerings returns every peering ever created, in creation order, whatever
+// its account and state.
+func (s *State) AllPeerings() []Peering {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expireLocked()
+	out := make([]Peering, 0, len(s.order))
+	for _, id := range s.order {
+		out = append(out, s.peerings[id].clone())
+	}
+	return out
+}
+
+// Snapshot returns the current data-plane view.
+func (s *State) Snapshot() Snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.snapshotLocked()
+}
+
+// Version returns a number that grows with every change of the state.
+func (s *State) Version() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.version
+}
+
+// Expire marks every pending request whose expiry has passed as expired and
+// returns them. Every other method does the same lazily, so calling Expire is
+// needed only to notice expiries when nobody asks (a daemon's ticker).
+func (s *State) Expire() []Peering {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.expireLocked()
+}
+
+// expireLocked expires the pending requests that are due.
+func (s *State) expireLocked() []Peering {
+	var expired []Peering
+	now := s.now()
+	for _, id := range s.order {
+		p := s.peerings[id]
+		if p.Status == StatusPending && p.ExpiresAt != nil && !now.Before(*p.ExpiresAt) {
+			p.Status = StatusExpired
+			s.version++
+			expired = append(expired, p.clone())
+			if s.onExpire != nil {
+				s.onExpire(p.clone())
+			}
+		}
+	}
+	return expired
+}
+
+// snapshotLocked builds the data-plane view of the state.
+func (s *State) snapshotLocked() Snapshot {
+	snap := Snapshot{
+		Peerings: make(map[string]PeeringLink),
+		Tables:   make(map[string][]TableRoute, len(s.tables)),
+	}
+	for id, p := range s.peerings {
+		if p.Status == StatusActive {
+			snap.Peerings[id] = PeeringLink{VPC: p.VPC, PeerVPC: p.PeerVPC}
+		}
+	}
+	for id, tb := range s.tables {
+		routes := make([]TableRoute, 0, len(tb.routes))
+		for _, d := range sortedDestinations(tb.routes) {
+			routes = append(routes, TableRoute{Destination: d, Peering: tb.routes[d]})
+		}
+		snap.Tables[id] = routes
+	}
+	return snap
+}
+
+// applyLocked hands the data plane the current snapshot.
+func (s *State) applyLocked() {
+	if s.apply != nil {
+		s.apply(s.snapshotLocked())
+	}
+}
+
+// changedLocked records a change; when it altered the snapshot, it is applied.
+func (s *State) changedLocked(dataPlane bool) {
+	s.version++
+	if dataPlane {
+		s.applyLocked()
+	}
+}
+
+// recordLocked tells the test journal about a mutating call.
+func (s *State) recordLocked(op, acct string, args []string, result any, err error) {
+	if s.journal != nil {
+		s.journal(journalEntry{op: op, acct: acct, args: args, result: result, err: err})
+	}
+}
+
+// list returns the table's routes: the local one, then the user routes by
+// destination.
+func (tb *table) list() []Route {
+	out := []Route{{RouteTable: tb.id, Destination: tb.cidr.String(), NextHopType: topology.NextHopLocal, NextHop: topology.NextHopLocal}}
+	for _, d := range sortedDestinations(tb.routes) {
+		out = append(out, Route{RouteTable: tb.id, Destination: d.String(), NextHopType: topology.NextHopPeering, NextHop: tb.routes[d]})
+	}
+	return out
+}
+
+// sortedDestinations returns the keys of routes by address, then length.
+func sortedDestinations(routes map[netip.Prefix]string) []netip.Prefix {
+	ds := make([]netip.Prefix, 0, len(routes))
+	for d := range routes {
+		ds = append(ds, d)
+	}
+	slices.SortFunc(ds, comparePrefix)
+	return ds
+}
+
+func comparePrefix(a, b netip.Prefix) int {
+	if c := a.Addr().Compare(b.Addr()); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Bits(), b.Bits())
+}
+
+// peeringIDPattern is what an explicit peering id may look like.
+var peeringIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
+
+// newIDLocked returns an unused peering id pcx-xxxxxxxx, derived from the
+// topology name and a counter so that replaying the same calls yields the
+// same ids.
+func (s *State) newIDLocked() string {
+	for {
+		s.seq++
+		h := fnv.New32a()
+		h.Write([]byte(s.name))
+		h.Write([]byte{0})
+		h.Write([]byte(strconv.FormatUint(s.seq, 10)))
+		id := fmt.Sprintf("pcx-%08x", h.Sum32())
+		if _, used := s.peerings[id]; !used {
+			return id
+		}
+	}
+}

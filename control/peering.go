@@ -1,0 +1,296 @@
+package control
+
+// CreatePeeringRequest asks for a peering from VPC (owned by the acting
+// account) to PeerVPC.
+type CreatePeeringRequest struct {
+	VPC         string `json:"vpc"`
+	PeerVPC     string `json:"peer_vpc"`
+	PeerAccount string `json:"peer_account,omitempty"` // "" means the acting account
+	Name        string `json:"name,omitempty"`
+	ID          string `json:"id,omitempty"` // "" means a generated pcx-xxxxxxxx
+}
+
+// PeeringDetail is a peering and the routes that use it (the doc's
+// 查看对等连接相关的路由策略).
+type PeeringDetail struct {
+	Peering
+	Routes []RelatedRoute `json:"routes"`
+}
+
+// RelatedRoute is a route whose next hop is a given peering, with the subnets
+// whose traffic it steers.
+type RelatedRoute struct {
+	RouteTable  string   `json:"route_table"`
+	VPC         string   `json:"vpc"`
+	Destination string   `json:"destination"`
+	Subnets     []string `json:"subnets"`
+}
+
+// CreatePeering creates a peering from req.VPC, which the account acct must
+// own, to req.PeerVPC, which req.PeerAccount (default acct) must own. Within
+// one account the peering is active at once; across accounts it is pending
+// until the peer account accepts it, and expires after the topology's
+// peering expiry.
+func (s *State) CreatePeering(acct string, req CreatePeeringRequest) (Peering, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, err := s.createPeeringLocked(acct, req)
+	s.recordLocked("create", acct, []string{req.VPC, req.PeerVPC, req.PeerAccount, req.Name, req.ID}, p, err)
+	return p, err
+}
+
+func (s *State) createPeeringLocked(acct string, req CreatePeeringRequest) (Peering, error) {
+	a, err := s.account(acct)
+	if err != nil {
+		return Peering{}, err
+	}
+	s.expireLocked()
+	if req.VPC == "" || req.PeerVPC == "" {
+		return Peering{}, errorf(CodeInvalidParameter, "both vpc and peer vpc are required")
+	}
+	v := s.vpc(req.VPC)
+	if v == nil || v.Account != a {
+		return Peering{}, errorf(CodeVpcNotFound, "vpc %q not found in account %s", req.VPC, a)
+	}
+	peerAcct := req.PeerAccount
+	if peerAcct == "" {
+		peerAcct = a
+	}
+	if _, err := s.account(peerAcct); err != nil {
+		return Peering{}, err
+	}
+	pv := s.vpc(req.PeerVPC)
+	if pv == nil || pv.Account != peerAcct {
+		return Peering{}, errorf(CodeVpcNotFound, "vpc %q not found in account %s", req.PeerVPC, peerAcct)
+	}
+	if v.ID == pv.ID {
+		return Peering{}, errorf(CodeInvalidParameter, "vpc %q cannot peer with itself", v.ID)
+	}
+	if v.Region != pv.Region {
+		return Peering{}, errorf(CodeCrossRegionNotSupported, "vpc %s is in region %q and vpc %s in region %q: peering is same-region only",
+			v.ID, v.Region, pv.ID, pv.Region)
+	}
+	if v.CIDR.Overlaps(pv.CIDR) {
+		return Peering{}, errorf(CodeCidrOverlap, "%s cidr %s overlaps %s cidr %s", v.ID, v.CIDR, pv.ID, pv.CIDR)
+	}
+	for _, id := range s.order {
+		p := s.peerings[id]
+		if p.live() && p.involves(v.ID) && p.involves(pv.ID) {
+			return Peering{}, errorf(CodePeeringAlreadyExists, "peering %s (%s) already joins %s and %s", p.ID, p.Status, p.VPC, p.PeerVPC)
+		}
+	}
+	if err := s.checkLimitLocked(v.ID, ""); err != nil {
+		return Peering{}, err
+	}
+	if err := s.checkLimitLocked(pv.ID, ""); err != nil {
+		return Peering{}, err
+	}
+	id := req.ID
+	switch {
+	case id == "":
+		id = s.newIDLocked()
+	case !peeringIDPattern.MatchString(id):
+		return Peering{}, errorf(CodeInvalidParameter, "invalid peering id %q: want letters, digits, '.', '_' or '-'", id)
+	case s.peerings[id] != nil:
+		return Peering{}, errorf(CodeInvalidParameter, "peering id %q is already in use", id)
+	}
+
+	now := s.now().UTC()
+	p := &Peering{
+		ID: id, Name: req.Name, Status: StatusActive,
+		VPC: v.ID, PeerVPC: pv.ID, Account: a, PeerAccount: peerAcct,
+		Region: v.Region, CreatedAt: now,
+	}
+	if peerAcct != a {
+		p.Status = StatusPending
+		exp := now.Add(s.expiry)
+		p.ExpiresAt = &exp
+	}
+	s.peerings[id] = p
+	s.order = append(s.order, id)
+	s.changedLocked(p.Status == StatusActive)
+	return p.clone(), nil
+}
+
+// checkLimitLocked fails when the VPC vpc already has as many pending or
+// active peerings as allowed, not counting the peering except.
+func (s *State) checkLimitLocked(vpc, except string) error {
+	n := 0
+	for _, id := range s.order {
+		p := s.peerings[id]
+		if id != except && p.live() && p.involves(vpc) {
+			n++
+		}
+	}
+	if n >= s.limit {
+		return errorf(CodePeeringLimitExceeded, "vpc %s already has %d pending or active peerings, the limit", vpc, n)
+	}
+	return nil
+}
+
+// visiblePeeringLocked returns the peering id if the account a takes part in it.
+func (s *State) visiblePeeringLocked(a, id string) (*Peering, error) {
+	p := s.peerings[id]
+	if p == nil || !p.visibleTo(a) {
+		return nil, errorf(CodePeeringNotFound, "peering %q not found in account %s", id, a)
+	}
+	return p, nil
+}
+
+// AcceptPeering accepts the pending request id; only the accepter account may.
+// The peering becomes active.
+func (s *State) AcceptPeering(acct, id string) (Peering, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, err := s.answerLocked(acct, id, "accept")
+	s.recordLocked("accept", acct, []string{id}, p, err)
+	return p, err
+}
+
+// RejectPeering rejects the pending request id; only the accepter account may.
+// A rejected peering leaves the default listing.
+func (s *State) RejectPeering(acct, id string) (Peering, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, err := s.answerLocked(acct, id, "reject")
+	s.recordLocked("reject", acct, []string{id}, p, err)
+	return p, err
+}
+
+// answerLocked accepts or rejects a pending request.
+func (s *State) answerLocked(acct, id, verb string) (Peering, error) {
+	a, err := s.account(acct)
+	if err != nil {
+		return Peering{}, err
+	}
+	s.expireLocked()
+	p, err := s.visiblePeeringLocked(a, id)
+	if err != nil {
+		return Peering{}, err
+	}
+	if p.PeerAccount != a {
+		return Peering{}, errorf(CodeNotPermitted, "only the accepter account %s can %s peering %s", p.PeerAccount, verb, id)
+	}
+	if p.Status != StatusPending {
+		return Peering{}, errorf(CodeInvalidState, "cannot %s peering %s: it is %s, not %s", verb, id, p.Status, StatusPending)
+	}
+	if verb == "reject" {
+		p.Status = StatusRejected
+		p.ExpiresAt = nil
+		s.changedLocked(false)
+		return p.clone(), nil
+	}
+	if err := s.checkLimitLocked(p.VPC, id); err != nil {
+		return Peering{}, err
+	}
+	if err := s.checkLimitLocked(p.PeerVPC, id); err != nil {
+		return Peering{}, err
+	}
+	p.Status = StatusActive
+	p.ExpiresAt = nil
+	s.changedLocked(true)
+	return p.clone(), nil
+}
+
+// DeletePeering deletes the peering id: either side may delete an active
+// peering, the requester may withdraw a pending request (the accepter rejects
+// it instead). Every route whose next hop is the peering goes with it, in the
+// same step: once DeletePeering returns, no packet crosses the peering.
+func (s *State) DeletePeering(acct, id string) (Peering, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, err := s.deletePeeringLocked(acct, id)
+	s.recordLocked("delete", acct, []string{id}, p, err)
+	return p, err
+}
+
+func (s *State) deletePeeringLocked(acct, id string) (Peering, error) {
+	a, err := s.account(acct)
+	if err != nil {
+		return Peering{}, err
+	}
+	s.expireLocked()
+	p, err := s.visiblePeeringLocked(a, id)
+	if err != nil {
+		return Peering{}, err
+	}
+	switch p.Status {
+	case StatusActive:
+	case StatusPending:
+		if p.Account != a {
+			return Peering{}, errorf(CodeNotPermitted, "peering %s is %s: only the requester account %s can delete it; reject it instead",
+				id, p.Status, p.Account)
+		}
+	default:
+		return Peering{}, errorf(CodeInvalidState, "cannot delete peering %s: it is %s", id, p.Status)
+	}
+	wasActive := p.Status == StatusActive
+	p.Status = StatusDeleted
+	p.ExpiresAt = nil
+	for _, tb := range s.tables {
+		if !p.involves(tb.vpc) {
+			continue
+		}
+		for d, via := range tb.routes {
+			if via == id {
+				delete(tb.routes, d)
+			}
+		}
+	}
+	s.changedLocked(wasActive)
+	return p.clone(), nil
+}
+
+// Peerings returns the peerings the account acct takes part in, in creation
+// order: the pending and active ones, or with all every one (rejected,
+// expired and deleted included).
+func (s *State) Peerings(acct string, all bool) ([]Peering, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, err := s.account(acct)
+	if err != nil {
+		return nil, err
+	}
+	s.expireLocked()
+	out := []Peering{}
+	for _, id := range s.order {
+		p := s.peerings[id]
+		if p.visibleTo(a) && (all || p.live()) {
+			out = append(out, p.clone())
+		}
+	}
+	return out, nil
+}
+
+// ShowPeering returns the peering id and the routes that use it in the route
+// tables of the acting account's VPCs (another account's tables stay
+// private), each with the subnets associated with its table.
+func (s *State) ShowPeering(acct, id string) (PeeringDetail, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, err := s.account(acct)
+	if err != nil {
+		return PeeringDetail{}, err
+	}
+	s.expireLocked()
+	p, err := s.visiblePeeringLocked(a, id)
+	if err != nil {
+		return PeeringDetail{}, err
+	}
+	d := PeeringDetail{Peering: p.clone(), Routes: []RelatedRoute{}}
+	for _, tid := range s.tableOrder {
+		tb := s.tables[tid]
+		if !p.involves(tb.vpc) || s.vpc(tb.vpc).Account != a {
+			continue
+		}
+		for _, dest := range sortedDestinations(tb.routes) {
+			if tb.routes[dest] == id {
+				d.Routes = append(d.Routes, RelatedRoute{
+					RouteTable: tb.id, VPC: tb.vpc, Destination: dest.String(),
+					Subnets: append([]string{}, tb.subnets...),
+				})
+			}
+		}
+	}
+	return d, nil
+}

@@ -1,0 +1,148 @@
+package control
+
+import (
+	"net/netip"
+	"strings"
+
+	"github.com/vpcsim/vpcsim/topology"
+)
+
+// parseDestination parses a route destination and canonicalises it:
+// 10.0.1.7/24 becomes 10.0.1.0/24.
+func parseDestination(dest string) (netip.Prefix, error) {
+	d, err := netip.ParsePrefix(strings.TrimSpace(dest))
+	if err != nil || !d.Addr().Is4() {
+		return netip.Prefix{}, errorf(CodeInvalidParameter, "invalid destination %q: want an IPv4 CIDR such as 10.0.1.0/24", dest)
+	}
+	return d.Masked(), nil
+}
+
+// ownTableLocked returns the route table id if a VPC of the account a owns it.
+func (s *State) ownTableLocked(a, id string) (*table, error) {
+	tb := s.tables[id]
+	if tb == nil || s.vpc(tb.vpc).Account != a {
+		return nil, errorf(CodeRouteTableNotFound, "route table %q not found in account %s", id, a)
+	}
+	return tb, nil
+}
+
+// AddRoute adds to the route table rtb, of a VPC the account acct owns, a
+// route to dest over the peering pcx. The peering must be active and join
+// the table's VPC (a peering of other VPCs is an InvalidParameter); dest must
+// not overlap the VPC CIDR. dest is canonicalised; the route is returned.
+func (s *State) AddRoute(acct, rtb, dest, pcx string) (Route, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.addRouteLocked(acct, rtb, dest, pcx)
+	s.recordLocked("add-route", acct, []string{rtb, dest, pcx}, r, err)
+	return r, err
+}
+
+func (s *State) addRouteLocked(acct, rtb, dest, pcx string) (Route, error) {
+	a, err := s.account(acct)
+	if err != nil {
+		return Route{}, err
+	}
+	s.expireLocked()
+	tb, err := s.ownTableLocked(a, rtb)
+	if err != nil {
+		return Route{}, err
+	}
+	d, err := parseDestination(dest)
+	if err != nil {
+		return Route{}, err
+	}
+	if d.Overlaps(tb.cidr) {
+		return Route{}, errorf(CodeDestinationOverlapsLocal, "route table %q: destination %s overlaps the local route %s of vpc %s",
+			rtb, d, tb.cidr, tb.vpc)
+	}
+	if pcx == "" {
+		return Route{}, errorf(CodeInvalidParameter, "route table %q: destination %s: a peering is required as next hop", rtb, d)
+	}
+	p, err := s.visiblePeeringLocked(a, pcx)
+	if err != nil {
+		return Route{}, err
+	}
+	if !p.involves(tb.vpc) {
+		return Route{}, errorf(CodeInvalidParameter, "route table %q: peering %s joins %s and %s, not vpc %s of the table",
+			rtb, pcx, p.VPC, p.PeerVPC, tb.vpc)
+	}
+	if p.Status != StatusActive {
+		return Route{}, errorf(CodePeeringNotActive, "route table %q: peering %s is %s, not active", rtb, pcx, p.Status)
+	}
+	if via, dup := tb.routes[d]; dup {
+		return Route{}, errorf(CodeRouteAlreadyExists, "route table %q already has a route to %s (via %s)", rtb, d, via)
+	}
+	tb.routes[d] = pcx
+	s.changedLocked(true)
+	return Route{RouteTable: rtb, Destination: d.String(), NextHopType: topology.NextHopPeering, NextHop: pcx}, nil
+}
+
+// DeleteRoute deletes the route to dest from the route table rtb, of a VPC
+// the account acct owns, and returns it. The local route cannot be deleted.
+func (s *State) DeleteRoute(acct, rtb, dest string) (Route, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.deleteRouteLocked(acct, rtb, dest)
+	s.recordLocked("delete-route", acct, []string{rtb, dest}, r, err)
+	return r, err
+}
+
+func (s *State) deleteRouteLocked(acct, rtb, dest string) (Route, error) {
+	a, err := s.account(acct)
+	if err != nil {
+		return Route{}, err
+	}
+	s.expireLocked()
+	tb, err := s.ownTableLocked(a, rtb)
+	if err != nil {
+		return Route{}, err
+	}
+	d, err := parseDestination(dest)
+	if err != nil {
+		return Route{}, err
+	}
+	if d == tb.cidr {
+		return Route{}, errorf(CodeInvalidParameter, "route table %q: the local route %s cannot be deleted", rtb, d)
+	}
+	via, ok := tb.routes[d]
+	if !ok {
+		return Route{}, errorf(CodeRouteNotFound, "route table %q has no route to %s", rtb, d)
+	}
+	delete(tb.routes, d)
+	s.changedLocked(true)
+	return Route{RouteTable: rtb, Destination: d.String(), NextHopType: topology.NextHopPeering, NextHop: via}, nil
+}
+
+// Routes returns the routes of the route tables of the account acct's VPCs,
+// each table's local route first, then its user routes by destination.
+// table and vpc, when not empty, keep only that table and that VPC's tables;
+// another account's table or VPC is not found.
+func (s *State) Routes(acct, table, vpc string) ([]Route, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, err := s.account(acct)
+	if err != nil {
+		return nil, err
+	}
+	s.expireLocked()
+	if vpc != "" {
+		if v := s.vpc(vpc); v == nil || v.Account != a {
+			return nil, errorf(CodeVpcNotFound, "vpc %q not found in account %s", vpc, a)
+		}
+	}
+	if table != "" {
+		if _, err := s.ownTableLocked(a, table); err != nil {
+			return nil, err
+		}
+	}
+	out := []Route{}
+	for _, id := range s.tableOrder {
+		tb := s.tables[id]
+		if s.vpc(tb.vpc).Account != a || (table != "" && id != table) || (vpc != "" && tb.vpc != vpc) {
+			continue
+		}
+		out = append(out, tb.list()...)
+	}
+	return out, nil
+}
