@@ -38,3 +38,12 @@ func TestParseLimits(t *testing.T) {
 		})
 	}
 }
+
+func TestParseLimitsCountCharacters(t *testing.T) {
+	// Two-byte characters before the brackets: the column counts characters.
+	src := "name: t\nregion: éé " + strings.Repeat("[", 100)
+	list := parseErrors(t, src)
+	if want := testFile + ":2:76: malformed YAML: nesting"; !strings.Contains(list.Error(), want) {
+		t.Errorf("Parse errors:\n%v\nwant one containing:\n%s", list, want)
+	}
+}

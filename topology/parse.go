@@ -117,7 +117,9 @@ func checkNesting(data []byte) (Pos, bool) {
 	)
 	for i := 0; i < len(data); i++ {
 		c := data[i]
-		col++
+		if c&0xC0 != 0x80 { // columns count characters, not UTF-8 continuation bytes
+			col++
+		}
 		if c == '\n' {
 			line, col = line+1, 0
 			comment, lineStart, prev = false, quote == 0, c
