@@ -2,7 +2,6 @@ package topology
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"strings"
 
@@ -175,7 +174,7 @@ func firstLine(s string) string {
 		s = s[:i]
 	}
 	if s == "" {
-		return fmt.Sprint("unexpected input")
+		return "unexpected input"
 	}
 	return s
 }
