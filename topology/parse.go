@@ -2,7 +2,6 @@ package topology
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"strings"
 
@@ -52,6 +51,14 @@ func parseYAML(file string, data []byte, errs *ErrorList) (body ast.Node) {
 			errs.Add(file, Pos{Line: 1, Col: 1}, "malformed YAML: %v", r)
 		}
 	}()
+	if len(data) > MaxFileSize {
+		errs.Add(file, Pos{Line: 1, Col: 1}, "file is too large: %d bytes, at most %d", len(data), MaxFileSize)
+		return nil
+	}
+	if pos, ok := checkNesting(data); !ok {
+		errs.Add(file, pos, "malformed YAML: nesting is deeper than %d levels", MaxNesting)
+		return nil
+	}
 	f, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		pos, msg := Pos{Line: 1, Col: 1}, err.Error()
@@ -82,13 +89,92 @@ func parseYAML(file string, data []byte, errs *ErrorList) (body ast.Node) {
 	return docs[0].Body
 }
 
+// Limits that keep parsing fast: the YAML parser takes time quadratic in the
+// nesting depth, and a topology file needs neither megabytes nor deep nesting.
+const (
+	// MaxFileSize is the largest topology file Parse accepts, in bytes.
+	MaxFileSize = 4 << 20
+	// MaxNesting is the deepest nesting of YAML collections Parse accepts,
+	// counted as flow brackets or as block indentation columns.
+	MaxNesting = 64
+	// maxIndent is the deepest block indentation, in columns.
+	maxIndent = 4 * MaxNesting
+)
+
+// checkNesting scans data for flow collections nested deeper than
+// MaxNesting and block content indented beyond maxIndent, ignoring quoted
+// strings and comments. It returns the position where the limit is passed.
+// It errs on the side of accepting: the YAML parser reports what it misses.
+func checkNesting(data []byte) (Pos, bool) {
+	var (
+		line, col = 1, 0
+		depth     int
+		quote     byte // '"' or '\'' inside a quoted string
+		comment   bool
+		lineStart      = true // only spaces and block indicators so far on this line
+		prev      byte = '\n'
+	)
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		if c&0xC0 != 0x80 { // columns count characters, not UTF-8 continuation bytes
+			col++
+		}
+		if c == '\n' {
+			line, col = line+1, 0
+			comment, lineStart, prev = false, quote == 0, c
+			continue
+		}
+		if lineStart && c != ' ' && c != '\t' {
+			// Block content (or a block indicator "- " / "? ") this far right
+			// is nested at least this deep.
+			if col > maxIndent && c != '#' {
+				return Pos{Line: line, Col: col}, false
+			}
+			lineStart = c == '-' || c == '?'
+		}
+		switch {
+		case comment:
+		case quote == '"':
+			if c == '\\' && i+1 < len(data) && data[i+1] != '\n' {
+				i++
+				col++
+			} else if c == '"' {
+				quote = 0
+			}
+		case quote == '\'':
+			if c == '\'' {
+				if i+1 < len(data) && data[i+1] == '\'' {
+					i++
+					col++
+				} else {
+					quote = 0
+				}
+			}
+		case c == '#' && (prev == ' ' || prev == '\t' || prev == '\n'):
+			comment = true
+		case (c == '"' || c == '\'') && strings.IndexByte(" \t\n[{,:-?", prev) >= 0:
+			quote = c
+		case c == '[' || c == '{':
+			if depth++; depth > MaxNesting {
+				return Pos{Line: line, Col: col}, false
+			}
+		case c == ']' || c == '}':
+			if depth > 0 {
+				depth--
+			}
+		}
+		prev = c
+	}
+	return Pos{}, true
+}
+
 func firstLine(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		s = s[:i]
 	}
 	if s == "" {
-		return fmt.Sprint("unexpected input")
+		return "unexpected input"
 	}
 	return s
 }

@@ -84,6 +84,11 @@ func TestParseErrors(t *testing.T) {
 		{"expiry integer", "name: t\npeering_expiry: 60\n", "2:17: peering_expiry: want a string, got integer 60"},
 		{"peerings per vpc zero", "name: t\npeerings_per_vpc: 0\n", "2:19: peerings_per_vpc 0 must be at least 1"},
 
+		// Display names.
+		{"vpc name too long", "name: t\nvpcs:\n  - id: v\n    name: " + strings.Repeat("n", 61) + "\n    cidr: 10.0.0.0/16\n", "4:11: vpc \"v\": name \"nnnn"},
+		{"peering name control char", "name: t\npeerings:\n  - {id: p, name: \"a\\tb\", vpc: a, peer_vpc: a}\n", "3:19: peering \"p\": name \"a\\tb\" holds a control character"},
+		{"account name newline", "name: t\naccounts:\n  - id: \"1\"\n    name: \"a\\nb\"\n", "4:11: account \"1\": name \"a\\nb\" holds a control character"},
+
 		// Accounts.
 		{"account missing id", "name: t\naccounts:\n  - name: me\n", "3:5: missing required field \"id\" in account"},
 		{"account id letters", "name: t\naccounts:\n  - id: \"12a\"\n", "3:9: invalid account id \"12a\": want a string of 1 to 64 digits"},

@@ -12,6 +12,16 @@
 // After a successful Parse every default is filled in: every VPC has an
 // account, a region and its default route table; every subnet names its route
 // table; every host has an IP; every peering names its peer account.
+//
+// Parsing is strict: unknown keys, values of the wrong YAML type (a quoted
+// "1500" for mtu, yes for a boolean) and YAML tags other than !!str are
+// errors. Account ids may be written as strings or as plain integers, which
+// are kept as written. Anchors and aliases are followed.
+//
+// Every element of the model records its Pos: the position of the first key
+// of its mapping in the file. Elements that a default created (the default
+// account, a default route table that was not listed) have the zero Pos or
+// that of their VPC.
 package topology
 
 import (
@@ -48,7 +58,8 @@ type Topology struct {
 	Peerings       []Peering
 }
 
-// Pos is a position in the topology file. The zero Pos is unknown.
+// Pos is a position in the topology file: 1-based line and column (in
+// characters). The zero Pos is unknown.
 type Pos struct {
 	Line, Col int
 }

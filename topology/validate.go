@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/yl2chen/cidranger"
 )
@@ -19,6 +21,9 @@ const (
 	// MaxIDLen is the longest id of an account, VPC, subnet, route table or
 	// peering, and the longest region name.
 	MaxIDLen = 64
+	// MaxLabelLen is the longest display name of an account, VPC or
+	// peering, in characters.
+	MaxLabelLen = 60
 	// MaxNamespaceLen is the longest network namespace name
 	// "<topology>-<host>", which bounds host names.
 	MaxNamespaceLen = 31
@@ -162,6 +167,24 @@ func (b *builder) checkID(f field[string], what string) bool {
 	return true
 }
 
+// checkLabel checks an optional display name: one line of printable text.
+func (b *builder) checkLabel(f field[string], elem string) string {
+	if !f.Set {
+		return ""
+	}
+	if n := utf8.RuneCountInString(f.V); n > MaxLabelLen {
+		b.errorf(f.Pos, "%s: name %q is too long: %d characters, at most %d", elem, f.V, n, MaxLabelLen)
+		return f.V
+	}
+	for _, r := range f.V {
+		if !unicode.IsPrint(r) {
+			b.errorf(f.Pos, "%s: name %q holds a control character; use one line of printable text", elem, f.V)
+			break
+		}
+	}
+	return f.V
+}
+
 // describe names an element for messages: `vpc "vpc1"`, or just `vpc` when
 // its id is unknown.
 func describe(kind string, id field[string]) string {
@@ -178,7 +201,7 @@ func (b *builder) buildAccounts(raw []rawAccount) {
 		return
 	}
 	for _, ra := range raw {
-		a := Account{Pos: ra.Pos, Name: ra.Name.V}
+		a := Account{Pos: ra.Pos, Name: b.checkLabel(ra.Name, describe("account", ra.ID))}
 		if b.required(ra.ID, ra.Pos, "id", "account") {
 			a.ID = ra.ID.V
 			switch {
@@ -349,7 +372,7 @@ func lastAddr(p netip.Prefix) netip.Addr {
 
 func (b *builder) buildVPC(rv *rawVPC) {
 	elem := describe("vpc", rv.ID)
-	v := VPC{Pos: rv.Pos, ID: rv.ID.V, Name: rv.Name.V}
+	v := VPC{Pos: rv.Pos, ID: rv.ID.V, Name: b.checkLabel(rv.Name, elem)}
 
 	v.Account = b.t.Accounts[0].ID
 	if rv.Account.Set && b.checkAccount(rv.Account, elem) {
@@ -619,7 +642,7 @@ func (b *builder) hostSubnet(f field[string], v *VPC, usable map[string]*Subnet,
 
 func (b *builder) buildPeering(rp *rawPeering) {
 	elem := describe("peering", rp.ID)
-	p := Peering{Pos: rp.Pos, ID: rp.ID.V, Name: rp.Name.V, VPC: rp.VPC.V, PeerVPC: rp.PeerVPC.V, Accepted: rp.Accepted.V}
+	p := Peering{Pos: rp.Pos, ID: rp.ID.V, Name: b.checkLabel(rp.Name, elem), VPC: rp.VPC.V, PeerVPC: rp.PeerVPC.V, Accepted: rp.Accepted.V}
 	owner := func(f field[string], key string) (string, bool) {
 		if !b.required(f, rp.Pos, key, elem) {
 			return "", false
