@@ -333,9 +333,10 @@ func TestListen(t *testing.T) {
 	}
 
 	// A live socket is not taken over.
+	live := l
 	go func() {
 		for {
-			c, err := l.Accept()
+			c, err := live.Accept()
 			if err != nil {
 				return
 			}
