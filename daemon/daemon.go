@@ -1,0 +1,250 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"os"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/vpcsim/vpcsim/api"
+	"github.com/vpcsim/vpcsim/control"
+	"github.com/vpcsim/vpcsim/router"
+	"github.com/vpcsim/vpcsim/topology"
+	"github.com/vpcsim/vpcsim/tun"
+)
+
+// Options configure Launch.
+type Options struct {
+	// Progress receives one human-readable line per launch step; nil
+	// discards them.
+	Progress io.Writer
+	// Logger receives structured logs; nil discards them.
+	Logger *slog.Logger
+	// Listen makes the daemon serve the control API on its socket.
+	Listen bool
+}
+
+// Daemon is a running topology. Close tears it down.
+type Daemon struct {
+	Topology *topology.Topology
+	State    *control.State
+	Network  *router.Network
+
+	log      *slog.Logger
+	hosts    []*tun.Host
+	started  time.Time
+	server   *http.Server
+	serving  sync.WaitGroup
+	done     chan struct{} // closed when a shutdown is requested over the API
+	shutdown sync.Once
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Launch creates everything t describes and starts forwarding. A launch that
+// fails part-way removes what it created before returning the error.
+func Launch(ctx context.Context, t *topology.Topology, opts Options) (_ *Daemon, err error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	progress := opts.Progress
+	if progress == nil {
+		progress = io.Discard
+	}
+	step := func(format string, args ...any) { fmt.Fprintf(progress, format+"\n", args...) }
+
+	// Every rule is checked before anything is created.
+	if _, err := control.New(t, control.Options{}); err != nil {
+		return nil, err
+	}
+	if r, err := ReadRecord(t.Name); err == nil {
+		if r.Alive() {
+			return nil, fmt.Errorf("topology %q is already running (pid %d)", t.Name, r.PID)
+		}
+		step("removing leftovers of topology %q (pid %d is gone)", t.Name, r.PID)
+		if err := Cleanup(r); err != nil {
+			return nil, fmt.Errorf("remove leftovers of topology %q: %w", t.Name, err)
+		}
+	}
+
+	d := &Daemon{Topology: t, log: log, started: time.Now(), done: make(chan struct{})}
+	// The record lists each namespace before it is created, so that a
+	// daemon killed at any moment can be cleaned up after.
+	rec := Record{Name: t.Name, PID: os.Getpid(), File: t.File, Started: d.started}
+	if err := writeRecord(rec); err != nil {
+		return nil, fmt.Errorf("write record of topology %q: %w", t.Name, err)
+	}
+	defer func() {
+		if err != nil {
+			d.Close()
+		}
+	}()
+
+	cfg := router.Config{MTU: t.MTU, Logger: log}
+	for _, v := range t.VPCs {
+		rv := router.VPC{ID: v.ID, CIDR: v.CIDR}
+		for _, rt := range v.RouteTables {
+			rv.Tables = append(rv.Tables, rt.ID)
+		}
+		subnets := make(map[string]topology.Subnet)
+		for _, s := range v.Subnets {
+			rv.Subnets = append(rv.Subnets, router.Subnet{ID: s.ID, CIDR: s.CIDR, Table: s.RouteTable})
+			subnets[s.ID] = s
+		}
+		for _, h := range v.Hosts {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("launch interrupted: %w", err)
+			}
+			s := subnets[h.Subnet]
+			ns := t.Namespace(h.Name)
+			addr := netip.PrefixFrom(h.IP, s.CIDR.Bits())
+			start := time.Now()
+			rec.Namespaces = append(rec.Namespaces, ns)
+			if err := writeRecord(rec); err != nil {
+				return nil, fmt.Errorf("write record of topology %q: %w", t.Name, err)
+			}
+			th, err := tun.CreateHost(tun.HostConfig{Namespace: ns, Addr: addr, Gateway: s.Gateway(), MTU: t.MTU})
+			if err != nil {
+				// Not ours to remove, if it existed already.
+				rec.Namespaces = rec.Namespaces[:len(rec.Namespaces)-1]
+				return nil, errors.Join(fmt.Errorf("host %q: %w", h.Name, err), writeRecord(rec))
+			}
+			d.hosts = append(d.hosts, th)
+			rv.Hosts = append(rv.Hosts, router.Host{Name: h.Name, Subnet: h.Subnet, IP: h.IP, Device: th.Device()})
+			step("host     %-12s %-18s netns %s (%v)", h.Name, addr, ns, time.Since(start).Round(time.Millisecond))
+			log.Info("host created", "host", h.Name, "vpc", v.ID, "addr", addr, "netns", ns)
+		}
+		cfg.VPCs = append(cfg.VPCs, rv)
+	}
+	if d.Network, err = router.New(cfg); err != nil {
+		return nil, fmt.Errorf("start routers: %w", err)
+	}
+	for _, v := range t.VPCs {
+		step("router   %-12s %-18s %d subnets, %d hosts", v.ID, v.CIDR, len(v.Subnets), len(v.Hosts))
+		log.Info("router started", "vpc", v.ID, "cidr", v.CIDR)
+	}
+	var applyErr error
+	d.State, err = control.New(t, control.Options{
+		Apply: func(s control.Snapshot) {
+			if err := d.Network.Update(toRouter(s)); err != nil {
+				applyErr = err
+				log.Error("data plane update failed", "err", err)
+			}
+		},
+		OnExpire: func(p control.Peering) {
+			log.Info("peering expired", "peering", p.ID, "vpc", p.VPC, "peer_vpc", p.PeerVPC)
+		},
+	})
+	if err == nil {
+		err = applyErr
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range d.State.AllPeerings() {
+		step("peering  %-12s %s <-> %s: %s", p.ID, p.VPC, p.PeerVPC, p.Status)
+		log.Info("peering", "peering", p.ID, "vpc", p.VPC, "peer_vpc", p.PeerVPC, "status", p.Status)
+	}
+	for _, v := range t.VPCs {
+		for _, rt := range v.RouteTables {
+			for _, r := range rt.Routes {
+				step("route    %-12s %-18s -> %s", rt.ID, r.Destination, r.NextHop)
+				log.Info("route", "route_table", rt.ID, "destination", r.Destination, "next_hop", r.NextHop)
+			}
+		}
+	}
+	if opts.Listen {
+		if err := d.serve(); err != nil {
+			return nil, err
+		}
+		step("control  %s", api.SocketPath(t.Name))
+	}
+	return d, nil
+}
+
+// toRouter converts the control plane's view to the data plane's.
+func toRouter(s control.Snapshot) ([]router.Peering, map[string][]router.Route) {
+	peerings := make([]router.Peering, 0, len(s.Peerings))
+	for id, p := range s.Peerings {
+		peerings = append(peerings, router.Peering{ID: id, VPC: p.VPC, PeerVPC: p.PeerVPC})
+	}
+	sort.Slice(peerings, func(i, j int) bool { return peerings[i].ID < peerings[j].ID })
+	tables := make(map[string][]router.Route, len(s.Tables))
+	for id, routes := range s.Tables {
+		rs := make([]router.Route, len(routes))
+		for i, r := range routes {
+			rs[i] = router.Route{Destination: r.Destination, Peering: r.Peering}
+		}
+		tables[id] = rs
+	}
+	return peerings, tables
+}
+
+// serve starts the control API on the topology's socket.
+func (d *Daemon) serve() error {
+	ln, err := api.Listen(api.SocketPath(d.Topology.Name))
+	if err != nil {
+		return fmt.Errorf("control socket: %w", err)
+	}
+	mux := http.NewServeMux()
+	api.Register(mux, d.State)
+	d.register(mux)
+	d.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	d.serving.Add(1)
+	go func() {
+		defer d.serving.Done()
+		if err := d.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			d.log.Error("control API stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// Done is closed when a client asks the daemon to shut down.
+func (d *Daemon) Done() <-chan struct{} { return d.done }
+
+// Close stops the API and the routers and removes every namespace, the
+// socket and the record. It is idempotent.
+func (d *Daemon) Close() error {
+	d.closeOnce.Do(func() {
+		var errs []error
+		if d.server != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			d.server.Shutdown(ctx)
+			cancel()
+			d.serving.Wait()
+		}
+		if d.Network != nil {
+			if err := d.Network.Close(); err != nil {
+				errs = append(errs, err)
+			}
+		} else {
+			for _, h := range d.hosts {
+				h.Device().Close()
+			}
+		}
+		for _, h := range d.hosts {
+			if err := h.Close(); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		rec, err := ReadRecord(d.Topology.Name)
+		if err == nil && rec.PID == os.Getpid() {
+			if err := Cleanup(rec); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		d.log.Info("topology down", "topology", d.Topology.Name)
+		d.closeErr = errors.Join(errs...)
+	})
+	return d.closeErr
+}

@@ -1,0 +1,105 @@
+package daemon
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/vpcsim/vpcsim/api"
+	"github.com/vpcsim/vpcsim/tun"
+)
+
+// Record is what a running topology leaves in the run directory: enough for
+// another process to find it, or to remove what it created if it died.
+type Record struct {
+	Name       string    `json:"name"`
+	PID        int       `json:"pid"`
+	File       string    `json:"file"`
+	Started    time.Time `json:"started"`
+	Namespaces []string  `json:"namespaces"`
+}
+
+func recordPath(name string) string { return filepath.Join(api.SocketDir(), name+".json") }
+
+// Alive reports whether the record's daemon process still runs.
+func (r Record) Alive() bool {
+	if r.PID <= 0 {
+		return false
+	}
+	err := syscall.Kill(r.PID, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+func writeRecord(r Record) error {
+	if err := os.MkdirAll(api.SocketDir(), 0o755); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := recordPath(r.Name) + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, recordPath(r.Name))
+}
+
+// ReadRecord returns the record of the topology name.
+func ReadRecord(name string) (Record, error) {
+	var r Record
+	b, err := os.ReadFile(recordPath(name))
+	if err != nil {
+		return r, err
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		return r, fmt.Errorf("record of topology %q: %w", name, err)
+	}
+	return r, nil
+}
+
+// Records returns the records in the run directory, sorted by name.
+func Records() ([]Record, error) {
+	files, err := filepath.Glob(filepath.Join(api.SocketDir(), "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	var rs []Record
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".json")
+		r, err := ReadRecord(name)
+		if err != nil {
+			continue // gone meanwhile, or not ours
+		}
+		rs = append(rs, r)
+	}
+	sort.Slice(rs, func(i, j int) bool { return rs[i].Name < rs[j].Name })
+	return rs, nil
+}
+
+// Cleanup removes what the topology of r created: its namespaces, socket and
+// record. The daemon must be dead; Cleanup refuses to pull the floor from
+// under a live one.
+func Cleanup(r Record) error {
+	if r.Alive() && r.PID != os.Getpid() {
+		return fmt.Errorf("topology %q is running (pid %d); stop it with \"vpcsim down %s\"", r.Name, r.PID, r.Name)
+	}
+	var errs []error
+	for _, ns := range r.Namespaces {
+		if err := tun.Delete(ns); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	for _, p := range []string{api.SocketPath(r.Name), recordPath(r.Name)} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
