@@ -6,20 +6,24 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/vpcsim/vpcsim/topology"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:]))
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// run executes the command line args and returns the exit status.
-func run(ctx context.Context, args []string) int {
-	opts := newOptions()
+// run executes the command line args, writing to stdout and stderr, and
+// returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	opts := &options{stdout: stdout, stderr: stderr}
 	cmd := newRootCmd(opts)
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(ctx)
@@ -29,6 +33,12 @@ func run(ctx context.Context, args []string) int {
 	var ex *exitError
 	if errors.As(err, &ex) {
 		return ex.code
+	}
+	var list topology.ErrorList
+	if errors.As(err, &list) {
+		// FILE:LINE:COL: message, one per line, as compilers do.
+		fmt.Fprintln(opts.stderr, list.Error())
+		return 1
 	}
 	fmt.Fprintf(opts.stderr, "error: %v\n", err)
 	if isUsageError(err) {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/netip"
@@ -97,21 +96,7 @@ func startTopology(t *testing.T, name string) *control.State {
 func vpcsim(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	opts := &options{stdout: &out, stderr: &errOut}
-	cmd := newRootCmd(opts)
-	cmd.SetArgs(args)
-	err := cmd.ExecuteContext(context.Background())
-	switch {
-	case err == nil:
-	case errors.As(err, new(*exitError)):
-		code = err.(*exitError).code
-	default:
-		fmt.Fprintf(&errOut, "error: %v\n", err)
-		code = 1
-		if isUsageError(err) {
-			code = 2
-		}
-	}
+	code = run(context.Background(), args, &out, &errOut)
 	return out.String(), errOut.String(), code
 }
 

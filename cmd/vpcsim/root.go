@@ -22,10 +22,6 @@ type options struct {
 	stderr io.Writer
 }
 
-func newOptions() *options {
-	return &options{stdout: os.Stdout, stderr: os.Stderr}
-}
-
 func newRootCmd(opts *options) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "vpcsim",
@@ -61,6 +57,11 @@ when both ends have routes.`,
 
 	cmd.AddCommand(
 		newValidateCmd(opts),
+		newUpCmd(opts),
+		newDownCmd(opts),
+		newStatusCmd(opts),
+		newExecCmd(opts),
+		newDemoCmd(opts),
 		newPeeringCmd(opts),
 		newRouteCmd(opts),
 		newAccountCmd(opts),

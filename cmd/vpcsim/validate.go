@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+	"github.com/vpcsim/vpcsim/control"
 	"github.com/vpcsim/vpcsim/topology"
 )
 
@@ -15,6 +16,10 @@ func newValidateCmd(opts *options) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			t, err := topology.Load(args[0])
 			if err != nil {
+				return err
+			}
+			// The rules of the cloud, checked the way a launch applies them.
+			if _, err := control.New(t, control.Options{}); err != nil {
 				return err
 			}
 			fmt.Fprintf(opts.stdout, "%s: ok: topology %q, %d VPCs, %d peerings\n", args[0], t.Name, len(t.VPCs), len(t.Peerings))

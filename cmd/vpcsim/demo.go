@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/netip"
+	"os/exec"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vpcsim/vpcsim/daemon"
+	"github.com/vpcsim/vpcsim/examples"
+	"github.com/vpcsim/vpcsim/topology"
+	"github.com/vpcsim/vpcsim/tun"
+)
+
+func newDemoCmd(opts *options) *cobra.Command {
+	return &cobra.Command{
+		Use:   "demo",
+		Short: "A guided tour: launch, ping matrix, iperf3, routes at both ends, non-transitivity",
+		Long: `demo launches the product documentation's best-practice topology (VPC1
+192.168.1.0/24 and VPC2 10.0.1.0/24 joined by peering PeerConn), pings between
+every pair of hosts and gateways, runs iperf3 through the peering, removes one
+side's route to show that both ends need one, then launches the non-transitive
+example to show that a peering never carries transit. Everything it creates
+is removed at the end.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDemo(cmd.Context(), opts.stdout)
+		},
+	}
+}
+
+func runDemo(ctx context.Context, w io.Writer) error {
+	for _, tool := range []string{"ping", "iperf3"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return fmt.Errorf("%s is not installed (Debian: apt-get install iputils-ping iperf3; or run \"make demo\")", tool)
+		}
+	}
+	section := func(title string) { fmt.Fprintf(w, "\n== %s\n\n", title) }
+
+	section("1. Launch the best-practice topology (the product doc's scenario)")
+	t, err := topology.Parse("best-practice.yaml", examples.BestPractice())
+	if err != nil {
+		return err
+	}
+	d, err := daemon.Launch(ctx, t, daemon.Options{Progress: w, Listen: true})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+
+	section("2. Ping matrix: every host to every host and gateway")
+	if err := pingMatrix(ctx, w, d); err != nil {
+		return err
+	}
+
+	section("3. iperf3 through peering pcx-1 (a1 -> b1, TCP, 3 s)")
+	if err := demoIperf(ctx, w, d, "a1", "b1"); err != nil {
+		fmt.Fprintf(w, "iperf3 failed: %v\n", err)
+	}
+
+	section("4. Delete VPC2's route back to VPC1: both directions break")
+	fmt.Fprintln(w, "$ vpcsim route delete --table vpc2-default --destination 192.168.1.0/24")
+	if _, err := d.State.DeleteRoute("", "vpc2-default", "192.168.1.0/24"); err != nil {
+		return err
+	}
+	if err := pingMatrix(ctx, w, d); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\n$ vpcsim route add --table vpc2-default --destination 192.168.1.0/24 --peering pcx-1")
+	if _, err := d.State.AddRoute("", "vpc2-default", "192.168.1.0/24", "pcx-1"); err != nil {
+		return err
+	}
+	if err := pingMatrix(ctx, w, d); err != nil {
+		return err
+	}
+	if err := d.Close(); err != nil {
+		return err
+	}
+
+	section("5. Non-transitive: VPC1 peers with VPC2 and VPC3; VPC2 and VPC3 never talk")
+	t, err = topology.Parse("non-transitive.yaml", mustExample("non-transitive.yaml"))
+	if err != nil {
+		return err
+	}
+	d, err = daemon.Launch(ctx, t, daemon.Options{Progress: w})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	fmt.Fprintln(w)
+	if err := pingMatrix(ctx, w, d); err != nil {
+		return err
+	}
+	section("6. Tear down")
+	if err := d.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "every namespace, socket and record is removed")
+	return nil
+}
+
+func mustExample(name string) []byte {
+	b, err := examples.FS.ReadFile(name)
+	if err != nil {
+		panic(err) // embedded at build time
+	}
+	return b
+}
+
+// pingMatrix pings from every host to every other host and to its own
+// gateway, and prints the outcome with the reason of each failure.
+func pingMatrix(ctx context.Context, w io.Writer, d *daemon.Daemon) error {
+	type target struct {
+		name string
+		ip   netip.Addr
+	}
+	var hosts []target
+	gateways := make(map[string]netip.Addr)
+	for _, v := range d.Topology.VPCs {
+		for _, h := range v.Hosts {
+			hosts = append(hosts, target{h.Name, h.IP})
+			for _, s := range v.Subnets {
+				if s.ID == h.Subnet {
+					gateways[h.Name] = s.Gateway()
+				}
+			}
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "FROM\tTO\tRESULT\tWHY")
+	for _, from := range hosts {
+		targets := []target{{"gateway", gateways[from.name]}}
+		for _, to := range hosts {
+			if to != from {
+				targets = append(targets, to)
+			}
+		}
+		for _, to := range targets {
+			res, err := d.Ping(ctx, from.name, to.ip, 1)
+			if err != nil {
+				return err
+			}
+			verdict, why := "reachable", ""
+			if !res.OK {
+				verdict, why = "UNREACHABLE", res.Reason()
+			}
+			fmt.Fprintf(tw, "%s\t%s (%s)\t%s\t%s\n", from.name, to.name, to.ip, verdict, why)
+		}
+	}
+	return tw.Flush()
+}
+
+// demoIperf runs a short iperf3 TCP test from client to server.
+func demoIperf(ctx context.Context, w io.Writer, d *daemon.Daemon, client, server string) error {
+	var ip netip.Addr
+	for _, v := range d.Topology.VPCs {
+		for _, h := range v.Hosts {
+			if h.Name == server {
+				ip = h.IP
+			}
+		}
+	}
+	ns := func(h string) string { return d.Topology.Namespace(h) }
+	srv := tun.ExecContext(ctx, ns(server), "iperf3", "-s", "-1")
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	defer srv.Process.Kill()
+	var out []byte
+	var err error
+	for try := 0; try < 20; try++ { // the server needs a moment to listen
+		out, err = tun.ExecContext(ctx, ns(client), "iperf3", "-c", ip.String(), "-t", "3", "-J").Output()
+		if err == nil && !strings.Contains(string(out), "Connection refused") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		return fmt.Errorf("iperf3 client: %w: %s", err, strings.TrimSpace(string(out)))
+	}
+	var res struct {
+		End struct {
+			SumReceived struct {
+				Bytes         float64 `json:"bytes"`
+				BitsPerSecond float64 `json:"bits_per_second"`
+			} `json:"sum_received"`
+		} `json:"end"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		return fmt.Errorf("iperf3 output: %w", err)
+	}
+	fmt.Fprintf(w, "%s -> %s: %.2f Gbit/s, %.0f MB received\n", client, server,
+		res.End.SumReceived.BitsPerSecond/1e9, res.End.SumReceived.Bytes/1e6)
+	return nil
+}

@@ -1,0 +1,258 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
+
+	"github.com/vpcsim/vpcsim/api"
+	"github.com/vpcsim/vpcsim/control"
+	"github.com/vpcsim/vpcsim/daemon"
+	"github.com/vpcsim/vpcsim/examples"
+	"github.com/vpcsim/vpcsim/topology"
+)
+
+func newUpCmd(opts *options) *cobra.Command {
+	var detach, child bool
+	cmd := &cobra.Command{
+		Use:   "up [-d] [FILE]",
+		Short: "Launch a topology (default: the built-in best-practice example)",
+		Long: `Launch the topology of FILE: a network namespace and TUN interface per host,
+a router per VPC, the peerings and routes of the file, and the control API.
+
+Without -d, vpcsim runs until interrupted (Ctrl-C), then tears everything
+down. With -d it returns once the topology is up, leaving a daemon behind;
+stop it with "vpcsim down". Without FILE, the built-in best-practice example
+is launched.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			t, err := loadTopology(args)
+			if err != nil {
+				return err
+			}
+			if detach && !child {
+				return upDetached(opts, t, args)
+			}
+			return upForeground(cmd, opts, t, child)
+		},
+	}
+	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "return once the topology is up, leaving a background daemon")
+	cmd.Flags().BoolVar(&child, "daemon-child", false, "internal: run as the detached daemon")
+	cmd.Flags().MarkHidden("daemon-child")
+	return cmd
+}
+
+// loadTopology parses the file named in args, or the built-in example.
+func loadTopology(args []string) (*topology.Topology, error) {
+	if len(args) == 0 {
+		return topology.Parse("best-practice.yaml (built-in)", examples.BestPractice())
+	}
+	return topology.Load(args[0])
+}
+
+func upForeground(cmd *cobra.Command, opts *options, t *topology.Topology, child bool) error {
+	ctx := cmd.Context()
+	logOut := opts.stderr
+	if child {
+		if err := os.MkdirAll(api.SocketDir(), 0o755); err != nil {
+			return err
+		}
+		f, err := os.OpenFile(filepath.Join(api.SocketDir(), t.Name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		logOut = f
+	}
+	if !child && !cmd.Flags().Changed("log-level") {
+		logOut = io.Discard // the progress lines say it all; --log-level asks for more
+	}
+	log, err := newLogger(opts, logOut)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.stdout, "launching topology %q (%d VPCs, %d hosts, %d peerings)\n",
+		t.Name, len(t.VPCs), countHosts(t), len(t.Peerings))
+	d, err := daemon.Launch(ctx, t, daemon.Options{Progress: opts.stdout, Logger: log, Listen: true})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	st, err := d.Status("")
+	if err != nil {
+		return err
+	}
+	writeStatus(opts.stdout, st)
+	if child {
+		// Tell the waiting parent we are up: it reads until our end of
+		// the pipe closes. From now on only the log file is written.
+		fmt.Fprintf(opts.stdout, "\ntopology %q is up (pid %d); stop it with \"vpcsim down %s\"\n", t.Name, os.Getpid(), t.Name)
+		if err := detachStdio(logOut.(*os.File)); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(opts.stdout, "\ntopology %q is up; press Ctrl-C to tear it down\n", t.Name)
+	}
+	select {
+	case <-ctx.Done():
+	case <-d.Done():
+	}
+	err = d.Close()
+	if !child {
+		fmt.Fprintf(opts.stdout, "topology %q is down\n", t.Name)
+	}
+	return err
+}
+
+// detachStdio points standard input, output and error away from the
+// launching terminal.
+func detachStdio(log *os.File) error {
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		return err
+	}
+	defer null.Close()
+	for _, fd := range []struct{ from, to int }{{int(null.Fd()), 0}, {int(log.Fd()), 1}, {int(log.Fd()), 2}} {
+		if err := unix.Dup2(fd.from, fd.to); err != nil {
+			return fmt.Errorf("detach: %w", err)
+		}
+	}
+	return nil
+}
+
+// upDetached validates t, then starts vpcsim up as a daemon in its own
+// session and relays its progress until it is up or has failed.
+func upDetached(opts *options, t *topology.Topology, args []string) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	childArgs := []string{"up", "--daemon-child", "--log-level", opts.logLevel, "--log-format", opts.logFormat}
+	if len(args) == 1 {
+		abs, err := filepath.Abs(args[0])
+		if err != nil {
+			return err
+		}
+		childArgs = append(childArgs, abs)
+	}
+	// Every rule is checked here too, so that a bad file fails before a
+	// daemon starts.
+	if _, err := control.New(t, control.Options{}); err != nil {
+		return err
+	}
+	c := exec.Command(self, childArgs...)
+	c.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	relay, err := relayOutput(c, opts.stdout, opts.stderr)
+	if err != nil {
+		return err
+	}
+	if err := c.Start(); err != nil {
+		relay.abort()
+		return fmt.Errorf("start daemon: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- c.Wait() }()
+	relay.wait() // until the daemon is up or gone
+
+	// The daemon closed its output: either it is up and serving, or it died.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		select {
+		case err := <-exited:
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				return &exitError{code: ee.ExitCode()}
+			}
+			if err == nil {
+				return fmt.Errorf("daemon exited before the topology was up")
+			}
+			return err
+		default:
+		}
+		if _, err := os.Stat(api.SocketPath(t.Name)); err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("daemon (pid %d) did not open %s", c.Process.Pid, api.SocketPath(t.Name))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// outputRelay copies a child's standard output and error until the child
+// closes both.
+type outputRelay struct {
+	writers []*os.File
+	done    chan struct{}
+	pending int
+}
+
+// relayOutput connects c's standard output and error to pipes copied to
+// stdout and stderr.
+func relayOutput(c *exec.Cmd, stdout, stderr io.Writer) (*outputRelay, error) {
+	r := &outputRelay{done: make(chan struct{}, 2)}
+	for _, dst := range []io.Writer{stdout, stderr} {
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			r.abort()
+			return nil, err
+		}
+		r.writers = append(r.writers, pw)
+		r.pending++
+		go func() {
+			defer pr.Close()
+			io.Copy(dst, pr)
+			r.done <- struct{}{}
+		}()
+	}
+	c.Stdout, c.Stderr = r.writers[0], r.writers[1]
+	return r, nil
+}
+
+// wait closes the parent's ends and waits until the child closed its own.
+func (r *outputRelay) wait() {
+	r.abort()
+	for ; r.pending > 0; r.pending-- {
+		<-r.done
+	}
+}
+
+// abort closes the parent's copies of the write ends.
+func (r *outputRelay) abort() {
+	for _, w := range r.writers {
+		w.Close()
+	}
+}
+
+func countHosts(t *topology.Topology) int {
+	n := 0
+	for _, v := range t.VPCs {
+		n += len(v.Hosts)
+	}
+	return n
+}
+
+// newLogger builds the slog logger of --log-level and --log-format.
+func newLogger(opts *options, w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(opts.logLevel)); err != nil {
+		return nil, usageErrorf("invalid --log-level %q: want debug, info, warn or error", opts.logLevel)
+	}
+	ho := &slog.HandlerOptions{Level: level}
+	switch opts.logFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, ho)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, ho)), nil
+	}
+	return nil, usageErrorf("invalid --log-format %q: want text or json", opts.logFormat)
+}
