@@ -389,3 +389,28 @@ func (n *Network) Stats() Stats {
 	})
 	return s
 }
+
+// Config returns the active peerings and the user routes of every route
+// table as the data plane holds them, sorted, in the form Update takes.
+func (n *Network) Config() ([]Peering, map[string][]Route) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var peerings []Peering
+	for id, l := range n.links {
+		peerings = append(peerings, Peering{ID: id, VPC: l.ab.from.id, PeerVPC: l.ab.to.id})
+	}
+	sort.Slice(peerings, func(i, j int) bool { return peerings[i].ID < peerings[j].ID })
+	tables := make(map[string][]Route)
+	for id, r := range n.tables {
+		routes := []Route{}
+		r.tables[id].Walk(func(p netip.Prefix, h hop) bool {
+			if !h.local {
+				routes = append(routes, Route{Destination: p, Peering: h.id})
+			}
+			return true
+		})
+		sort.Slice(routes, func(i, j int) bool { return routes[i].Destination.String() < routes[j].Destination.String() })
+		tables[id] = routes
+	}
+	return peerings, tables
+}

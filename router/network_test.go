@@ -341,3 +341,23 @@ func TestConcurrentUpdatesWhileForwarding(t *testing.T) {
 		t.Fatal("router read nothing from a1")
 	}
 }
+
+func TestConfigReflectsUpdates(t *testing.T) {
+	tn := newTestNet(t, Config{})
+	tn.update(t, []Peering{pcx12}, bothWays)
+	peerings, tables := tn.Config()
+	if len(peerings) != 1 || peerings[0] != pcx12 {
+		t.Errorf("Config() peerings = %v, want [%v]", peerings, pcx12)
+	}
+	if got := tables["vpc1-default"]; len(got) != 1 || got[0] != bothWays["vpc1-default"][0] {
+		t.Errorf("Config() vpc1-default = %v, want %v", got, bothWays["vpc1-default"])
+	}
+	if got := tables["rtb-a2"]; len(got) != 0 {
+		t.Errorf("Config() rtb-a2 = %v, want no user route", got)
+	}
+	tn.update(t, nil, map[string][]Route{"vpc1-default": nil})
+	peerings, tables = tn.Config()
+	if len(peerings) != 0 || len(tables["vpc1-default"]) != 0 || len(tables["vpc2-default"]) != 1 {
+		t.Errorf("after removal: Config() = %v, %v", peerings, tables)
+	}
+}
