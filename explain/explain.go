@@ -342,7 +342,7 @@ func (t *tracer) trace(from hostRef, dst netip.Addr, ret bool) Path {
 	}
 	match, others, ok := lookup(vpc.CIDR, routes, dst)
 	if !ok {
-		t.hop(ComponentRouteTable, sn.RouteTable, vpc.Account, "no route matches %v (local %s and %d user routes)", dst, vpc.CIDR.Masked(), len(routes))
+		t.hop(ComponentRouteTable, sn.RouteTable, vpc.Account, "no route matches %v (local %s and %s)", dst, vpc.CIDR.Masked(), userRoutes(len(routes)))
 		t.noRoute(vpc, sn, dst)
 		return t.path
 	}
@@ -397,8 +397,8 @@ func (t *tracer) trace(from hostRef, dst netip.Addr, ret bool) Path {
 		t.hop(ComponentVPC, w.ID, w.Account, "receives over %s: destination %v is outside its CIDR %s", p.ID, dst, w.CIDR.Masked())
 		msg := fmt.Sprintf("%s does not forward traffic between its peerings (peering is not transitive): %v is outside %s. ", w.ID, dst, w.CIDR.Masked())
 		if home := t.v.vpcOf(dst); home != nil {
-			msg += fmt.Sprintf("Peer %s with %s directly, route %v over that peering and delete the route to %s over %s in route table %s",
-				vpc.ID, home.ID, dst, match.Destination, p.ID, sn.RouteTable)
+			msg += fmt.Sprintf("Peer %s with %s directly, route %s over that peering and delete the route to %s over %s in route table %s",
+				vpc.ID, home.ID, home.CIDR.Masked(), match.Destination, p.ID, sn.RouteTable)
 		} else {
 			msg += fmt.Sprintf("%v is in no VPC of this topology; delete the route to %s over %s in route table %s",
 				dst, match.Destination, p.ID, sn.RouteTable)
@@ -412,6 +412,17 @@ func (t *tracer) trace(from hostRef, dst netip.Addr, ret bool) Path {
 		p.ID, dst, w.CIDR.Masked(), from.host.IP, vpc.CIDR.Masked(), vpc.ID)
 	t.deliverLocal(w, dst, false)
 	return t.path
+}
+
+// userRoutes counts user routes for a hop: "no user routes", "1 user route".
+func userRoutes(n int) string {
+	switch n {
+	case 0:
+		return "no user routes"
+	case 1:
+		return "1 user route"
+	}
+	return fmt.Sprintf("%d user routes", n)
 }
 
 // lookup returns the longest-prefix match for dst among the local route of
