@@ -98,18 +98,18 @@ type view struct {
 	vpcs     []topology.VPC
 	peerings []control.Peering // creation order
 	hosts    map[string]hostRef
-	byIP     map[netip.Addr]hostRef
+	byIP     map[netip.Addr][]hostRef // VPCs that are not peered may reuse addresses
 }
 
 func newView(vpcs []topology.VPC, peerings []control.Peering) *view {
-	v := &view{vpcs: vpcs, peerings: peerings, hosts: make(map[string]hostRef), byIP: make(map[netip.Addr]hostRef)}
+	v := &view{vpcs: vpcs, peerings: peerings, hosts: make(map[string]hostRef), byIP: make(map[netip.Addr][]hostRef)}
 	for i := range v.vpcs {
 		vpc := &v.vpcs[i]
 		for j := range vpc.Hosts {
 			h := &vpc.Hosts[j]
 			ref := hostRef{vpc: vpc, subnet: vpc.Subnet(h.Subnet), host: h}
 			v.hosts[h.Name] = ref
-			v.byIP[h.IP] = ref
+			v.byIP[h.IP] = append(v.byIP[h.IP], ref)
 		}
 	}
 	return v
@@ -171,7 +171,10 @@ func (v *view) explain(req Request) (*Result, error) {
 	if res.Destination, err = v.destination(req.Destination); err != nil {
 		return nil, err
 	}
-	src, ok := v.source(req.Source)
+	src, ok, err := v.source(req.Source)
+	if err != nil {
+		return nil, err
+	}
 	if !ok {
 		res.Source = Endpoint{Given: req.Source, Kind: KindUnknown}
 		if a, err := netip.ParseAddr(req.Source); err == nil {
@@ -203,14 +206,26 @@ func (v *view) explain(req Request) (*Result, error) {
 	t.v, t.proto, t.src = v, req.Protocol, src
 	res.Forward = t.trace(src, dst, false)
 
+	named, isHost := v.hosts[res.Destination.Host]
+	if r := t.reached; r.host != nil && isHost && r.host != named.host {
+		// VPCs that are not peered may reuse addresses: the routes lead
+		// to another host than the one named.
+		t.block(Blocked{Code: CodeOtherHost, Component: ComponentHost, ID: r.host.Name, Account: r.vpc.Account,
+			Message: fmt.Sprintf("the packet reaches %s in %s, which has the same address as %s in %s: fix the routes that lead to %s",
+				r.host.Name, r.vpc.ID, named.host.Name, named.vpc.ID, r.vpc.ID)})
+		res.Forward = t.path
+	}
+
 	// The reply is traced whenever a host has the destination address,
 	// even when the request cannot reach it: both ends need routes, and
 	// the user had better learn of both missing ones at once.
-	switch dh, isHost := v.byIP[dst]; {
+	var rt tracer
+	rt.v, rt.proto, rt.src = v, req.Protocol, src
+	switch {
 	case isHost:
-		var rt tracer
-		rt.v, rt.proto, rt.src = v, req.Protocol, src
-		res.Return = rt.trace(dh, src.host.IP, true)
+		res.Return = rt.trace(named, src.host.IP, true)
+	case t.reached.host != nil:
+		res.Return = rt.trace(t.reached, src.host.IP, true)
 	case t.answered:
 		res.Return = Path{Verdict: Reachable, Hops: []Hop{{
 			Step: 1, Component: ComponentGateway, ID: dst.String(), Account: src.vpc.Account, Verdict: HopOK,
@@ -230,16 +245,29 @@ func (v *view) explain(req Request) (*Result, error) {
 	return res, nil
 }
 
-// source resolves a host name or a host's address.
-func (v *view) source(s string) (hostRef, bool) {
+// source resolves a host name or a host's address; an address several
+// hosts share is an error.
+func (v *view) source(s string) (hostRef, bool, error) {
 	if ref, ok := v.hosts[s]; ok {
-		return ref, true
+		return ref, true, nil
 	}
-	if a, err := netip.ParseAddr(s); err == nil {
-		ref, ok := v.byIP[a]
-		return ref, ok
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return hostRef{}, false, nil
 	}
-	return hostRef{}, false
+	switch refs := v.byIP[a]; len(refs) {
+	case 0:
+		return hostRef{}, false, nil
+	case 1:
+		return refs[0], true, nil
+	default:
+		var names []string
+		for _, r := range refs {
+			names = append(names, fmt.Sprintf("%s (%s)", r.host.Name, r.vpc.ID))
+		}
+		return hostRef{}, false, fmt.Errorf("%w: source %v is the address of hosts %s: name the host",
+			ErrInvalidRequest, a, strings.Join(names, ", "))
+	}
 }
 
 // destination resolves a host name or an IPv4 unicast address.
@@ -254,8 +282,8 @@ func (v *view) destination(s string) (Endpoint, error) {
 	if !a.Is4() || !a.IsGlobalUnicast() && !a.IsPrivate() || a == netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
 		return Endpoint{}, fmt.Errorf("%w: destination %q: want an IPv4 unicast address", ErrInvalidRequest, s)
 	}
-	if ref, ok := v.byIP[a]; ok {
-		return endpointOf(s, ref), nil
+	if refs := v.byIP[a]; len(refs) == 1 {
+		return endpointOf(s, refs[0]), nil
 	}
 	e := Endpoint{Given: s, Kind: KindAddress, IP: a}
 	if vpc := v.vpcOf(a); vpc != nil {
@@ -300,7 +328,8 @@ type tracer struct {
 	path  Path
 	ret   bool // tracing the reply
 
-	answered bool // a gateway answered
+	reached  hostRef // the host the packet was delivered to
+	answered bool    // a gateway answered
 }
 
 func (t *tracer) hop(component, id, account, format string, args ...any) {
@@ -451,10 +480,13 @@ func lookup(cidr netip.Prefix, routes []topology.Route, dst netip.Addr) (topolog
 // deliverLocal delivers to an address of vpc, as Router.deliverLocal does;
 // fromHost is false when the packet arrived over a peering.
 func (t *tracer) deliverLocal(vpc *topology.VPC, dst netip.Addr, fromHost bool) {
-	if ref, ok := t.v.byIP[dst]; ok && ref.vpc.ID == vpc.ID {
-		t.hop(ComponentSubnet, ref.subnet.ID, vpc.Account, "%s of %s holds %v", ref.subnet.CIDR, vpc.ID, dst)
-		t.hop(ComponentHost, ref.host.Name, vpc.Account, "receives the packet on eth0 (%v)", dst)
-		return
+	for _, ref := range t.v.byIP[dst] {
+		if ref.vpc.ID == vpc.ID {
+			t.hop(ComponentSubnet, ref.subnet.ID, vpc.Account, "%s of %s holds %v", ref.subnet.CIDR, vpc.ID, dst)
+			t.hop(ComponentHost, ref.host.Name, vpc.Account, "receives the packet on eth0 (%v)", dst)
+			t.reached = ref
+			return
+		}
 	}
 	if sn := gatewayOf(vpc, dst); sn != nil {
 		id := dst.String()

@@ -357,3 +357,65 @@ func TestExplainDrops(t *testing.T) {
 		}
 	}
 }
+
+// twins: vpc2 and vpc3 share a CIDR and an address (they are not peered
+// with each other); vpc1 routes 10.0.0.0/16 to vpc2 only.
+const twins = `name: twins
+vpcs:
+  - id: vpc1
+    cidr: 192.168.0.0/16
+    subnets: [{id: s1, cidr: 192.168.1.0/24}]
+    route_tables:
+      - id: vpc1-default
+        routes: [{destination: 10.0.0.0/16, next_hop_type: peering, next_hop: pcx-12}]
+    hosts: [{name: a1, subnet: s1, ip: 192.168.1.10}]
+  - id: vpc2
+    cidr: 10.0.0.0/16
+    subnets: [{id: s2, cidr: 10.0.1.0/24}]
+    route_tables:
+      - id: vpc2-default
+        routes: [{destination: 192.168.1.0/24, next_hop_type: peering, next_hop: pcx-12}]
+    hosts: [{name: b1, subnet: s2, ip: 10.0.1.10}]
+  - id: vpc3
+    cidr: 10.0.0.0/16
+    subnets: [{id: s3, cidr: 10.0.1.0/24}]
+    route_tables:
+      - id: vpc3-default
+        routes: [{destination: 192.168.1.0/24, next_hop_type: peering, next_hop: pcx-13}]
+    hosts: [{name: c1, subnet: s3, ip: 10.0.1.10}]
+peerings:
+  - {id: pcx-12, vpc: vpc1, peer_vpc: vpc2}
+  - {id: pcx-13, vpc: vpc1, peer_vpc: vpc3}
+`
+
+func TestExplainSharedAddress(t *testing.T) {
+	topo, err := topology.Parse("twins.yaml", []byte(twins))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := control.New(topo, control.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Explain(st, Request{Source: "a1", Destination: "c1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPath(t, "forward", res.Forward, want{Unreachable, CodeOtherHost, "b1", []string{"reaches b1 in vpc2, which has the same address as c1 in vpc3"}})
+	checkPath(t, "return", res.Return, want{verdict: Reachable})
+
+	res, err = Explain(st, Request{Source: "a1", Destination: "10.0.1.10"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Verdict != Reachable || res.Destination.Kind != KindAddress {
+		t.Errorf("Explain(a1 -> 10.0.1.10) = %s to a %s, want reachable to an address", res.Verdict, res.Destination.Kind)
+	}
+	if n := len(res.Return.Hops); n == 0 || res.Return.Hops[0].ID != "b1" {
+		t.Errorf("Explain(a1 -> 10.0.1.10).Return.Hops = %+v, want a reply from b1", res.Return.Hops)
+	}
+
+	if _, err := Explain(st, Request{Source: "10.0.1.10", Destination: "a1"}); !errors.Is(err, ErrInvalidRequest) || !strings.Contains(err.Error(), "b1 (vpc2), c1 (vpc3)") {
+		t.Errorf("Explain(10.0.1.10 -> a1) = %v, want an ErrInvalidRequest naming b1 and c1", err)
+	}
+}

@@ -52,6 +52,10 @@ const (
 	CodeGatewayProtocol = "GATEWAY_PROTOCOL"
 	// CodeUnknownSource: the source is not a host of the topology.
 	CodeUnknownSource = "UNKNOWN_SOURCE"
+	// CodeOtherHost: the packet reaches another host than the one named,
+	// which has the same address in a VPC the routes lead to (VPCs that
+	// are not peered with each other may reuse addresses).
+	CodeOtherHost = "OTHER_HOST"
 )
 
 // Kinds of endpoint.
