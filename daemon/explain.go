@@ -108,24 +108,24 @@ func compare(res *explain.Result, p *explain.Probe, moved map[string]router.Drop
 	}
 	switch {
 	case predicted && p.OK:
-		p.Note = "as analysed: the answer came back"
+		p.Note = "the answer came back"
 	case !predicted && !p.OK && b != nil && b.Drop != "":
 		if counted(moved, b.DropVPC, b.Drop) {
-			p.Note = fmt.Sprintf("as analysed: %s counted %s drops", b.DropVPC, b.Drop)
+			p.Note = fmt.Sprintf("%s counted %s drops", b.DropVPC, b.Drop)
 		} else {
 			p.Agrees = false
 			p.Note = fmt.Sprintf("the analysis expected %s drops in %s, but the routers counted %s",
 				b.Drop, b.DropVPC, describe(moved))
 		}
 	case !predicted && !p.OK:
-		p.Note = "as analysed: no answer"
+		p.Note = "no answer"
 	case predicted && !p.OK:
-		p.Note = fmt.Sprintf("DISAGREEMENT: the analysis found the path open, but no answer came back; the routers counted %s", describe(moved))
+		p.Note = fmt.Sprintf("the analysis found the path open, but no answer came back; the routers counted %s", describe(moved))
 		if res.Protocol == explain.UDP && len(moved) == 0 {
 			p.Note = "no answer and no drop: a UDP service that stays silent looks like this; the analysis found the path open"
 		}
 	default:
-		p.Note = "DISAGREEMENT: the analysis found the path blocked, but an answer came back"
+		p.Note = "the analysis found the path blocked, but an answer came back"
 	}
 }
 

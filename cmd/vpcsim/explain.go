@@ -139,7 +139,10 @@ func writeExplain(w io.Writer, res *explain.Result) error {
 			fmt.Fprintf(w, "  drops: %s\n", strings.Join(parts, ", "))
 		}
 		agree := "agrees with the analysis"
-		if !p.Agrees {
+		switch {
+		case !p.Sent:
+			agree = "nothing was sent"
+		case !p.Agrees:
 			agree = "DISAGREES with the analysis"
 		}
 		if p.Note != "" {

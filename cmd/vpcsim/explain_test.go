@@ -111,3 +111,27 @@ func TestExplainCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestWriteExplainProbe(t *testing.T) {
+	for _, tc := range []struct {
+		probe explain.Probe
+		want  string
+	}{
+		{explain.Probe{Method: "ping", Sent: true, Outcome: "no echo reply", Agrees: true, Note: "vpc3 counted no_route drops",
+			Drops: map[string]map[string]uint64{"vpc3": {"no_route": 2}}},
+			"\nPROBE  ping: no echo reply\n  drops: vpc3 no_route +2\n  agrees with the analysis: vpc3 counted no_route drops\n"},
+		{explain.Probe{Method: "ping", Sent: true, OK: true, Outcome: "echo reply received", Note: "the analysis found the path blocked, but an answer came back"},
+			"\nPROBE  ping: echo reply received\n  DISAGREES with the analysis: the analysis found the path blocked, but an answer came back\n"},
+		{explain.Probe{Method: "udp", Outcome: "not sent", Note: "probes need Linux network namespaces"},
+			"\nPROBE  udp: not sent\n  nothing was sent: probes need Linux network namespaces\n"},
+	} {
+		var b strings.Builder
+		res := &explain.Result{Verdict: explain.Unreachable, Probe: &tc.probe}
+		if err := writeExplain(&b, res); err != nil {
+			t.Fatal(err)
+		}
+		if got := b.String(); !strings.HasSuffix(got, tc.want) {
+			t.Errorf("writeExplain(probe %+v) printed\n%s\nwant it to end with\n%s", tc.probe, got, tc.want)
+		}
+	}
+}
