@@ -65,6 +65,7 @@ when both ends have routes.`,
 		newPeeringCmd(opts),
 		newRouteCmd(opts),
 		newAccountCmd(opts),
+		newExplainCmd(opts),
 	)
 	return cmd
 }

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vpcsim/vpcsim/explain"
+)
+
+func newExplainCmd(opts *options) *cobra.Command {
+	var (
+		protocol string
+		port     int
+		probe    bool
+	)
+	cmd := &cobra.Command{
+		Use:   "explain SRC DST [--protocol icmp|tcp|udp] [--port N] [--probe]",
+		Short: "Explain whether and why SRC can reach DST, hop by hop, both ways",
+		Long: `explain follows a packet from the host SRC to DST through the live
+configuration as the routers do: the source subnet's route table and the
+route that matches (longest prefix), the peering and its status, the peer
+VPC (which never forwards transit traffic), the destination host or gateway.
+It then follows the reply from DST back to SRC: the reply is routed by the
+route table of DST's subnet, so both ends need routes.
+
+When a path is blocked it names the component to change with a stable code:
+NO_ROUTE, MISSING_RETURN_ROUTE, PEERING_NOT_ACTIVE, NOT_TRANSITIVE, NO_HOST,
+GATEWAY_PROTOCOL or UNKNOWN_SOURCE.
+
+SRC is a host name or a host's IP; DST is a host name or any IPv4 address
+(a gateway, an address with no host). --probe also sends real packets from
+SRC (ping; a TCP connection attempt; a UDP datagram) and reports the drop
+counters that moved and whether they agree with the analysis. explain works
+for the hosts of every account; the exit status is 0 whenever an
+explanation was produced, reachable or not.`,
+		Example: `  vpcsim explain a1 b1
+  vpcsim explain a1 10.0.1.1 --probe
+  vpcsim explain a1 b1 --protocol tcp --port 5201 -o json`,
+		Args:         cobra.ExactArgs(2),
+		SilenceUsage: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch explain.Protocol(protocol) {
+			case explain.ICMP, explain.TCP, explain.UDP:
+			default:
+				return usageErrorf("invalid --protocol %q: want icmp, tcp or udp", protocol)
+			}
+			if cmd.Flags().Changed("port") && (port < 1 || port > 65535) {
+				return usageErrorf("invalid --port %d: want 1..65535", port)
+			}
+			if port != 0 && explain.Protocol(protocol) == explain.ICMP {
+				return usageErrorf("--port needs --protocol tcp or udp")
+			}
+			c, err := dialTopology(opts)
+			if err != nil {
+				return err
+			}
+			q := url.Values{"src": {args[0]}, "dst": {args[1]}, "protocol": {protocol}}
+			if port != 0 {
+				q.Set("port", strconv.Itoa(port))
+			}
+			if probe {
+				q.Set("probe", "true")
+			}
+			var res explain.Result
+			if err := c.Do(cmd.Context(), "GET", "/v1/explain?"+q.Encode(), nil, &res); err != nil {
+				return err
+			}
+			if opts.output == "json" {
+				// Details read "10.0.0.0/16 -> pcx-1": keep the arrows.
+				enc := json.NewEncoder(opts.stdout)
+				enc.SetIndent("", "  ")
+				enc.SetEscapeHTML(false)
+				return enc.Encode(res)
+			}
+			return writeExplain(opts.stdout, &res)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&protocol, "protocol", "icmp", "protocol: icmp (echo), tcp or udp")
+	f.IntVar(&port, "port", 0, "TCP or UDP destination port")
+	f.BoolVar(&probe, "probe", false, "also send real packets from SRC and compare")
+	return cmd
+}
+
+// writeExplain prints res as a headline, a hop table per path and the probe.
+func writeExplain(w io.Writer, res *explain.Result) error {
+	what := string(res.Protocol)
+	if res.Port != 0 {
+		what += fmt.Sprintf(" port %d", res.Port)
+	}
+	fmt.Fprintf(w, "%s -> %s, %s: %s\n", endpoint(res.Source), endpoint(res.Destination), what, strings.ToUpper(string(res.Verdict)))
+	for _, p := range []struct {
+		name string
+		path explain.Path
+	}{{"FORWARD", res.Forward}, {"RETURN", res.Return}} {
+		fmt.Fprintf(w, "\n%s  %s\n", p.name, strings.ReplaceAll(string(p.path.Verdict), "_", " "))
+		if p.path.Note != "" {
+			fmt.Fprintf(w, "  note: %s\n", p.path.Note)
+		}
+		if len(p.path.Hops) > 0 {
+			tw := newTable(w)
+			fmt.Fprintln(tw, "STEP\tCOMPONENT\tID\tVERDICT\tDETAIL")
+			for _, h := range p.path.Hops {
+				v := h.Verdict
+				if v == explain.HopBlocked {
+					v = "BLOCKED"
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", h.Step, h.Component, h.ID, v, h.Detail)
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+		}
+		if b := p.path.Blocked; b != nil {
+			fmt.Fprintf(w, "blocked: %s at %s %s", b.Code, b.Component, b.ID)
+			if b.Drop != "" {
+				fmt.Fprintf(w, " (the router of %s counts it as %s)", b.DropVPC, b.Drop)
+			}
+			fmt.Fprintf(w, "\n  %s\n", b.Message)
+		}
+	}
+	if p := res.Probe; p != nil {
+		fmt.Fprintf(w, "\nPROBE  %s: %s\n", p.Method, p.Outcome)
+		if len(p.Drops) > 0 {
+			var parts []string
+			for vpc, ds := range p.Drops {
+				for r, n := range ds {
+					parts = append(parts, fmt.Sprintf("%s %s +%d", vpc, r, n))
+				}
+			}
+			sort.Strings(parts)
+			fmt.Fprintf(w, "  drops: %s\n", strings.Join(parts, ", "))
+		}
+		agree := "agrees with the analysis"
+		switch {
+		case !p.Sent:
+			agree = "nothing was sent"
+		case !p.Agrees:
+			agree = "DISAGREES with the analysis"
+		}
+		if p.Note != "" {
+			agree += ": " + p.Note
+		}
+		fmt.Fprintf(w, "  %s\n", agree)
+	}
+	return nil
+}
+
+// endpoint formats an endpoint for the headline: "a1 (192.168.1.10, vpc1)".
+func endpoint(e explain.Endpoint) string {
+	var parts []string
+	name := e.Given
+	if e.Kind == explain.KindHost {
+		name = e.Host
+		parts = append(parts, e.IP.String())
+	} else if e.Kind != explain.KindUnknown && e.Kind != explain.KindAddress {
+		parts = append(parts, e.Kind)
+	}
+	if e.VPC != "" {
+		parts = append(parts, e.VPC)
+	}
+	if len(parts) == 0 {
+		return name
+	}
+	return fmt.Sprintf("%s (%s)", name, strings.Join(parts, ", "))
+}

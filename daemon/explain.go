@@ -1,0 +1,218 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vpcsim/vpcsim/api"
+	"github.com/vpcsim/vpcsim/control"
+	"github.com/vpcsim/vpcsim/explain"
+	"github.com/vpcsim/vpcsim/router"
+)
+
+// probeTimeout bounds the wait for an answer to a TCP or UDP probe.
+const probeTimeout = 1500 * time.Millisecond
+
+// defaultProbePort is the port a TCP or UDP probe uses when none is given:
+// discard, which nothing in a fresh namespace listens on.
+const defaultProbePort = 9
+
+// Explain analyses req against the running topology's live configuration
+// (see package explain). With probe, it also sends real packets from the
+// source host and reports what they met: ping for ICMP, a TCP connection
+// attempt, or a UDP datagram. Explain works for any hosts, whatever the
+// account asking: the operator of a topology sees all of it.
+func (d *Daemon) Explain(ctx context.Context, req explain.Request, probe bool) (*explain.Result, error) {
+	res, err := explain.Explain(d.State, req)
+	if err != nil {
+		if errors.Is(err, explain.ErrInvalidRequest) {
+			return nil, &control.Error{Code: control.CodeInvalidParameter, Message: err.Error()}
+		}
+		return nil, err
+	}
+	if probe {
+		res.Probe = d.probe(ctx, res)
+	}
+	return res, nil
+}
+
+// probe sends real packets for res and compares their fate with res.
+func (d *Daemon) probe(ctx context.Context, res *explain.Result) *explain.Probe {
+	p := &explain.Probe{Method: "ping"}
+	switch res.Protocol {
+	case explain.TCP:
+		p.Method = "tcp-connect"
+	case explain.UDP:
+		p.Method = "udp"
+	}
+	if res.Source.Kind != explain.KindHost {
+		p.Outcome = "not sent"
+		p.Note = "the source is not a host: there is nothing to send from"
+		p.Agrees = true
+		return p
+	}
+	before := d.Network.Stats()
+	switch res.Protocol {
+	case explain.ICMP:
+		pr, err := d.Ping(ctx, res.Source.Host, res.Destination.IP, 2)
+		if err != nil {
+			p.Outcome = "not sent"
+			p.Note = err.Error()
+			return p
+		}
+		p.Sent, p.OK = true, pr.OK
+		p.Outcome = "no echo reply"
+		if pr.OK {
+			p.Outcome = "echo reply received"
+		}
+	default:
+		port := res.Port
+		if port == 0 {
+			port = defaultProbePort
+		}
+		dst := netip.AddrPortFrom(res.Destination.IP, uint16(port))
+		ns := d.Topology.Namespace(res.Source.Host)
+		out, err := sendProbe(ctx, ns, string(res.Protocol), dst, probeTimeout)
+		if err != nil {
+			p.Outcome = "not sent"
+			p.Note = err.Error()
+			return p
+		}
+		p.Sent, p.OK, p.Outcome = true, out.answered, out.outcome
+		if res.Port == 0 {
+			p.Outcome += fmt.Sprintf(" (port %d: no port was given)", port)
+		}
+		time.Sleep(10 * time.Millisecond) // let a late drop be counted
+	}
+	moved := dropsMoved(before, d.Network.Stats())
+	p.Drops = dropNames(moved)
+	compare(res, p, moved)
+	return p
+}
+
+// compare sets p.Agrees and p.Note from the analysis res and the drop
+// counters that moved.
+func compare(res *explain.Result, p *explain.Probe, moved map[string]router.Drops) {
+	predicted := res.Verdict == explain.Reachable
+	p.Agrees = p.OK == predicted
+	b := res.Forward.Blocked
+	if b == nil {
+		b = res.Return.Blocked
+	}
+	switch {
+	case predicted && p.OK:
+		p.Note = "the answer came back"
+	case !predicted && !p.OK && b != nil && b.Drop != "":
+		if counted(moved, b.DropVPC, b.Drop) {
+			p.Note = fmt.Sprintf("%s counted %s drops", b.DropVPC, b.Drop)
+		} else {
+			p.Agrees = false
+			p.Note = fmt.Sprintf("the analysis expected %s drops in %s, but the routers counted %s",
+				b.Drop, b.DropVPC, describe(moved))
+		}
+	case !predicted && !p.OK:
+		p.Note = "no answer"
+	case predicted && !p.OK:
+		p.Note = fmt.Sprintf("the analysis found the path open, but no answer came back; the routers counted %s", describe(moved))
+		if res.Protocol == explain.UDP && len(moved) == 0 {
+			p.Note = "no answer and no drop: a UDP service that stays silent looks like this; the analysis found the path open"
+		}
+	default:
+		p.Note = "the analysis found the path blocked, but an answer came back"
+	}
+}
+
+// counted reports whether the drop counter reason of vpc moved.
+func counted(moved map[string]router.Drops, vpc, reason string) bool {
+	for r, n := range moved[vpc] {
+		if r.String() == reason && n > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// describe lists drops for a message: "no drops" or "vpc2 no_route 2".
+func describe(moved map[string]router.Drops) string {
+	var parts []string
+	for vpc, ds := range moved {
+		for r, n := range ds {
+			parts = append(parts, fmt.Sprintf("%s %s %d", vpc, r, n))
+		}
+	}
+	if len(parts) == 0 {
+		return "no drops"
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ", ")
+}
+
+// dropNames converts drop counts to names, for JSON.
+func dropNames(moved map[string]router.Drops) map[string]map[string]uint64 {
+	if len(moved) == 0 {
+		return nil
+	}
+	out := make(map[string]map[string]uint64, len(moved))
+	for vpc, ds := range moved {
+		m := make(map[string]uint64, len(ds))
+		for r, n := range ds {
+			m[r.String()] = n
+		}
+		out[vpc] = m
+	}
+	return out
+}
+
+// probeOutcome is what a TCP or UDP probe got back.
+type probeOutcome struct {
+	answered bool
+	outcome  string
+}
+
+// registerExplain adds GET /v1/explain to mux:
+//
+//	GET /v1/explain?src=HOST&dst=HOST|IP[&protocol=icmp|tcp|udp][&port=N][&probe=true]
+//
+// It is open to every account (see Explain).
+func (d *Daemon) registerExplain(mux *http.ServeMux) {
+	mux.HandleFunc("GET /v1/explain", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		req := explain.Request{Source: q.Get("src"), Destination: q.Get("dst"), Protocol: explain.Protocol(q.Get("protocol"))}
+		bad := func(format string, args ...any) {
+			api.WriteError(w, &control.Error{Code: control.CodeInvalidParameter, Message: fmt.Sprintf(format, args...)})
+		}
+		if req.Source == "" || req.Destination == "" {
+			bad("src and dst are required")
+			return
+		}
+		if s := q.Get("port"); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				bad("invalid port %q: want 1..65535", s)
+				return
+			}
+			req.Port = n
+		}
+		probe := false
+		if s := q.Get("probe"); s != "" {
+			var err error
+			if probe, err = strconv.ParseBool(s); err != nil {
+				bad("invalid probe=%q: want true or false", s)
+				return
+			}
+		}
+		res, err := d.Explain(r.Context(), req, probe)
+		if err != nil {
+			api.WriteError(w, err)
+			return
+		}
+		api.WriteJSON(w, http.StatusOK, res)
+	})
+}

@@ -1,0 +1,84 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// sendProbe sends one TCP connection attempt or one UDP datagram to dst from
+// inside the network namespace ns and waits up to timeout for an answer.
+// A TCP reset and an ICMP port unreachable are answers: they came back from
+// the destination host, so both paths carried packets.
+func sendProbe(ctx context.Context, ns, proto string, dst netip.AddrPort, timeout time.Duration) (probeOutcome, error) {
+	type result struct {
+		out probeOutcome
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		// The thread enters ns and is never unlocked: it ends with this
+		// goroutine instead of going back to the pool in another namespace.
+		runtime.LockOSThread()
+		out, err := func() (probeOutcome, error) {
+			f, err := os.Open(filepath.Join("/run/netns", ns))
+			if err != nil {
+				return probeOutcome{}, fmt.Errorf("probe from %s: %w", ns, err)
+			}
+			defer f.Close()
+			if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+				return probeOutcome{}, fmt.Errorf("probe from %s: enter namespace: %w", ns, err)
+			}
+			return probeIn(ctx, proto, dst, timeout)
+		}()
+		done <- result{out, err}
+	}()
+	r := <-done
+	return r.out, r.err
+}
+
+// probeIn sends the probe from the current thread's namespace. The socket is
+// created on this thread, so it belongs to the namespace.
+func probeIn(ctx context.Context, proto string, dst netip.AddrPort, timeout time.Duration) (probeOutcome, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var dialer net.Dialer
+	conn, err := dialer.DialContext(ctx, proto, dst.String())
+	switch {
+	case err == nil:
+	case errors.Is(err, unix.ECONNREFUSED):
+		return probeOutcome{true, fmt.Sprintf("connection refused: a reset came back from %v (nothing listens on port %d)", dst.Addr(), dst.Port())}, nil
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded):
+		return probeOutcome{false, fmt.Sprintf("no answer within %v", timeout)}, nil
+	default:
+		return probeOutcome{false, fmt.Sprintf("connect failed: %v", err)}, nil
+	}
+	defer conn.Close()
+	if proto == "tcp" {
+		return probeOutcome{true, fmt.Sprintf("connected to %v", dst)}, nil
+	}
+	deadline, _ := ctx.Deadline()
+	conn.SetDeadline(deadline)
+	if _, err := conn.Write([]byte("vpcsim explain probe\n")); err != nil {
+		return probeOutcome{}, fmt.Errorf("probe: send to %v: %w", dst, err)
+	}
+	buf := make([]byte, 512)
+	_, err = conn.Read(buf)
+	switch {
+	case err == nil:
+		return probeOutcome{true, fmt.Sprintf("a reply came back from %v", dst)}, nil
+	case errors.Is(err, unix.ECONNREFUSED):
+		return probeOutcome{true, fmt.Sprintf("port unreachable came back from %v (nothing listens on port %d)", dst.Addr(), dst.Port())}, nil
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return probeOutcome{false, fmt.Sprintf("no answer within %v", timeout)}, nil
+	}
+	return probeOutcome{false, fmt.Sprintf("receive failed: %v", err)}, nil
+}
