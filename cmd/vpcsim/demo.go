@@ -15,6 +15,7 @@ import (
 
 	"github.com/vpcsim/vpcsim/daemon"
 	"github.com/vpcsim/vpcsim/examples"
+	"github.com/vpcsim/vpcsim/explain"
 	"github.com/vpcsim/vpcsim/topology"
 	"github.com/vpcsim/vpcsim/tun"
 )
@@ -71,6 +72,14 @@ func runDemo(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	if err := pingMatrix(ctx, w, d); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\n$ vpcsim explain a1 b1")
+	res, err := d.Explain(ctx, explain.Request{Source: "a1", Destination: "b1", Protocol: explain.ICMP}, false)
+	if err != nil {
+		return err
+	}
+	if err := writeExplain(w, res); err != nil {
 		return err
 	}
 	fmt.Fprintln(w, "\n$ vpcsim route add --table vpc2-default --destination 192.168.1.0/24 --peering pcx-1")
