@@ -3,7 +3,9 @@ package bench
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
+	"os/exec"
 	"testing"
 	"time"
 
@@ -85,5 +87,75 @@ func TestNSSubjects(t *testing.T) {
 			}
 			t.Logf("\n%s", table.String())
 		})
+	}
+}
+
+// cancelOn is a progress writer that cancels a context at the first line
+// containing a word.
+type cancelOn struct {
+	word   string
+	cancel context.CancelFunc
+	buf    bytes.Buffer
+}
+
+func (c *cancelOn) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte(c.word)) {
+		c.cancel()
+	}
+	return c.buf.Write(p)
+}
+
+func TestNSRunCancelled(t *testing.T) {
+	requireRoot(t)
+	t.Cleanup(func() { _ = Cleanup(context.Background(), ProcessPrefix()) })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	progress := &cancelOn{word: "tcp", cancel: cancel}
+	start := time.Now()
+	rep, err := Run(ctx, Config{
+		Subjects: []Subject{BareTUN{}, Kernel{}},
+		MTUs:     []int{1500},
+		Duration: 10 * time.Second,
+		Progress: progress,
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run(cancelled) error = %v, want %v\n%s", err, context.Canceled, progress.buf.String())
+	}
+	if took := time.Since(start); took > 8*time.Second {
+		t.Errorf("Run(cancelled) took %v, want it to stop early", took)
+	}
+	if rep == nil || len(rep.Results) != 1 || rep.Results[0].OK() {
+		t.Errorf("Run(cancelled) report = %+v, want one failed bare-tun result", rep)
+	}
+	checkNoNamespaces(t)
+}
+
+func TestNSCleanup(t *testing.T) {
+	requireRoot(t)
+	name := NamePrefix() + "leftover"
+	ctx := context.Background()
+	if err := netns.Add(ctx, name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = netns.Delete(ctx, name) })
+	sleeper := exec.Command("ip", "netns", "exec", name, "sleep", "30")
+	if err := sleeper.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- sleeper.Wait() }()
+
+	if err := Cleanup(ctx, "vb"); err == nil {
+		t.Errorf("Cleanup(%q) error = nil, want a refusal of a short prefix", "vb")
+	}
+	if err := Cleanup(ctx, ProcessPrefix()); err != nil {
+		t.Fatalf("Cleanup(%q) error: %v", ProcessPrefix(), err)
+	}
+	checkNoNamespaces(t)
+	select {
+	case <-exited:
+	case <-time.After(5 * time.Second):
+		_ = sleeper.Process.Kill()
+		t.Errorf("Cleanup(%q) left process %d running in %s", ProcessPrefix(), sleeper.Process.Pid, name)
 	}
 }

@@ -106,7 +106,7 @@ func computeRatios(results []Result, baselines []string) []Ratio {
 // A figure that was not measured prints as "-".
 func (rep *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "subject\tmtu\ttcp Gbit/s\tretrans\tudp kpps\tudp sent kpps\tudp loss %\trtt p50 µs\trtt p99 µs\tping loss %\t")
+	fmt.Fprintln(tw, "subject\tmtu\ttcp Gbit/s\tretrans\tudp kpps\tudp sent kpps\tudp loss %\trtt p50 us\trtt p99 us\tping loss %\t")
 	for _, r := range rep.Results {
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
 			r.Subject, r.MTU,

@@ -25,7 +25,7 @@ type Instance struct {
 }
 
 // Launcher starts a topology of n hosts (or whatever n counts) and returns
-// once it is ready.
+// once it is ready. A Launcher that fails leaves nothing behind.
 type Launcher func(ctx context.Context, n int) (Instance, error)
 
 // ScaleResult is what launching and tearing down one size cost.
