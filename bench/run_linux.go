@@ -171,6 +171,9 @@ func iperf(ctx context.Context, ep *Endpoints, d time.Duration, args ...string) 
 	var cerr bytes.Buffer
 	cli.Stderr = &cerr
 	client, err = cli.Output()
+	if ctx.Err() != nil {
+		return nil, nil, fmt.Errorf("iperf3 client: %w", ctx.Err())
+	}
 	if err != nil && len(client) == 0 {
 		return nil, nil, fmt.Errorf("iperf3 client: %w: %s", err, bytes.TrimSpace(cerr.Bytes()))
 	}
