@@ -1,0 +1,68 @@
+package netns
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"testing"
+)
+
+// threadNS returns the identity of the calling thread's network namespace.
+func threadNS(t *testing.T) string {
+	t.Helper()
+	link, err := os.Readlink("/proc/thread-self/ns/net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return link
+}
+
+func TestNSAddDoDelete(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: creates network namespaces")
+	}
+	if testing.Short() {
+		t.Skip("skipped in -short mode")
+	}
+	ctx := context.Background()
+	name := fmt.Sprintf("vb-%d-netns-test", os.Getpid())
+	if err := Add(ctx, name); err != nil {
+		t.Fatalf("Add(%q) error: %v", name, err)
+	}
+	t.Cleanup(func() { _ = Delete(ctx, name) })
+
+	names, err := List(fmt.Sprintf("vb-%d-", os.Getpid()))
+	if err != nil || !slices.Contains(names, name) {
+		t.Errorf("List() = %v, %v, want it to contain %q", names, err, name)
+	}
+	if names, _ := List("no-such-prefix-"); len(names) != 0 {
+		t.Errorf("List(%q) = %v, want none", "no-such-prefix-", names)
+	}
+
+	var inside, outside string
+	if err := Do(name, func() error { inside = threadNS(t); return nil }); err != nil {
+		t.Fatalf("Do(%q) error: %v", name, err)
+	}
+	outside = threadNS(t)
+	if inside == outside {
+		t.Errorf("Do(%q) ran in %s, the caller's own namespace", name, inside)
+	}
+	wantErr := fmt.Errorf("from fn")
+	if err := Do(name, func() error { return wantErr }); err != wantErr {
+		t.Errorf("Do(%q) error = %v, want fn's error %v", name, err, wantErr)
+	}
+	if err := Do("vb-no-such-namespace", func() error { return nil }); err == nil {
+		t.Errorf("Do(missing) error = nil, want one")
+	}
+
+	if err := Delete(ctx, name); err != nil {
+		t.Fatalf("Delete(%q) error: %v", name, err)
+	}
+	if _, err := os.Stat(Dir + "/" + name); !os.IsNotExist(err) {
+		t.Errorf("Delete(%q) left %s/%s", name, Dir, name)
+	}
+	if err := Delete(ctx, name); err != nil {
+		t.Errorf("Delete(%q) twice error: %v, want nil", name, err)
+	}
+}
