@@ -28,10 +28,14 @@ unit: ## tests that need no root
 demo: deps build ## launch the best-practice example and tour it
 	./$(BIN) demo
 
-bench: bench-fib ## all benchmarks
+bench: bench-fib bench-forward ## all benchmarks
 
 bench-fib: ## FIB lookups beside bart and cidranger, with a ratio table
 	$(GO) test -run '^$$' -bench . -benchmem ./fib/
+
+bench-forward: deps build ## iperf3/ping through vpcsim beside the kernel and a bare TUN loop; scale figures
+	./$(BIN) bench --scale 10,100,500
+	$(GO) test -run '^$$' -bench Forward -benchmem ./router/
 
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; exit 1; }
