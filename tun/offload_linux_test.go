@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/netip"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -54,7 +55,7 @@ func (p *offloadPair) copy(t *testing.T, src, dst *Device) {
 	for {
 		n, err := src.Read(bufs, sizes, offset)
 		if err != nil {
-			if !errors.Is(err, io.EOF) && !strings.Contains(err.Error(), "closed") {
+			if !errors.Is(err, os.ErrClosed) {
 				t.Errorf("Read: %v", err)
 			}
 			return
@@ -71,7 +72,7 @@ func (p *offloadPair) copy(t *testing.T, src, dst *Device) {
 			storeMax(&p.maxGSO, int64(gso))
 			out[i] = bufs[i][:offset+sizes[i]]
 		}
-		if _, err := dst.Write(out, offset); err != nil && !strings.Contains(err.Error(), "closed") {
+		if _, err := dst.Write(out, offset); err != nil && !errors.Is(err, os.ErrClosed) {
 			t.Errorf("Write: %v", err)
 		}
 		for i := range n {
@@ -194,5 +195,27 @@ func TestNSOffloadHeaderRoom(t *testing.T) {
 	}
 	if hdr := bufs[0][16-VirtioNetHdrLen : 16]; hdr[1] != 0 { // gso_type
 		t.Errorf("echo reply header % x, want gso_type 0 (none)", hdr)
+	}
+}
+
+func TestNSOffloadMultiQueue(t *testing.T) {
+	requireRoot(t)
+	cfg := testConfig()
+	cfg.Queues, cfg.Offload = 2, true
+	h := newHost(t, cfg)
+	for i, d := range h.Devices() {
+		if d.Headroom() != VirtioNetHdrLen {
+			t.Errorf("Devices()[%d].Headroom() = %d, want %d", i, d.Headroom(), VirtioNetHdrLen)
+		}
+	}
+	out := run(t, "ip", "-n", h.Namespace(), "-d", "link", "show", "dev", "eth0")
+	for _, want := range []string{"vnet_hdr on", "multi_queue", "pi off"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("ip -d link show eth0 = %q, want %q", out, want)
+		}
+	}
+	plain := newHost(t, testConfig())
+	if d := plain.Device(); d.Headroom() != 0 || d.MaxPacket() != DefaultMTU {
+		t.Errorf("without Offload: Headroom() = %d, MaxPacket() = %d, want 0, %d", d.Headroom(), d.MaxPacket(), DefaultMTU)
 	}
 }
