@@ -90,6 +90,9 @@ func Launch(ctx context.Context, t *topology.Topology, opts Options) (_ *Daemon,
 	}()
 
 	cfg := router.Config{MTU: t.MTU, Logger: log}
+	// Hosts hand TCP super-packets to the routers and take them back whole
+	// (tun.HostConfig.Offload), unless the kernel refuses.
+	offload := true
 	for _, v := range t.VPCs {
 		rv := router.VPC{ID: v.ID, CIDR: v.CIDR}
 		for _, rt := range v.RouteTables {
@@ -112,7 +115,16 @@ func Launch(ctx context.Context, t *topology.Topology, opts Options) (_ *Daemon,
 			if err := writeRecord(rec); err != nil {
 				return nil, fmt.Errorf("write record of topology %q: %w", t.Name, err)
 			}
-			th, err := tun.CreateHost(tun.HostConfig{Namespace: ns, Addr: addr, Gateway: s.Gateway(), MTU: t.MTU})
+			hc := tun.HostConfig{Namespace: ns, Addr: addr, Gateway: s.Gateway(), MTU: t.MTU, Offload: offload}
+			th, err := tun.CreateHost(hc)
+			if errors.Is(err, tun.ErrOffloadUnsupported) && len(d.hosts) == 0 {
+				// The kernel answers the same for every host: decide once,
+				// on the first, so that all devices agree on the headers.
+				log.Warn("tun offloads unavailable, forwarding packet by packet", "err", err)
+				step("offload  unavailable (%v): forwarding packet by packet", err)
+				offload, hc.Offload = false, false
+				th, err = tun.CreateHost(hc)
+			}
 			if err != nil {
 				// Not ours to remove, if it existed already.
 				rec.Namespaces = rec.Namespaces[:len(rec.Namespaces)-1]
@@ -125,9 +137,13 @@ func Launch(ctx context.Context, t *topology.Topology, opts Options) (_ *Daemon,
 		}
 		cfg.VPCs = append(cfg.VPCs, rv)
 	}
+	if offload {
+		cfg.MaxPacket = tun.MaxOffloadPacket
+	}
 	if d.Network, err = router.New(cfg); err != nil {
 		return nil, fmt.Errorf("start routers: %w", err)
 	}
+	log.Info("data path", "mtu", cfg.MTU, "offload", offload)
 	for _, v := range t.VPCs {
 		step("router   %-12s %-18s %d subnets, %d hosts", v.ID, v.CIDR, len(v.Subnets), len(v.Hosts))
 		log.Info("router started", "vpc", v.ID, "cidr", v.CIDR)

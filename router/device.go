@@ -1,5 +1,18 @@
 package router
 
+// Headroom is how many bytes every packet buffer holds before its packet.
+// The router passes it as the offset of every Read and Write, so a device
+// may keep per-packet metadata in front of the packet: a TUN device with
+// offloads keeps its virtio-net header there, up to Headroom bytes. The
+// router carries those bytes along with the packet, unread, from the device
+// that read it to the one that writes it, and zeroes them in a packet it
+// makes itself (a gateway's echo reply) and in every packet read from a
+// device that does not report a headroom of its own (see Device).
+//
+// Zeroed metadata must mean a plain, complete packet, and the devices of
+// one Network must agree on what non-zero metadata means.
+const Headroom = 16
+
 // Device is a packet device the router reads from and writes to: a host's
 // TUN interface, or an in-memory fake in tests. Packets are raw IP packets.
 //
@@ -8,8 +21,24 @@ package router
 // returns how many it read. Write writes each bufs[i][offset:] as one packet
 // and returns how many it wrote. Read is called by one goroutine; Write may be
 // called concurrently with Read and with itself. Close unblocks Read.
+//
+// The router always passes offset Headroom. A device that uses bytes before
+// the offset for metadata reports how many with a method Headroom() int
+// (at most Headroom); the router zeroes the bytes before packets read from
+// any other device.
 type Device interface {
 	Read(bufs [][]byte, sizes []int, offset int) (n int, err error)
 	Write(bufs [][]byte, offset int) (int, error)
 	Close() error
+}
+
+// headroomer is a Device that keeps metadata before its packets.
+type headroomer interface {
+	Headroom() int
+}
+
+// usesHeadroom reports whether d keeps metadata before its packets.
+func usesHeadroom(d Device) bool {
+	h, ok := d.(headroomer)
+	return ok && h.Headroom() > 0
 }

@@ -13,6 +13,13 @@
 // packets' buffers and gives free ones back in exchange, so a steady flow
 // allocates nothing. Every drop is counted under its DropReason.
 //
+// Each buffer keeps Headroom bytes in front of its packet for the devices'
+// metadata, such as the virtio-net header of a TUN device with offloads, so
+// TCP super-packets of up to 64 KiB cross the routers whole (Config.MaxPacket)
+// with their segmentation left to the receiving host's kernel. Batches of such
+// large buffers hold fewer packets, and a host's reader fills its batch with
+// buffers only as traffic grows, so idle hosts cost one buffer each.
+//
 // The control plane changes a running Network with Update. FIB lookups and
 // peering state are read without locks; a peering removed by Update carries
 // no packet once Update returns, because Update waits for every forwarding

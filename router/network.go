@@ -18,10 +18,16 @@ import (
 
 // Config describes the routers of a Network.
 type Config struct {
-	MTU      int // largest packet; sizes the buffers (default 1500)
-	QueueLen int // batches a peering link queues per direction (default 256)
-	VPCs     []VPC
-	Logger   *slog.Logger // default: discard
+	MTU int // the hosts' MTU (default 1500)
+	// MaxPacket is the largest packet a device may read or be written:
+	// the MTU, or up to 65535 for devices with segmentation offload
+	// (default MTU). It sizes the buffers, each of which also holds
+	// Headroom bytes in front; batches of large buffers hold fewer
+	// packets.
+	MaxPacket int
+	QueueLen  int // batches a peering link queues per direction (default 256)
+	VPCs      []VPC
+	Logger    *slog.Logger // default: discard
 }
 
 // VPC is the fixed part of one router: its CIDR, tables, subnets and hosts.
@@ -84,6 +90,12 @@ func New(cfg Config) (*Network, error) {
 	if cfg.MTU == 0 {
 		cfg.MTU = 1500
 	}
+	if cfg.MaxPacket == 0 {
+		cfg.MaxPacket = cfg.MTU
+	}
+	if cfg.MaxPacket < cfg.MTU || cfg.MaxPacket > 65535 {
+		return nil, fmt.Errorf("max packet %d out of range %d..65535 (the MTU up to the largest IPv4 packet)", cfg.MaxPacket, cfg.MTU)
+	}
 	if cfg.QueueLen == 0 {
 		cfg.QueueLen = 256
 	}
@@ -92,7 +104,7 @@ func New(cfg Config) (*Network, error) {
 	}
 	n := &Network{
 		log:     cfg.Logger,
-		pool:    newPool(cfg.MTU, 1024),
+		pool:    newPool(cfg.MaxPacket),
 		qlen:    cfg.QueueLen,
 		routers: make(map[string]*Router),
 		tables:  make(map[string]*Router),
@@ -153,7 +165,10 @@ func (n *Network) newRouter(v VPC) (*Router, error) {
 		if _, dup := r.eps[h.IP]; dup {
 			return nil, fmt.Errorf("VPC %q: host %q: address %v already in use", v.ID, h.Name, h.IP)
 		}
-		p := &port{r: r, name: h.Name, ip: h.IP, dev: h.Device, table: r.tables[s.Table], worker: newWorker()}
+		if hd, ok := h.Device.(headroomer); ok && hd.Headroom() > Headroom {
+			return nil, fmt.Errorf("VPC %q: host %q: device needs %d bytes of headroom, more than %d", v.ID, h.Name, hd.Headroom(), Headroom)
+		}
+		p := &port{r: r, name: h.Name, ip: h.IP, dev: h.Device, devHead: usesHeadroom(h.Device), table: r.tables[s.Table], worker: newWorker()}
 		r.ports = append(r.ports, p)
 		r.eps[h.IP] = endpoint{port: p}
 	}

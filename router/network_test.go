@@ -29,9 +29,18 @@ type testNet struct {
 
 func newTestNet(t testing.TB, cfg Config) *testNet {
 	t.Helper()
+	return newTestNetWith(t, cfg, nil)
+}
+
+// newTestNetWith is newTestNet with the devices of some hosts given by name.
+func newTestNetWith(t testing.TB, cfg Config, devs map[string]Device) *testNet {
+	t.Helper()
 	checkGoroutines(t)
 	tn := &testNet{dev: make(map[string]*tuntest.Device)}
 	host := func(name, subnet, ip string) Host {
+		if d := devs[name]; d != nil {
+			return Host{Name: name, Subnet: subnet, IP: addr(ip), Device: d}
+		}
 		d := tuntest.NewDevice(64)
 		tn.dev[name] = d
 		return Host{Name: name, Subnet: subnet, IP: addr(ip), Device: d}
@@ -237,8 +246,9 @@ func TestSpoofedOverPeering(t *testing.T) {
 	l := tn.links["pcx-12"]
 	e := l.end(tn.routers["vpc1"])
 	b := tn.pool.get()
+	tn.pool.fill(b, 1)
 	b.n = 1
-	b.sizes[0] = copy(b.bufs[0], udp(addr("172.16.1.10"), addr("10.0.1.10"), 64))
+	b.sizes[0] = copy(b.bufs[0][Headroom:], udp(addr("172.16.1.10"), addr("10.0.1.10"), 64))
 	e.send(b, &e.worker.drops)
 	tn.expectDrop(t, "vpc2", DropSpoofed)
 }

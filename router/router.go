@@ -45,9 +45,9 @@ type worker struct {
 // portOut collects the packets of one batch bound for one host.
 type portOut struct {
 	port  *port
-	bufs  [BatchSize][]byte
+	bufs  [BatchSize][]byte // packets with their headroom in front
 	n     int
-	bytes int
+	bytes int // of the packets, without headroom
 }
 
 // linkOut collects the packets of one batch bound for one peering link.
@@ -60,8 +60,9 @@ func newWorker() *worker {
 	return &worker{locals: make([]portOut, 0, BatchSize), links: make([]linkOut, 0, 4)}
 }
 
-// toPort queues pkt for delivery to p.
-func (w *worker) toPort(p *port, pkt []byte) {
+// toPort queues frame, a packet with its headroom in front, for delivery
+// to p.
+func (w *worker) toPort(p *port, frame []byte) {
 	var o *portOut
 	for i := range w.locals {
 		if w.locals[i].port == p {
@@ -74,9 +75,9 @@ func (w *worker) toPort(p *port, pkt []byte) {
 		o = &w.locals[len(w.locals)-1]
 		o.port, o.n, o.bytes = p, 0, 0
 	}
-	o.bufs[o.n] = pkt
+	o.bufs[o.n] = frame
 	o.n++
-	o.bytes += len(pkt)
+	o.bytes += len(frame) - Headroom
 }
 
 // toLink moves packet i of src onto e's outgoing batch.
@@ -93,7 +94,7 @@ func (w *worker) toLink(pl *pool, e *linkEnd, src *batch, i int) {
 		o = &w.links[len(w.links)-1]
 	}
 	o.b.take(src, i)
-	if o.b.n == BatchSize {
+	if o.b.n == pl.slots {
 		e.send(o.b, &w.drops)
 		o.b = pl.get()
 	}
@@ -104,7 +105,7 @@ func (w *worker) flush(pl *pool) {
 	for i := range w.locals {
 		o := &w.locals[i]
 		o.port.inTap.each(o.bufs[:o.n])
-		if n, _ := o.port.dev.Write(o.bufs[:o.n], 0); n > 0 {
+		if n, _ := o.port.dev.Write(o.bufs[:o.n], Headroom); n > 0 {
 			o.port.tx.add(n, o.bytes) // bytes are exact unless a write failed part-way
 		}
 		clear(o.bufs[:o.n])
@@ -129,6 +130,7 @@ type port struct {
 	name    string
 	ip      netip.Addr
 	dev     Device
+	devHead bool // dev keeps metadata in the headroom
 	table   *fib.Table[hop]
 	rx, tx  counter  // from the host, to the host
 	outTap  tapPoint // what the host sends
@@ -136,13 +138,17 @@ type port struct {
 	*worker          // the port's reader goroutine
 }
 
-// run reads batches from the host until the device is closed.
+// run reads batches from the host until the device is closed. It reads
+// one packet at a time at first and doubles the batch each time a read
+// fills it, up to the pool's slots: an idle host holds one buffer.
 func (p *port) run() {
 	pl := p.r.net.pool
 	rb := pl.get()
 	defer pl.put(rb)
+	want := 1
 	for {
-		n, err := p.dev.Read(rb.bufs[:], rb.sizes[:], 0)
+		pl.fill(rb, want)
+		n, err := p.dev.Read(rb.bufs[:want], rb.sizes[:want], Headroom)
 		if err != nil {
 			if p.r.net.closing.Load() || isClosed(err) {
 				return
@@ -152,6 +158,14 @@ func (p *port) run() {
 			continue
 		}
 		rb.n = n
+		if n == want {
+			want = min(2*want, pl.slots)
+		}
+		if !p.devHead {
+			for i := range n {
+				clear(rb.bufs[i][:Headroom])
+			}
+		}
 		p.outTap.batch(rb)
 		p.epoch.Add(1)
 		p.forward(rb)
@@ -186,7 +200,7 @@ func (p *port) forward(rb *batch) {
 		case !ok:
 			p.drops.add(DropNoRoute)
 		case h.local:
-			r.deliverLocal(p.worker, ip, dst, p)
+			r.deliverLocal(p.worker, rb.frame(i), dst, p)
 		case h.end == nil || !h.end.link.active.Load():
 			p.drops.add(DropPeeringInactive)
 		default:
@@ -197,21 +211,25 @@ func (p *port) forward(rb *batch) {
 	p.flush(pl)
 }
 
-// deliverLocal delivers a packet for an address of this VPC. from is the
-// port it came from, or nil when it arrived over a peering.
-func (r *Router) deliverLocal(w *worker, ip ipv4, dst netip.Addr, from *port) {
+// deliverLocal delivers frame, a valid IPv4 packet with its headroom in
+// front, for an address of this VPC. from is the port it came from, or nil
+// when it arrived over a peering.
+func (r *Router) deliverLocal(w *worker, frame []byte, dst netip.Addr, from *port) {
 	ep, ok := r.eps[dst]
 	switch {
 	case !ok || (ep.gateway && from == nil):
 		w.drops.add(DropNoHost)
 	case ep.gateway:
-		if ip.echoReply() {
-			w.toPort(from, ip)
+		if ipv4(frame[Headroom:]).echoReply() {
+			// A packet of the router's own: complete, checksummed,
+			// no device metadata.
+			clear(frame[:Headroom])
+			w.toPort(from, frame)
 		} else {
 			w.drops.add(DropUnsupported)
 		}
 	default:
-		w.toPort(ep.port, ip)
+		w.toPort(ep.port, frame)
 	}
 }
 
@@ -234,7 +252,7 @@ func (r *Router) receive(e *linkEnd, b *batch) {
 		case !e.from.cidr.Contains(ip.src()):
 			w.drops.add(DropSpoofed)
 		default:
-			r.deliverLocal(w, ip, dst, nil)
+			r.deliverLocal(w, b.frame(i), dst, nil)
 		}
 	}
 	e.recv.add(b.n, bytes)

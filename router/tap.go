@@ -16,11 +16,12 @@ type tapPoint struct {
 	tap atomic.Pointer[Tap]
 }
 
-// each calls the attached tap, if any, for every packet of pkts.
-func (tp *tapPoint) each(pkts [][]byte) {
+// each calls the attached tap, if any, for every packet of frames, which
+// hold packets with their headroom in front.
+func (tp *tapPoint) each(frames [][]byte) {
 	if t := tp.tap.Load(); t != nil {
-		for _, p := range pkts {
-			(*t)(p)
+		for _, f := range frames {
+			(*t)(f[Headroom:])
 		}
 	}
 }

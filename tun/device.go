@@ -12,6 +12,14 @@ import (
 // packet-information header). It satisfies the router's packet device
 // interface.
 //
+// A device of a host created with HostConfig.Offload carries, before every
+// packet, a virtio-net header of Headroom bytes: Read puts it at
+// bufs[i][offset-Headroom():offset], Write takes it from there, so offset
+// must be at least Headroom. The header says how the packet is to be
+// segmented and checksummed; a zeroed header means a plain, complete packet.
+// Whoever moves packets from one offload device to another keeps each
+// packet's header with it, and gives a packet it makes a zeroed header.
+//
 // Read may be called by one goroutine at a time (concurrent calls are
 // serialized); Write may be called concurrently with Read and with itself.
 // Neither allocates. Buffers passed to Read and Write are used only during
@@ -25,6 +33,7 @@ type Device struct {
 	rc   syscall.RawConn
 	name string
 	mtu  int
+	hdr  int // bytes of virtio-net header before each packet: 0 or VirtioNetHdrLen
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -61,8 +70,23 @@ type writeOp struct {
 func (d *Device) Name() string { return d.name }
 
 // MTU returns the interface MTU the device was created with. Read buffers
-// need at least MTU bytes after the offset; a longer packet is truncated.
+// need at least MaxPacket bytes after the offset; a longer packet is
+// truncated.
 func (d *Device) MTU() int { return d.mtu }
+
+// Headroom returns how many bytes before the offset Read and Write use for
+// the packet's virtio-net header: VirtioNetHdrLen for an offload device, 0
+// otherwise.
+func (d *Device) Headroom() int { return d.hdr }
+
+// MaxPacket returns the longest IP packet Read may return: the MTU, or
+// MaxOffloadPacket for an offload device.
+func (d *Device) MaxPacket() int {
+	if d.hdr > 0 {
+		return MaxOffloadPacket
+	}
+	return d.mtu
+}
 
 // Close closes the device's file descriptor and unblocks a blocked Read,
 // which then returns an error wrapping os.ErrClosed. Close is idempotent:

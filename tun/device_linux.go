@@ -10,13 +10,14 @@ import (
 )
 
 // newDevice wraps f, a non-blocking TUN file descriptor registered with the
-// runtime poller (as water opens it), in a Device.
-func newDevice(f *os.File, name string, mtu int) (*Device, error) {
+// runtime poller, in a Device. hdr is the length of the virtio-net header
+// the descriptor carries before each packet: 0, or VirtioNetHdrLen.
+func newDevice(f *os.File, name string, mtu, hdr int) (*Device, error) {
 	rc, err := f.SyscallConn()
 	if err != nil {
 		return nil, fmt.Errorf("tun %s: %w", name, err)
 	}
-	d := &Device{file: f, rc: rc, name: name, mtu: mtu}
+	d := &Device{file: f, rc: rc, name: name, mtu: mtu, hdr: hdr}
 	d.readFn = d.readReady
 	d.writeFn = d.writeReady
 	return d, nil
@@ -26,7 +27,9 @@ func newDevice(f *os.File, name string, mtu int) (*Device, error) {
 // bufs[i][offset:] until none is ready or min(len(bufs), len(sizes)) have
 // been read, setting sizes[i] to each packet's length. It returns how many
 // packets it read. A packet longer than len(bufs[i])-offset is truncated, so
-// buffers should hold MTU bytes after offset.
+// buffers should hold MaxPacket bytes after offset. An offload device puts
+// each packet's virtio-net header in the Headroom bytes before offset, and
+// fails if offset is smaller.
 //
 // If an error occurs after some packets were read, Read returns those
 // packets and no error; the error shows again on the next call if it
@@ -41,6 +44,9 @@ func (d *Device) Read(bufs [][]byte, sizes []int, offset int) (int, error) {
 	}
 	if offset < 0 {
 		return 0, fmt.Errorf("read tun %s: negative offset %d", d.name, offset)
+	}
+	if offset < d.hdr {
+		return 0, fmt.Errorf("read tun %s: offset %d leaves no room for the %d-byte header: %w", d.name, offset, d.hdr, io.ErrShortBuffer)
 	}
 	d.readMu.Lock()
 	d.rd = readOp{bufs: bufs[:n], sizes: sizes[:n], offset: offset}
@@ -67,10 +73,12 @@ func (d *Device) readReady(fd uintptr) bool {
 			op.err = fmt.Errorf("buffer %d holds %d bytes, no room after offset %d: %w", op.n, len(b), op.offset, io.ErrShortBuffer)
 			return true
 		}
-		size, err := unix.Read(int(fd), b[op.offset:])
+		size, err := unix.Read(int(fd), b[op.offset-d.hdr:])
 		switch {
+		case err == nil && size < d.hdr:
+			// The kernel always writes the whole header; skip anything else.
 		case err == nil:
-			op.sizes[op.n] = size
+			op.sizes[op.n] = size - d.hdr
 			op.n++
 		case err == unix.EINTR:
 		case err == unix.EAGAIN:
@@ -84,7 +92,9 @@ func (d *Device) readReady(fd uintptr) bool {
 }
 
 // Write writes each bufs[i][offset:] as one packet and returns how many
-// packets it wrote. A packet the kernel refuses (EINVAL: empty, or neither
+// packets it wrote. An offload device writes the packet's virtio-net header,
+// bufs[i][offset-Headroom():offset], with it, and fails if offset is
+// smaller than Headroom. A packet the kernel refuses (EINVAL: empty, or neither
 // IPv4 nor IPv6; or a buffer shorter than offset) is skipped and Write goes
 // on with the next one; any other error stops it. The returned error is the
 // first one met, with the index of its packet. After Close, Write returns an
@@ -98,6 +108,9 @@ func (d *Device) Write(bufs [][]byte, offset int) (int, error) {
 	}
 	if offset < 0 {
 		return 0, fmt.Errorf("write tun %s: negative offset %d", d.name, offset)
+	}
+	if offset < d.hdr {
+		return 0, fmt.Errorf("write tun %s: offset %d leaves no room for the %d-byte header: %w", d.name, offset, d.hdr, io.ErrShortBuffer)
 	}
 	d.writeMu.Lock()
 	d.wr = writeOp{bufs: bufs, offset: offset}
@@ -124,7 +137,7 @@ func (d *Device) writeReady(fd uintptr) bool {
 			op.skip(fmt.Errorf("packet %d: buffer holds %d bytes, less than offset %d: %w", op.next, len(b), op.offset, io.ErrShortBuffer))
 			continue
 		}
-		_, err := unix.Write(int(fd), b[op.offset:])
+		_, err := unix.Write(int(fd), b[op.offset-d.hdr:])
 		switch {
 		case err == nil:
 			op.next++

@@ -35,6 +35,17 @@
 // not a thread. Read drains every packet that is ready, up to the batch size,
 // in one wake-up. Neither Read nor Write allocates.
 //
+// # Offloads
+//
+// With HostConfig.Offload, eth0 is created with IFF_VNET_HDR and the
+// checksum and segmentation offloads (TSO, and USO where the kernel has it).
+// The host's TCP stack then hands over super-packets of up to 64 KiB, each
+// behind a virtio-net header that says how to cut it into MTU-sized
+// segments, and a device written such a packet gives it to the receiving
+// stack whole. A copy between two offload devices therefore costs two system
+// calls per 64 KiB instead of two per MTU. water cannot set IFF_VNET_HDR, so
+// offload devices are opened directly; the others still come from water.
+//
 // All of this needs Linux and root (CAP_SYS_ADMIN and CAP_NET_ADMIN). On
 // other systems the functions return errors.ErrUnsupported.
 package tun

@@ -22,6 +22,16 @@ const (
 	MaxQueues = 64
 )
 
+// Offload sizes, for HostConfig.Offload.
+const (
+	// VirtioNetHdrLen is the length of the virtio-net header (struct
+	// virtio_net_hdr) that precedes every packet of an offload device.
+	VirtioNetHdrLen = 10
+	// MaxOffloadPacket is the largest IP packet an offload device reads or
+	// writes: a TCP or UDP super-packet of up to 64 KiB, whatever the MTU.
+	MaxOffloadPacket = 65535
+)
+
 // InterfaceName is the name of the TUN interface inside every host namespace.
 const InterfaceName = "eth0"
 
@@ -35,6 +45,11 @@ var ErrInvalidConfig = errors.New("invalid host config")
 // ErrInvalidName is returned (wrapped, with the name quoted) for a namespace
 // name that cannot be a file name in /run/netns.
 var ErrInvalidName = errors.New("invalid namespace name")
+
+// ErrOffloadUnsupported is returned (wrapped, with the kernel's error) by
+// CreateHost when HostConfig.Offload is set and the kernel refuses the TUN
+// offloads. Creating the host again without Offload may succeed.
+var ErrOffloadUnsupported = errors.New("tun offloads not supported")
 
 // HostConfig describes one host: its namespace and the addressing of its
 // eth0 interface. The zero values of MTU, Queues and TxQueueLen select the
@@ -58,6 +73,15 @@ type HostConfig struct {
 	Queues int
 	// TxQueueLen is eth0's transmit queue length; 0 means DefaultTxQueueLen.
 	TxQueueLen int
+	// Offload creates eth0 with a virtio-net header on every packet
+	// (IFF_VNET_HDR) and checksum and segmentation offloads (TSO for IPv4
+	// and IPv6, and USO where the kernel has it). The host's kernel then
+	// hands over TCP super-packets of up to MaxOffloadPacket bytes with
+	// their checksums left to do, described by the header, and takes them
+	// back the same way: a router passing packets between offload devices
+	// moves up to 64 KiB per system call instead of one MTU. See Device
+	// for the buffer layout.
+	Offload bool
 }
 
 // normalize fills in defaults and validates c.

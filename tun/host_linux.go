@@ -34,8 +34,12 @@ func CreateHost(cfg HostConfig) (*Host, error) {
 		return nil, err
 	}
 	h := &Host{ns: cfg.Namespace}
+	hdr := 0
+	if cfg.Offload {
+		hdr = VirtioNetHdrLen
+	}
 	for _, f := range files {
-		d, err := newDevice(f, InterfaceName, cfg.MTU)
+		d, err := newDevice(f, InterfaceName, cfg.MTU, hdr)
 		if err != nil {
 			for _, f := range files {
 				f.Close()
@@ -146,7 +150,11 @@ func setupHost(cfg HostConfig) (files []*os.File, err error) {
 		return nil, fmt.Errorf("disable ipv6 in netns %q: %w", ns, err)
 	}
 	for q := range cfg.Queues {
-		f, err := openTUN(cfg.Queues > 1)
+		open := openTUN
+		if cfg.Offload {
+			open = openOffloadTUN
+		}
+		f, err := open(cfg.Queues > 1)
 		if err != nil {
 			return files, fmt.Errorf("create tun in netns %q (queue %d): %w", ns, q, err)
 		}
@@ -216,6 +224,56 @@ func openTUN(multiQueue bool) (*os.File, error) {
 		return nil, fmt.Errorf("set close-on-exec: %w", err)
 	}
 	return f, nil
+}
+
+// offloads are the TUN offloads an offload device asks for: checksums,
+// TCP segmentation for IPv4 and IPv6 (with ECN), and UDP segmentation.
+const (
+	offloadsTCP = unix.TUN_F_CSUM | unix.TUN_F_TSO4 | unix.TUN_F_TSO6 | unix.TUN_F_TSO_ECN
+	offloadsUDP = unix.TUN_F_USO4 | unix.TUN_F_USO6 // Linux 6.2 and later
+)
+
+// openOffloadTUN is openTUN for a device with a virtio-net header and
+// offloads. water cannot set IFF_VNET_HDR, so the device is opened here,
+// non-blocking and close-on-exec from the start, and handed to the runtime
+// poller by os.NewFile. A kernel that refuses the TCP offloads gives an
+// error wrapping ErrOffloadUnsupported; one without UDP segmentation only
+// goes without it.
+func openOffloadTUN(multiQueue bool) (*os.File, error) {
+	fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: "/dev/net/tun", Err: err}
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			unix.Close(fd)
+		}
+	}()
+	ifr, err := unix.NewIfreq(InterfaceName)
+	if err != nil {
+		return nil, err
+	}
+	flags := uint16(unix.IFF_TUN | unix.IFF_NO_PI | unix.IFF_VNET_HDR)
+	if multiQueue {
+		flags |= unix.IFF_MULTI_QUEUE
+	}
+	ifr.SetUint16(flags)
+	if err := unix.IoctlIfreq(fd, unix.TUNSETIFF, ifr); err != nil {
+		return nil, fmt.Errorf("TUNSETIFF %s with IFF_VNET_HDR: %w", InterfaceName, err)
+	}
+	if err := unix.IoctlSetPointerInt(fd, unix.TUNSETVNETHDRSZ, VirtioNetHdrLen); err != nil {
+		return nil, fmt.Errorf("%w: TUNSETVNETHDRSZ %d: %w", ErrOffloadUnsupported, VirtioNetHdrLen, err)
+	}
+	err = unix.IoctlSetInt(fd, unix.TUNSETOFFLOAD, offloadsTCP|offloadsUDP)
+	if err == unix.EINVAL {
+		err = unix.IoctlSetInt(fd, unix.TUNSETOFFLOAD, offloadsTCP)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: TUNSETOFFLOAD %#x: %w", ErrOffloadUnsupported, offloadsTCP, err)
+	}
+	ok = true
+	return os.NewFile(uintptr(fd), "/dev/net/tun"), nil
 }
 
 // writeSysctl writes value to /proc/sys/key in the calling thread's network
