@@ -88,4 +88,5 @@ func (d *Daemon) register(mux *http.ServeMux) {
 		api.WriteJSON(w, http.StatusOK, struct{}{})
 		d.shutdown.Do(func() { close(d.done) })
 	})
+	d.registerObserve(mux)
 }
