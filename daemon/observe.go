@@ -163,12 +163,18 @@ func (d *Daemon) handleCapture(w http.ResponseWriter, r *http.Request) {
 		case <-ctx.Done():
 		}
 	}()
-	d.log.Info("capture started", "points", strings.Join(names, ", "), "count", c.count, "duration", c.duration)
+	points := strings.Join(names, ", ")
+	d.log.Info("capture started", "points", points, "count", c.count, "duration", c.duration.String())
 	err = cw.Run(ctx, c.count)
 	detach()
 	w.Header().Set(CaptureWrittenTrailer, strconv.FormatUint(cw.Written(), 10))
 	w.Header().Set(CaptureDroppedTrailer, strconv.FormatUint(cw.Dropped(), 10))
-	d.log.Info("capture stopped", "points", strings.Join(names, ", "), "written", cw.Written(), "dropped", cw.Dropped(), "err", err)
+	if err != nil {
+		// Most often the client went away mid-write.
+		d.log.Info("capture stopped", "points", points, "written", cw.Written(), "dropped", cw.Dropped(), "err", err)
+		return
+	}
+	d.log.Info("capture stopped", "points", points, "written", cw.Written(), "dropped", cw.Dropped())
 }
 
 // writeObserveError writes err like api.WriteError, with HostNotFound a 404.

@@ -443,11 +443,14 @@ func TestCaptureEndsWhenDaemonCloses(t *testing.T) {
 		t.Fatalf("GET /v1/capture: %s", resp.Status)
 	}
 	close(f.closing)
-	done := make(chan []capturedPacket)
-	go func() { done <- readCapture(t, resp.Body) }()
+	done := make(chan []byte)
+	go func() {
+		b, _ := io.ReadAll(resp.Body)
+		done <- b
+	}()
 	select {
-	case pkts := <-done:
-		if len(pkts) != 0 {
+	case b := <-done:
+		if pkts := readCapture(t, bytes.NewReader(b)); len(pkts) != 0 {
 			t.Errorf("captured %d packets, want 0", len(pkts))
 		}
 	case <-time.After(5 * time.Second):
