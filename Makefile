@@ -14,9 +14,10 @@ help: ## show this help
 build: ## build bin/vpcsim
 	$(GO) build -o $(BIN) ./cmd/vpcsim
 
-deps: ## install ping and iperf3 (Debian) when missing
-	@command -v ping >/dev/null && command -v iperf3 >/dev/null || \
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iputils-ping iperf3 iproute2; }
+deps: ## install ping, iperf3, curl, tcpdump, tshark and graphviz (Debian) when missing
+	@command -v ping >/dev/null && command -v iperf3 >/dev/null && command -v curl >/dev/null && \
+		command -v tcpdump >/dev/null && command -v tshark >/dev/null && command -v dot >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iputils-ping iperf3 iproute2 curl tcpdump tshark graphviz; }
 
 test: deps build ## all tests, integration ones included (root needed for those)
 	$(GO) vet $(PKGS)

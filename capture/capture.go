@@ -1,7 +1,10 @@
 // Package capture records packets seen at router capture points into a
 // pcapng stream that tcpdump, tshark and Wireshark read: one pcapng
 // interface per capture point (a host direction or a peering direction),
-// raw IP link type.
+// link type IPv4 (LINKTYPE_IPV4, 228): the data plane carries IPv4 only.
+// Not LINKTYPE_RAW: libpcap 1.10 (tcpdump) maps the first interface's
+// LINKTYPE_RAW to DLT_RAW and then refuses every further interface as "a
+// type 101 different from the type of the first interface".
 //
 // Taps copy each packet into a bounded queue on the forwarding path and a
 // single goroutine writes the file, so a slow reader of the stream costs
@@ -27,6 +30,9 @@ import (
 // QueueLen is how many packets a Writer buffers between the taps and the
 // stream.
 const QueueLen = 8192
+
+// linkType is the link type of every interface; see the package doc.
+const linkType = layers.LinkTypeIPv4
 
 // snapLen is the most bytes kept of a packet: the largest MTU.
 const snapLen = 65535
@@ -54,7 +60,7 @@ func NewWriter(w io.Writer, names []string, flush func()) (*Writer, error) {
 	if len(names) == 0 {
 		return nil, errors.New("capture: no capture point")
 	}
-	first := pcapgo.NgInterface{Name: names[0], LinkType: layers.LinkTypeRaw, SnapLength: snapLen}
+	first := pcapgo.NgInterface{Name: names[0], LinkType: linkType, SnapLength: snapLen}
 	ng, err := pcapgo.NewNgWriterInterface(w, first, pcapgo.NgWriterOptions{
 		SectionInfo: pcapgo.NgSectionInfo{Application: "vpcsim"},
 	})
@@ -62,7 +68,7 @@ func NewWriter(w io.Writer, names []string, flush func()) (*Writer, error) {
 		return nil, fmt.Errorf("capture: %w", err)
 	}
 	for _, name := range names[1:] {
-		if _, err := ng.AddInterface(pcapgo.NgInterface{Name: name, LinkType: layers.LinkTypeRaw, SnapLength: snapLen}); err != nil {
+		if _, err := ng.AddInterface(pcapgo.NgInterface{Name: name, LinkType: linkType, SnapLength: snapLen}); err != nil {
 			return nil, fmt.Errorf("capture: %w", err)
 		}
 	}

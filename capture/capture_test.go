@@ -33,8 +33,8 @@ func TestWriterRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.LinkType() != layers.LinkTypeRaw {
-		t.Errorf("link type %v, want raw", r.LinkType())
+	if r.LinkType() != layers.LinkTypeIPv4 {
+		t.Errorf("link type %v, want IPv4", r.LinkType())
 	}
 	want := []struct {
 		iface int

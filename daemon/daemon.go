@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/netip"
 	"os"
@@ -29,6 +30,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Listen makes the daemon serve the control API on its socket.
 	Listen bool
+	// MetricsAddr, when not empty, is where the daemon serves Prometheus
+	// metrics at /metrics: HOST:PORT, or a bare port (":9464") on the
+	// loopback address. Port 0 picks a free port; see Daemon.MetricsAddr.
+	MetricsAddr string
 }
 
 // Daemon is a running topology. Close tears it down.
@@ -37,13 +42,16 @@ type Daemon struct {
 	State    *control.State
 	Network  *router.Network
 
-	log      *slog.Logger
-	hosts    []*tun.Host
-	started  time.Time
-	server   *http.Server
-	serving  sync.WaitGroup
-	done     chan struct{} // closed when a shutdown is requested over the API
-	shutdown sync.Once
+	log       *slog.Logger
+	hosts     []*tun.Host
+	started   time.Time
+	server    *http.Server
+	metrics   *http.Server // nil unless Options.MetricsAddr
+	metricsLn net.Listener
+	serving   sync.WaitGroup
+	done      chan struct{} // closed when a shutdown is requested over the API
+	closing   chan struct{} // closed when Close begins: ends the captures
+	shutdown  sync.Once
 
 	closeOnce sync.Once
 	closeErr  error
@@ -76,7 +84,7 @@ func Launch(ctx context.Context, t *topology.Topology, opts Options) (_ *Daemon,
 		}
 	}
 
-	d := &Daemon{Topology: t, log: log, started: time.Now(), done: make(chan struct{})}
+	d := &Daemon{Topology: t, log: log, started: time.Now(), done: make(chan struct{}), closing: make(chan struct{})}
 	// The record lists each namespace before it is created, so that a
 	// daemon killed at any moment can be cleaned up after.
 	rec := Record{Name: t.Name, PID: os.Getpid(), File: t.File, Started: d.started}
@@ -184,6 +192,12 @@ func Launch(ctx context.Context, t *topology.Topology, opts Options) (_ *Daemon,
 		}
 		step("control  %s", api.SocketPath(t.Name))
 	}
+	if opts.MetricsAddr != "" {
+		if err := d.serveMetrics(opts.MetricsAddr); err != nil {
+			return nil, err
+		}
+		step("metrics  http://%s/metrics", d.MetricsAddr())
+	}
 	return d, nil
 }
 
@@ -214,7 +228,7 @@ func (d *Daemon) serve() error {
 	mux := http.NewServeMux()
 	api.Register(mux, d.State)
 	d.register(mux)
-	d.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	d.server = &http.Server{Handler: d.logChanges(mux), ReadHeaderTimeout: 10 * time.Second}
 	d.serving.Add(1)
 	go func() {
 		defer d.serving.Done()
@@ -233,12 +247,16 @@ func (d *Daemon) Done() <-chan struct{} { return d.done }
 func (d *Daemon) Close() error {
 	d.closeOnce.Do(func() {
 		var errs []error
+		close(d.closing)
 		if d.server != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			d.server.Shutdown(ctx)
 			cancel()
-			d.serving.Wait()
 		}
+		if d.metrics != nil {
+			d.metrics.Close()
+		}
+		d.serving.Wait()
 		if d.Network != nil {
 			if err := d.Network.Close(); err != nil {
 				errs = append(errs, err)

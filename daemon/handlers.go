@@ -89,4 +89,5 @@ func (d *Daemon) register(mux *http.ServeMux) {
 		d.shutdown.Do(func() { close(d.done) })
 	})
 	d.registerExplain(mux)
+	d.registerObserve(mux)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -36,10 +37,13 @@ when both ends have routes.`,
 			if opts.account == "" {
 				opts.account = os.Getenv("VPCSIM_ACCOUNT")
 			}
-			switch opts.output {
-			case "table", "json":
-			default:
-				return usageErrorf("invalid --output %q: want table or json", opts.output)
+			formats := []string{"table", "json"}
+			if f, ok := cmd.Annotations[outputFormats]; ok {
+				formats = strings.Split(f, ",")
+			}
+			if cmd.Flags().Changed("output") && !slices.Contains(formats, opts.output) {
+				last := len(formats) - 1
+				return usageErrorf("invalid --output %q: want %s or %s", opts.output, strings.Join(formats[:last], ", "), formats[last])
 			}
 			return nil
 		},
@@ -51,7 +55,7 @@ when both ends have routes.`,
 	f := cmd.PersistentFlags()
 	f.StringVar(&opts.account, "account", "", "acting account ID (default $VPCSIM_ACCOUNT, else the topology's first account)")
 	f.StringVar(&opts.topology, "topology", "", "running topology to act on (may be omitted when exactly one runs)")
-	f.StringVarP(&opts.output, "output", "o", "table", "output format: table or json")
+	f.StringVarP(&opts.output, "output", "o", "table", "output format: table or json (graph: dot, mermaid or json)")
 	f.StringVar(&opts.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f.StringVar(&opts.logFormat, "log-format", "text", "log format: text or json")
 
@@ -67,6 +71,9 @@ when both ends have routes.`,
 		newRouteCmd(opts),
 		newAccountCmd(opts),
 		newExplainCmd(opts),
+		newStatsCmd(opts),
+		newCaptureCmd(opts),
+		newGraphCmd(opts),
 	)
 	return cmd
 }

@@ -23,6 +23,7 @@ import (
 
 func newUpCmd(opts *options) *cobra.Command {
 	var detach, child bool
+	var metricsAddr string
 	cmd := &cobra.Command{
 		Use:   "up [-d] [FILE]",
 		Short: "Launch a topology (default: the built-in best-practice example)",
@@ -40,12 +41,13 @@ is launched.`,
 				return err
 			}
 			if detach && !child {
-				return upDetached(opts, t, args)
+				return upDetached(opts, t, args, metricsAddr)
 			}
-			return upForeground(cmd, opts, t, child)
+			return upForeground(cmd, opts, t, child, metricsAddr)
 		},
 	}
 	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "return once the topology is up, leaving a background daemon")
+	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://ADDR/metrics (a bare port such as :9464 listens on 127.0.0.1; default: off)")
 	cmd.Flags().BoolVar(&child, "daemon-child", false, "internal: run as the detached daemon")
 	cmd.Flags().MarkHidden("daemon-child")
 	return cmd
@@ -59,7 +61,7 @@ func loadTopology(args []string) (*topology.Topology, error) {
 	return topology.Load(args[0])
 }
 
-func upForeground(cmd *cobra.Command, opts *options, t *topology.Topology, child bool) error {
+func upForeground(cmd *cobra.Command, opts *options, t *topology.Topology, child bool, metricsAddr string) error {
 	ctx := cmd.Context()
 	logOut := opts.stderr
 	if child {
@@ -73,8 +75,8 @@ func upForeground(cmd *cobra.Command, opts *options, t *topology.Topology, child
 		defer f.Close()
 		logOut = f
 	}
-	if !child && !cmd.Flags().Changed("log-level") {
-		logOut = io.Discard // the progress lines say it all; --log-level asks for more
+	if !child && !cmd.Flags().Changed("log-level") && !cmd.Flags().Changed("log-format") {
+		logOut = io.Discard // the progress lines say it all; --log-level or --log-format asks for logs
 	}
 	log, err := newLogger(opts, logOut)
 	if err != nil {
@@ -82,7 +84,7 @@ func upForeground(cmd *cobra.Command, opts *options, t *topology.Topology, child
 	}
 	fmt.Fprintf(opts.stdout, "launching topology %q (%d VPCs, %d hosts, %d peerings)\n",
 		t.Name, len(t.VPCs), countHosts(t), len(t.Peerings))
-	d, err := daemon.Launch(ctx, t, daemon.Options{Progress: opts.stdout, Logger: log, Listen: true})
+	d, err := daemon.Launch(ctx, t, daemon.Options{Progress: opts.stdout, Logger: log, Listen: true, MetricsAddr: metricsAddr})
 	if err != nil {
 		return err
 	}
@@ -131,12 +133,15 @@ func detachStdio(log *os.File) error {
 
 // upDetached validates t, then starts vpcsim up as a daemon in its own
 // session and relays its progress until it is up or has failed.
-func upDetached(opts *options, t *topology.Topology, args []string) error {
+func upDetached(opts *options, t *topology.Topology, args []string, metricsAddr string) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
 	childArgs := []string{"up", "--daemon-child", "--log-level", opts.logLevel, "--log-format", opts.logFormat}
+	if metricsAddr != "" {
+		childArgs = append(childArgs, "--metrics-addr", metricsAddr)
+	}
 	if len(args) == 1 {
 		abs, err := filepath.Abs(args[0])
 		if err != nil {

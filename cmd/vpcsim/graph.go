@@ -1,0 +1,88 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/vpcsim/vpcsim/control"
+	"github.com/vpcsim/vpcsim/daemon"
+	"github.com/vpcsim/vpcsim/graph"
+)
+
+// outputFormats is the cobra annotation listing the --output values a
+// command accepts instead of table and json.
+const outputFormats = "vpcsim/output-formats"
+
+func newGraphCmd(opts *options) *cobra.Command {
+	return &cobra.Command{
+		Use:   "graph [FILE] [-o dot|mermaid|json]",
+		Short: "Draw a topology as Graphviz DOT or Mermaid",
+		Long: `Draw the VPCs of a topology (id, name, CIDR, account, region), their subnets
+and hosts, and the peerings between them, labelled with id, name and status:
+active solid, pending dashed, rejected and expired grey; deleted ones are left
+out.
+
+With FILE, the file is drawn with the peering statuses it would launch with;
+without FILE, the running topology as the acting account sees it. The output
+is DOT by default ("-o dot"; render with "dot -Tsvg"), or "-o mermaid", or
+"-o json" for the graph's data.`,
+		Args:        cobra.MaximumNArgs(1),
+		Annotations: map[string]string{outputFormats: "dot,mermaid,json"},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format := opts.output
+			if !cmd.Flags().Changed("output") {
+				format = "dot"
+			}
+			var g graph.Graph
+			if len(args) == 1 {
+				t, err := loadTopology(args)
+				if err != nil {
+					return err
+				}
+				st, err := control.New(t, control.Options{})
+				if err != nil {
+					return err
+				}
+				g = graph.FromTopology(t, st.AllPeerings())
+			} else {
+				c, err := dialTopology(opts)
+				if err != nil {
+					return err
+				}
+				var st daemon.Status
+				if err := c.Do(cmd.Context(), "GET", "/v1/status", nil, &st); err != nil {
+					return err
+				}
+				g = graphOfStatus(st)
+			}
+			switch format {
+			case "mermaid":
+				return g.Mermaid(opts.stdout)
+			case "json":
+				return printJSON(opts.stdout, g)
+			}
+			return g.DOT(opts.stdout)
+		},
+	}
+}
+
+// graphOfStatus returns the graph of a running topology.
+func graphOfStatus(st daemon.Status) graph.Graph {
+	g := graph.Graph{Name: st.Name}
+	for _, v := range st.VPCs {
+		gv := graph.VPC{ID: v.ID, Name: v.Name, CIDR: v.CIDR, Account: v.Account, Region: v.Region}
+		for _, s := range v.Subnets {
+			gs := graph.Subnet{ID: s.ID, CIDR: s.CIDR}
+			for _, h := range st.Hosts {
+				if h.VPC == v.ID && h.Subnet == s.ID {
+					gs.Hosts = append(gs.Hosts, graph.Host{Name: h.Name, IP: h.IP})
+				}
+			}
+			gv.Subnets = append(gv.Subnets, gs)
+		}
+		g.VPCs = append(g.VPCs, gv)
+	}
+	for _, p := range st.Peerings {
+		g.Peerings = append(g.Peerings, graph.Peering{ID: p.ID, Name: p.Name, VPC: p.VPC, PeerVPC: p.PeerVPC, Status: p.Status})
+	}
+	return g
+}
