@@ -10,9 +10,12 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"slices"
 	"sort"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/control"
@@ -98,52 +101,26 @@ func Launch(ctx context.Context, t *topology.Topology, opts Options) (_ *Daemon,
 	}()
 
 	cfg := router.Config{MTU: t.MTU, Logger: log}
-	// Hosts hand TCP super-packets to the routers and take them back whole
-	// (tun.HostConfig.Offload), unless the kernel refuses.
-	offload := true
+	var jobs []hostJob
 	for _, v := range t.VPCs {
 		rv := router.VPC{ID: v.ID, CIDR: v.CIDR}
 		for _, rt := range v.RouteTables {
 			rv.Tables = append(rv.Tables, rt.ID)
 		}
-		subnets := make(map[string]topology.Subnet)
 		for _, s := range v.Subnets {
 			rv.Subnets = append(rv.Subnets, router.Subnet{ID: s.ID, CIDR: s.CIDR, Table: s.RouteTable})
-			subnets[s.ID] = s
 		}
-		for _, h := range v.Hosts {
-			if err := ctx.Err(); err != nil {
-				return nil, fmt.Errorf("launch interrupted: %w", err)
-			}
-			s := subnets[h.Subnet]
-			ns := t.Namespace(h.Name)
-			addr := netip.PrefixFrom(h.IP, s.CIDR.Bits())
-			start := time.Now()
-			rec.Namespaces = append(rec.Namespaces, ns)
-			if err := writeRecord(rec); err != nil {
-				return nil, fmt.Errorf("write record of topology %q: %w", t.Name, err)
-			}
-			hc := tun.HostConfig{Namespace: ns, Addr: addr, Gateway: s.Gateway(), MTU: t.MTU, Offload: offload}
-			th, err := tun.CreateHost(hc)
-			if errors.Is(err, tun.ErrOffloadUnsupported) && len(d.hosts) == 0 {
-				// The kernel answers the same for every host: decide once,
-				// on the first, so that all devices agree on the headers.
-				log.Warn("tun offloads unavailable, forwarding packet by packet", "err", err)
-				step("offload  unavailable (%v): forwarding packet by packet", err)
-				offload, hc.Offload = false, false
-				th, err = tun.CreateHost(hc)
-			}
-			if err != nil {
-				// Not ours to remove, if it existed already.
-				rec.Namespaces = rec.Namespaces[:len(rec.Namespaces)-1]
-				return nil, errors.Join(fmt.Errorf("host %q: %w", h.Name, err), writeRecord(rec))
-			}
-			d.hosts = append(d.hosts, th)
-			rv.Hosts = append(rv.Hosts, router.Host{Name: h.Name, Subnet: h.Subnet, IP: h.IP, Device: th.Device()})
-			step("host     %-12s %-18s netns %s (%v)", h.Name, addr, ns, time.Since(start).Round(time.Millisecond))
-			log.Info("host created", "host", h.Name, "vpc", v.ID, "addr", addr, "netns", ns)
+		for i := range v.Hosts {
+			jobs = append(jobs, hostJob{vpc: len(cfg.VPCs), vpcID: v.ID, host: v.Hosts[i], subnet: *v.Subnet(v.Hosts[i].Subnet)})
 		}
 		cfg.VPCs = append(cfg.VPCs, rv)
+	}
+	offload, err := d.createHosts(ctx, jobs, &rec, step)
+	if err != nil {
+		return nil, err
+	}
+	for i, j := range jobs {
+		cfg.VPCs[j.vpc].Hosts = append(cfg.VPCs[j.vpc].Hosts, router.Host{Name: j.host.Name, Subnet: j.host.Subnet, IP: j.host.IP, Device: d.hosts[i].Device()})
 	}
 	if offload {
 		cfg.MaxPacket = tun.MaxOffloadPacket
@@ -199,6 +176,80 @@ func Launch(ctx context.Context, t *topology.Topology, opts Options) (_ *Daemon,
 		step("metrics  http://%s/metrics", d.MetricsAddr())
 	}
 	return d, nil
+}
+
+// hostJob is a host to create: its VPC (index into the router config), the
+// host and its subnet.
+type hostJob struct {
+	vpc    int
+	vpcID  string
+	host   topology.Host
+	subnet topology.Subnet
+}
+
+// hostParallelism bounds the hosts created or removed at once: each creation
+// holds an OS thread in the new namespace, and the kernel tears interfaces
+// down in the background, so a few at a time overlap the waits.
+const hostParallelism = 8
+
+// createHosts creates the namespace and TUN device of every job, a few at a
+// time, and sets d.hosts in job order. Each namespace enters the record
+// before it is created. Hosts hand TCP super-packets to the routers and take
+// them back whole (tun.HostConfig.Offload) unless the kernel refuses, which
+// the first host finds out for all: every device must agree on the headers.
+func (d *Daemon) createHosts(ctx context.Context, jobs []hostJob, rec *Record, step func(string, ...any)) (offload bool, err error) {
+	var mu sync.Mutex // guards rec and d.hosts
+	d.hosts = make([]*tun.Host, len(jobs))
+	offload = true
+	create := func(i int) error {
+		j := jobs[i]
+		ns := d.Topology.Namespace(j.host.Name)
+		addr := netip.PrefixFrom(j.host.IP, j.subnet.CIDR.Bits())
+		start := time.Now()
+		mu.Lock()
+		rec.Namespaces = append(rec.Namespaces, ns)
+		err := writeRecord(*rec)
+		mu.Unlock()
+		if err != nil {
+			return fmt.Errorf("write record of topology %q: %w", rec.Name, err)
+		}
+		hc := tun.HostConfig{Namespace: ns, Addr: addr, Gateway: j.subnet.Gateway(), MTU: d.Topology.MTU, Offload: offload}
+		th, err := tun.CreateHost(hc)
+		if errors.Is(err, tun.ErrOffloadUnsupported) && i == 0 {
+			d.log.Warn("tun offloads unavailable, forwarding packet by packet", "err", err)
+			step("offload  unavailable (%v): forwarding packet by packet", err)
+			offload, hc.Offload = false, false
+			th, err = tun.CreateHost(hc)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			// Not ours to remove, if it existed already.
+			rec.Namespaces = slices.DeleteFunc(rec.Namespaces, func(n string) bool { return n == ns })
+			return errors.Join(fmt.Errorf("host %q: %w", j.host.Name, err), writeRecord(*rec))
+		}
+		d.hosts[i] = th
+		step("host     %-12s %-18s netns %s (%v)", j.host.Name, addr, ns, time.Since(start).Round(time.Millisecond))
+		d.log.Info("host created", "host", j.host.Name, "vpc", j.vpcID, "addr", addr, "netns", ns)
+		return nil
+	}
+	if len(jobs) == 0 {
+		return offload, nil
+	}
+	if err := create(0); err != nil {
+		return offload, err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(hostParallelism)
+	for i := 1; i < len(jobs); i++ {
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return fmt.Errorf("launch interrupted: %w", err)
+			}
+			return create(i)
+		})
+	}
+	return offload, g.Wait()
 }
 
 // toRouter converts the control plane's view to the data plane's.
@@ -261,16 +312,26 @@ func (d *Daemon) Close() error {
 			if err := d.Network.Close(); err != nil {
 				errs = append(errs, err)
 			}
-		} else {
-			for _, h := range d.hosts {
-				h.Device().Close()
-			}
 		}
+		// Hosts close a few at a time: the kernel takes a while to
+		// unregister each interface, and the waits overlap.
+		var g errgroup.Group
+		g.SetLimit(hostParallelism)
+		var mu sync.Mutex
 		for _, h := range d.hosts {
-			if err := h.Close(); err != nil {
-				errs = append(errs, err)
+			if h == nil {
+				continue // not created: the launch failed first
 			}
+			g.Go(func() error {
+				if err := h.Close(); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+				return nil
+			})
 		}
+		g.Wait()
 		rec, err := ReadRecord(d.Topology.Name)
 		if err == nil && rec.PID == os.Getpid() {
 			if err := Cleanup(rec); err != nil {

@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/vpcsim/vpcsim/fib"
 )
 
@@ -297,6 +299,9 @@ func (n *Network) waitGraceLocked() {
 	}
 }
 
+// closeParallelism bounds the devices Close closes at once.
+const closeParallelism = 32
+
 // Close stops every goroutine and closes every host device. It is idempotent.
 func (n *Network) Close() error {
 	n.mu.Lock()
@@ -306,14 +311,27 @@ func (n *Network) Close() error {
 	}
 	n.closed = true
 	n.closing.Store(true)
-	var errs []error
+	// Closing a TUN device waits for the kernel to unregister its
+	// interface; closed together, the waits overlap.
+	var (
+		errs []error
+		mu   sync.Mutex
+		g    errgroup.Group
+	)
+	g.SetLimit(closeParallelism)
 	for _, r := range n.routers {
 		for _, p := range r.ports {
-			if err := p.dev.Close(); err != nil {
-				errs = append(errs, fmt.Errorf("close device of host %q: %w", p.name, err))
-			}
+			g.Go(func() error {
+				if err := p.dev.Close(); err != nil {
+					mu.Lock()
+					errs = append(errs, fmt.Errorf("close device of host %q: %w", p.name, err))
+					mu.Unlock()
+				}
+				return nil
+			})
 		}
 	}
+	g.Wait()
 	n.ports.Wait()
 	for id, l := range n.links {
 		l.active.Store(false)
