@@ -130,7 +130,6 @@ func netnsWithPrefix(t testing.TB, prefix string) []string {
 	return names
 }
 
-
 // ping reports whether host (of topology name) gets a reply from ip.
 func ping(t testing.TB, name, host, ip string) bool {
 	t.Helper()
