@@ -3,58 +3,38 @@ package bench
 import (
 	"context"
 	"fmt"
-	"net/netip"
 	"strings"
 
 	"github.com/vpcsim/vpcsim/daemon"
+	"github.com/vpcsim/vpcsim/examples"
 	"github.com/vpcsim/vpcsim/topology"
 )
 
-// VPCSim is the subject under test: two VPCs, one host each, joined by a
-// peering with routes at both ends, so every packet crosses two VPC routers
-// and the peering link.
+// VPCSim is the subject under test: the best-practice example, two VPCs
+// with one host each joined by a peering with routes at both ends, so every
+// packet crosses two VPC routers and the peering link. Client a1, server b1.
 type VPCSim struct{}
 
 // Name returns "vpcsim".
 func (VPCSim) Name() string { return "vpcsim" }
 
-// pairYAML is the best-practice example: client c in VPC1, server s in VPC2.
-const pairYAML = `name: %s
-mtu: %d
-vpcs:
-  - id: vpc1
-    cidr: 192.168.0.0/16
-    subnets: [{id: subnet-a, cidr: 192.168.1.0/24}]
-    route_tables:
-      - id: vpc1-default
-        routes: [{destination: 10.0.1.0/24, next_hop_type: peering, next_hop: pcx-1}]
-    hosts: [{name: c, subnet: subnet-a, ip: 192.168.1.10}]
-  - id: vpc2
-    cidr: 10.0.0.0/16
-    subnets: [{id: subnet-b, cidr: 10.0.1.0/24}]
-    route_tables:
-      - id: vpc2-default
-        routes: [{destination: 192.168.1.0/24, next_hop_type: peering, next_hop: pcx-1}]
-    hosts: [{name: s, subnet: subnet-b, ip: 10.0.1.10}]
-peerings:
-  - {id: pcx-1, vpc: vpc1, peer_vpc: vpc2}
-`
-
-// Setup launches the pair in this process.
+// Setup launches the example at mtu in this process.
 func (VPCSim) Setup(ctx context.Context, mtu int) (*Endpoints, error) {
-	name := strings.TrimSuffix(NamePrefix(), "-") // "vb-<pid>-<n>": Cleanup finds its namespaces
-	t, err := topology.Parse("bench.yaml", fmt.Appendf(nil, pairYAML, name, mtu))
+	t, err := topology.Parse(examples.BestPracticeFile, examples.BestPractice())
 	if err != nil {
 		return nil, err
 	}
+	t.Name = strings.TrimSuffix(NamePrefix(), "-") // "vb-<pid>-<n>": Cleanup finds its namespaces
+	t.MTU = mtu
 	d, err := daemon.Launch(ctx, t, daemon.Options{})
 	if err != nil {
 		return nil, err
 	}
+	_, server := t.Host("b1")
 	return &Endpoints{
-		ClientNS: t.Namespace("c"),
-		ServerNS: t.Namespace("s"),
-		ServerIP: netip.MustParseAddr("10.0.1.10"),
+		ClientNS: t.Namespace("a1"),
+		ServerNS: t.Namespace("b1"),
+		ServerIP: server.IP,
 		Close:    d.Close,
 	}, nil
 }

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vpcsim/vpcsim/examples"
 )
 
 // The tests in this file run the vpcsim binary, as a user would, against
@@ -168,26 +170,8 @@ peerings:
 	}
 }
 
-const bestPractice = `name: NAME
-region: wuhan
-vpcs:
-  - id: vpc1
-    cidr: 192.168.0.0/16
-    subnets: [{id: subnet-a, cidr: 192.168.1.0/24}]
-    route_tables:
-      - id: vpc1-default
-        routes: [{destination: 10.0.1.0/24, next_hop_type: peering, next_hop: pcx-1}]
-    hosts: [{name: a1, subnet: subnet-a, ip: 192.168.1.10}]
-  - id: vpc2
-    cidr: 10.0.0.0/16
-    subnets: [{id: subnet-b, cidr: 10.0.1.0/24}]
-    route_tables:
-      - id: vpc2-default
-        routes: [{destination: 192.168.1.0/24, next_hop_type: peering, next_hop: pcx-1}]
-    hosts: [{name: b1, subnet: subnet-b, ip: 10.0.1.10}]
-peerings:
-  - {id: pcx-1, name: PeerConn, vpc: vpc1, peer_vpc: vpc2}
-`
+// bestPractice is the built-in example, its name left for writeTopology.
+var bestPractice = strings.Replace(string(examples.BestPractice()), "name: best-practice", "name: NAME", 1)
 
 func TestNSUpStatusExecDown(t *testing.T) {
 	needRoot(t)
