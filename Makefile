@@ -6,7 +6,7 @@ PKGS     := ./...
 # Integration tests create network namespaces and TUN devices: run as root.
 TESTFLAGS ?= -race -count=1 -timeout 20m
 
-.PHONY: help build test unit demo bench bench-fib bench-forward lint deps clean
+.PHONY: help build test test-deps unit demo bench bench-fib bench-forward lint deps clean
 
 help: ## show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -14,12 +14,15 @@ help: ## show this help
 build: ## build bin/vpcsim
 	$(GO) build -o $(BIN) ./cmd/vpcsim
 
-deps: ## install ping, iperf3, curl, tcpdump, tshark and graphviz (Debian) when missing
-	@command -v ping >/dev/null && command -v iperf3 >/dev/null && command -v curl >/dev/null && \
-		command -v tcpdump >/dev/null && command -v tshark >/dev/null && command -v dot >/dev/null || \
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iputils-ping iperf3 iproute2 curl tcpdump tshark graphviz; }
+deps: ## install ping and iperf3 (Debian) when missing
+	@command -v ping >/dev/null && command -v iperf3 >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iputils-ping iperf3 iproute2; }
 
-test: deps build ## all tests, integration ones included (root needed for those)
+test-deps: deps ## also curl, tcpdump, tshark and graphviz, which the tests use
+	@command -v curl >/dev/null && command -v tcpdump >/dev/null && command -v tshark >/dev/null && command -v dot >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl tcpdump tshark graphviz; }
+
+test: test-deps build ## all tests, integration ones included (root needed for those)
 	$(GO) vet $(PKGS)
 	$(GO) test $(TESTFLAGS) $(PKGS)
 
