@@ -70,9 +70,10 @@ type state[V any] struct {
 // (appending past the length of every published version), so readers of
 // older versions never see a slot change.
 type family[V any] struct {
-	root trie.Node
-	vals []V
-	live int
+	root   trie.Node
+	direct trie.Direct4 // IPv4 only: derived from root
+	vals   []V
+	live   int
 }
 
 const (
@@ -93,7 +94,7 @@ func (t *Table[V]) Insert(p netip.Prefix, v V) {
 	s := t.cloneLocked()
 	f := &s.fam[famOf(p.Addr())]
 	if len(f.vals) > trie.MaxSlot {
-		f.compact()
+		f.compact(p.Addr().Is4())
 		if len(f.vals) > trie.MaxSlot {
 			panic(fmt.Sprintf("fib: Insert(%v): address family holds %d prefixes, the maximum", p, f.live))
 		}
@@ -109,7 +110,8 @@ func (t *Table[V]) Insert(p netip.Prefix, v V) {
 	if old == 0 {
 		f.live++
 	}
-	f.maybeCompact()
+	f.derive(p)
+	f.maybeCompact(p.Addr().Is4())
 	t.cur.Store(s)
 }
 
@@ -135,7 +137,8 @@ func (t *Table[V]) Delete(p netip.Prefix) bool {
 	f := &s.fam[i]
 	f.root = root
 	f.live--
-	f.maybeCompact()
+	f.derive(p)
+	f.maybeCompact(p.Addr().Is4())
 	t.cur.Store(&s)
 	return true
 }
@@ -147,7 +150,7 @@ func (t *Table[V]) InsertBatch(routes iter.Seq2[netip.Prefix, V]) {
 	var add [2][]route[V]
 	for p, v := range routes {
 		if p = p.Masked(); p.IsValid() {
-			add[famOf(p.Addr())] = append(add[famOf(p.Addr())], route[V]{keyOf(p.Addr()), uint8(p.Bits()), v})
+			add[famOf(p.Addr())] = append(add[famOf(p.Addr())], route[V]{key: keyOf(p.Addr()), bits: uint8(p.Bits()), v: v})
 		}
 	}
 	t.mu.Lock()
@@ -159,7 +162,7 @@ func (t *Table[V]) InsertBatch(routes iter.Seq2[netip.Prefix, V]) {
 		}
 		rs := s.fam[i].routes()
 		rs = append(rs, add[i]...)
-		s.fam[i] = build(rs)
+		s.fam[i] = build(rs, i == v4)
 	}
 	t.cur.Store(s)
 }
@@ -176,7 +179,7 @@ func (t *Table[V]) Lookup(a netip.Addr) (v V, p netip.Prefix, ok bool) {
 	if a.Is4() {
 		b := a.As4()
 		x := binary.BigEndian.Uint32(b[:])
-		l := trie.Lookup4(&s.fam[v4].root, x)
+		l := trie.LookupDirect4(&s.fam[v4].direct, x)
 		if l == 0 {
 			return v, p, false
 		}
@@ -286,6 +289,7 @@ func prefixOf(fam int, key *[16]byte, bits int) netip.Prefix {
 type route[V any] struct {
 	key  [16]byte
 	bits uint8
+	ord  int // insertion order, so the last of equal prefixes wins
 	v    V
 }
 
@@ -293,28 +297,49 @@ type route[V any] struct {
 func (f *family[V]) routes() []route[V] {
 	rs := make([]route[V], 0, f.live)
 	trie.Walk(&f.root, func(key *[16]byte, bits int, leaf uint32) bool {
-		rs = append(rs, route[V]{*key, uint8(bits), f.vals[trie.LeafSlot(leaf)]})
+		rs = append(rs, route[V]{key: *key, bits: uint8(bits), v: f.vals[trie.LeafSlot(leaf)]})
 		return true
 	})
 	return rs
 }
 
 // maybeCompact rebuilds f when dead slots outnumber live ones.
-func (f *family[V]) maybeCompact() {
+func (f *family[V]) maybeCompact(is4 bool) {
 	if dead := len(f.vals) - 1 - f.live; dead > f.live && dead >= 64 {
-		f.compact()
+		f.compact(is4)
 	}
 }
 
-func (f *family[V]) compact() { *f = build(f.routes()) }
+func (f *family[V]) compact(is4 bool) { *f = build(f.routes(), is4) }
+
+// derive updates the direct index of an IPv4 family after p changed.
+func (f *family[V]) derive(p netip.Prefix) {
+	if !p.Addr().Is4() {
+		return
+	}
+	lo, hi := int(p.Addr().As4()[0]), 0
+	if p.Bits() < 8 {
+		hi = lo + 1<<(8-p.Bits())
+	} else {
+		hi = lo + 1
+	}
+	f.direct = f.direct.Update(&f.root, lo, hi)
+}
 
 // build returns a family holding rs; of equal prefixes the last wins.
-func build[V any](rs []route[V]) family[V] {
-	slices.SortStableFunc(rs, func(a, b route[V]) int {
+// is4 asks for the direct index.
+func build[V any](rs []route[V], is4 bool) family[V] {
+	for i := range rs {
+		rs[i].ord = i
+	}
+	slices.SortFunc(rs, func(a, b route[V]) int {
 		if c := bytes.Compare(a.key[:], b.key[:]); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.bits, b.bits)
+		if c := cmp.Compare(a.bits, b.bits); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ord, b.ord)
 	})
 	// keep the last of each run of equal prefixes
 	out := rs[:0]
@@ -337,5 +362,8 @@ func build[V any](rs []route[V]) family[V] {
 		items[i] = trie.Item{Key: r.key, Bits: r.bits, Leaf: trie.Leaf(uint32(i+1), int(r.bits))}
 	}
 	f.root = trie.Build(items)
+	if is4 {
+		f.direct = trie.BuildDirect4(&f.root)
+	}
 	return f
 }

@@ -8,21 +8,20 @@
 // the prefixes it owns (lengths 8d+1 … 8d+8; the root also owns /0 as its
 // default) and with its children, then run-length compressed: bit s of a
 // 256-bit vector is set where a run of equal slots starts, so the entry of
-// slot s is runs[popcount(vector ≤ s) - 1]. A run entry is a uint16:
-//
-//	0            no owned prefix covers the slot: the answer is the node's default
-//	1 … 510      owned prefix number e-1 (its leaf is in the owned table)
-//	kidTag | k   the slot continues in child k
+// slot s is runs[popcount(vector ≤ s) - 1]. A run entry is a uint32: a
+// leaf (see below; 0 for no route) or, with the low byte 0xff, k<<8|0xff
+// for child k.
 //
 // Every node records a default: the leaf of the longest prefix that covers
-// the whole node and is owned by an ancestor. Defaults are pushed down when
-// an ancestor changes, so a lookup reads exactly one entry per level and
-// never backtracks.
+// the whole node and is owned by an ancestor, and slots no owned prefix
+// covers hold it. Defaults are pushed down when an ancestor changes, so a
+// lookup reads exactly one entry per level and never backtracks.
 //
-// A node is a single []uint64 holding header, runs, owned leaves and owned
-// ART indexes, plus a []Node of children. Nodes are never modified once
-// reachable from a published root: writers decode a node into a wide form,
-// change it and encode a new one (path copying).
+// A node is a single []uint64 (header, runs, then the ART indexes of the
+// owned prefixes so writers can rebuild it, then the leaves of owned
+// prefixes that no slot shows) plus a []Node of children. Nodes are never
+// modified once reachable from a published root: writers decode a node
+// into a wide form, change it and encode a new one (path copying).
 //
 // # Leaves
 //
@@ -35,11 +34,11 @@ import "math/bits"
 
 // Header words of Node.w.
 const (
-	wBase   = 4 // bytes 0..3: number of run starts in vector words before word i
-	wMeta   = 5 // bits 0..31 default leaf; 32..47 owned-leaf offset; 48..63 owned count
-	wRuns   = 6 // first word of the runs (four uint16 per word)
-	kidTag  = 0x8000
-	maxKids = 256
+	wBase = 4 // bytes 1..3: run starts in vector words before word i; bits 32..47: run count
+	wMeta = 5 // bits 0..31: default leaf; 32..47: owned count; 48..63: hidden count
+	wRuns = 6 // first word of the runs (two uint32 per word)
+
+	kidMark = 0xff // low byte of a run entry naming a child
 )
 
 // MaxSlot is the largest value slot a leaf can address.
@@ -67,19 +66,18 @@ func (n *Node) Empty() bool { return n.w == nil }
 func (n *Node) dflt() uint32 { return uint32(n.w[wMeta]) }
 
 // entry returns the run entry of slot s.
-func (n *Node) entry(s uint) uint16 {
-	w := n.w
-	wi := s >> 6
-	v := w[wi&3] << (63 - s&63)
-	r := uint(uint8(w[wBase]>>(8*(wi&3)))) + uint(bits.OnesCount64(v)) - 1
-	return uint16(w[wRuns+r>>2] >> (16 * (r & 3)))
+func (n *Node) entry(s uint) uint32 { return entryOf(n.w, s) }
+
+// entryOf returns the run entry of slot s of the node with words w.
+func entryOf(w []uint64, s uint) uint32 {
+	wi := s >> 6 & 3
+	v := w[wi] << (63 - s&63)
+	r := uint(uint8(w[wBase]>>(8*wi))) + uint(bits.OnesCount64(v)) - 1
+	return uint32(w[wRuns+r>>1] >> (32 * (r & 1)))
 }
 
-// owned returns the leaf of owned prefix number i.
-func (n *Node) owned(i uint) uint32 {
-	off := uint(uint16(n.w[wMeta] >> 32))
-	return uint32(n.w[off+i>>1] >> (32 * (i & 1)))
-}
+// isKid reports whether run entry e names a child.
+func isKid(e uint32) bool { return e&0xff == kidMark }
 
 // Lookup4 returns the leaf of the longest prefix containing the IPv4
 // address a (big-endian), or 0.
@@ -89,14 +87,10 @@ func Lookup4(n *Node, a uint32) uint32 {
 	}
 	for shift := 24; shift >= 0; shift -= 8 {
 		e := n.entry(uint(a>>shift) & 0xff)
-		if e&kidTag != 0 {
-			n = &n.kids[e&^kidTag]
-			continue
+		if !isKid(e) {
+			return e
 		}
-		if e == 0 {
-			return n.dflt()
-		}
-		return n.owned(uint(e - 1))
+		n = &n.kids[e>>8]
 	}
 	return 0
 }
@@ -109,14 +103,10 @@ func Lookup6(n *Node, a *[16]byte) uint32 {
 	}
 	for d := 0; d < len(a); d++ {
 		e := n.entry(uint(a[d]))
-		if e&kidTag != 0 {
-			n = &n.kids[e&^kidTag]
-			continue
+		if !isKid(e) {
+			return e
 		}
-		if e == 0 {
-			return n.dflt()
-		}
-		return n.owned(uint(e - 1))
+		n = &n.kids[e>>8]
 	}
 	return 0
 }

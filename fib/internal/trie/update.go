@@ -28,45 +28,76 @@ type wide struct {
 
 func artIdx(b byte, r int) uint16 { return 1<<r | uint16(b)>>(8-r) }
 
+// idxRange returns the slots [lo, hi) of ART index idx and its relative
+// length.
+func idxRange(idx uint16) (lo, hi uint, r int) {
+	r = bits.Len16(idx) - 1
+	lo = uint(idx&^(1<<r)) << (8 - r)
+	return lo, lo + 1<<(8-r), r
+}
+
+func (n *Node) runCount() uint    { return uint(uint16(n.w[wBase] >> 32)) }
+func (n *Node) ownedCount() uint  { return uint(uint16(n.w[wMeta] >> 32)) }
+func (n *Node) hiddenCount() uint { return uint(n.w[wMeta] >> 48) }
+func (n *Node) idxOff() uint      { return wRuns + (n.runCount()+1)/2 }
+func (n *Node) hiddenOff() uint   { return n.idxOff() + (n.ownedCount()+3)/4 }
+
 // hollow reports whether n owns no prefix and has no child.
 func (n *Node) hollow() bool {
-	return n.w == nil || (n.w[wMeta]>>48 == 0 && len(n.kids) == 0)
+	return n.w == nil || (n.ownedCount() == 0 && len(n.kids) == 0)
 }
 
 // forRuns calls fn with the first slot and the entry of every run of n.
-func (n *Node) forRuns(fn func(start uint, e uint16)) {
+func (n *Node) forRuns(fn func(start uint, e uint32)) {
 	r := uint(0)
 	for wi := uint(0); wi < 4; wi++ {
 		for v := n.w[wi]; v != 0; v &= v - 1 {
 			s := wi<<6 | uint(bits.TrailingZeros64(v))
-			fn(s, uint16(n.w[wRuns+r>>2]>>(16*(r&3))))
+			fn(s, uint32(n.w[wRuns+r>>1]>>(32*(r&1))))
 			r++
 		}
 	}
 }
 
-func (n *Node) ownedCount() uint { return uint(n.w[wMeta] >> 48) }
-
+// ownedIdx returns the ART index of owned prefix i.
 func (n *Node) ownedIdx(i uint) uint16 {
-	cnt := n.ownedCount()
-	off := uint(uint16(n.w[wMeta]>>32)) + (cnt+1)/2
-	return uint16(n.w[off+i>>2] >> (16 * (i & 3)))
+	return uint16(n.w[n.idxOff()+i>>2] >> (16 * (i & 3)))
 }
 
-func decode(n *Node) wide {
+// ownedLeaf returns the leaf of the owned prefix with ART index idx in a
+// node at depth d: from the hidden list, or from a slot that shows it
+// (the only leaf of its length in its range).
+func (n *Node) ownedLeaf(idx uint16, d int) uint32 {
+	off := n.hiddenOff()
+	for i := range n.hiddenCount() {
+		if h := n.w[off+i]; uint16(h>>32) == idx {
+			return uint32(h)
+		}
+	}
+	lo, hi, r := idxRange(idx)
+	for s := lo; s < hi; s++ {
+		if e := n.entry(s); !isKid(e) && LeafBits(e) == 8*d+r {
+			return e
+		}
+	}
+	return 0 // corrupt node
+}
+
+func decode(n *Node, d int) wide {
 	if n.w == nil {
 		return wide{}
 	}
 	cnt := n.ownedCount()
 	wd := wide{dflt: n.dflt(), owned: make([]ownedEnt, cnt, cnt+1)}
 	for i := range cnt {
-		wd.owned[i] = ownedEnt{idx: n.ownedIdx(i), leaf: n.owned(i)}
+		idx := n.ownedIdx(i)
+		wd.owned[i] = ownedEnt{idx: idx, leaf: n.ownedLeaf(idx, d)}
 	}
 	if len(n.kids) > 0 {
 		wd.kids = make([]kidEnt, 0, len(n.kids)+1)
-		n.forRuns(func(s uint, e uint16) {
-			if e&kidTag != 0 {
-				wd.kids = append(wd.kids, kidEnt{slot: uint8(s), n: n.kids[e&^kidTag]})
+		n.forRuns(func(s uint, e uint32) {
+			if isKid(e) {
+				wd.kids = append(wd.kids, kidEnt{slot: uint8(s), n: n.kids[e>>8]})
 			}
 		})
 	}
@@ -76,16 +107,14 @@ func decode(n *Node) wide {
 // paint fills p with the owned-prefix entry (number+1, or 0) of every slot.
 func paint(owned []ownedEnt, p *[256]uint16) {
 	for i, o := range owned {
-		r := bits.Len16(o.idx) - 1
-		lo := uint(o.idx&^(1<<r)) << (8 - r)
-		hi := lo + 1<<(8-r)
+		lo, hi, _ := idxRange(o.idx)
 		for s := lo; s < hi; s++ {
 			p[s] = uint16(i + 1)
 		}
 	}
 }
 
-// want returns the default a child at a slot painted e must carry.
+// want returns the leaf of a slot painted e.
 func (wd *wide) want(e uint16) uint32 {
 	if e == 0 {
 		return wd.dflt
@@ -93,60 +122,75 @@ func (wd *wide) want(e uint16) uint32 {
 	return wd.owned[e-1].leaf
 }
 
-// encode builds the node for wd, pushing defaults into children whose
-// default changed.
-func encode(wd *wide) Node {
+// encode builds the node at depth d for wd, pushing defaults into
+// children whose default changed.
+func encode(wd *wide, d int) Node {
 	if len(wd.owned) == 0 && len(wd.kids) == 0 && wd.dflt == 0 {
 		return Node{}
 	}
 	var p [256]uint16
 	paint(wd.owned, &p)
+	var full [256]uint32
+	for s := range full {
+		full[s] = wd.want(p[s])
+	}
 	var kids []Node
 	if len(wd.kids) > 0 {
 		kids = make([]Node, len(wd.kids))
 		for k, ke := range wd.kids {
 			kn := ke.n
-			if d := wd.want(p[ke.slot]); kn.dflt() != d {
-				kn = withDflt(&kn, d)
+			if want := full[ke.slot]; kn.dflt() != want {
+				kn = withDflt(&kn, want, d+1)
 			}
 			kids[k] = kn
-			p[ke.slot] = kidTag | uint16(k)
+			full[ke.slot] = uint32(k)<<8 | kidMark
+			p[ke.slot] = 0
+		}
+	}
+	var shown [511]bool
+	for _, e := range p {
+		shown[e] = true
+	}
+	var hidden []uint64
+	for i, o := range wd.owned {
+		if !shown[i+1] {
+			hidden = append(hidden, uint64(o.idx)<<32|uint64(o.leaf))
 		}
 	}
 	var vec [4]uint64
-	var runs [256]uint16
+	var runs [256]uint32
 	nr := 0
 	for s := range 256 {
-		if s == 0 || p[s] != p[s-1] {
+		if s == 0 || full[s] != full[s-1] {
 			vec[s>>6] |= 1 << (s & 63)
-			runs[nr] = p[s]
+			runs[nr] = full[s]
 			nr++
 		}
 	}
 	no := len(wd.owned)
-	off := wRuns + (nr+3)/4
-	idxOff := off + (no+1)/2
-	w := make([]uint64, idxOff+(no+3)/4)
+	idxOff := wRuns + (nr+1)/2
+	hidOff := idxOff + (no+3)/4
+	w := make([]uint64, hidOff+len(hidden))
 	copy(w, vec[:])
 	b1 := uint64(bits.OnesCount64(vec[0]))
 	b2 := b1 + uint64(bits.OnesCount64(vec[1]))
 	b3 := b2 + uint64(bits.OnesCount64(vec[2]))
-	w[wBase] = b1<<8 | b2<<16 | b3<<24
-	w[wMeta] = uint64(wd.dflt) | uint64(off)<<32 | uint64(no)<<48
+	w[wBase] = b1<<8 | b2<<16 | b3<<24 | uint64(nr)<<32
+	w[wMeta] = uint64(wd.dflt) | uint64(no)<<32 | uint64(len(hidden))<<48
 	for r := range nr {
-		w[wRuns+r>>2] |= uint64(runs[r]) << (16 * (r & 3))
+		w[wRuns+r>>1] |= uint64(runs[r]) << (32 * (r & 1))
 	}
 	for i, o := range wd.owned {
-		w[off+i>>1] |= uint64(o.leaf) << (32 * (i & 1))
 		w[idxOff+i>>2] |= uint64(o.idx) << (16 * (i & 3))
 	}
+	copy(w[hidOff:], hidden)
 	return Node{w: w, kids: kids}
 }
 
-func withDflt(n *Node, d uint32) Node {
-	wd := decode(n)
-	wd.dflt = d
-	return encode(&wd)
+func withDflt(n *Node, dflt uint32, d int) Node {
+	wd := decode(n, d)
+	wd.dflt = dflt
+	return encode(&wd, d)
 }
 
 func (wd *wide) findOwned(idx uint16) (int, bool) {
@@ -164,7 +208,7 @@ func Insert(root *Node, key *[16]byte, bits int, leaf uint32) (Node, uint32) {
 }
 
 func insert(n *Node, key *[16]byte, bits, depth int, leaf uint32) (Node, uint32) {
-	wd := decode(n)
+	wd := decode(n, depth)
 	var old uint32
 	switch {
 	case bits == 0:
@@ -190,7 +234,7 @@ func insert(n *Node, key *[16]byte, bits, depth int, leaf uint32) (Node, uint32)
 			wd.kids = slices.Insert(wd.kids, k, kidEnt{s, kid})
 		}
 	}
-	return encode(&wd), old
+	return encode(&wd, depth), old
 }
 
 // Delete returns a copy of root without key/bits and the leaf it held;
@@ -203,7 +247,7 @@ func remove(n *Node, key *[16]byte, bits, depth int) (Node, uint32, bool) {
 	if n.w == nil {
 		return *n, 0, false
 	}
-	wd := decode(n)
+	wd := decode(n, depth)
 	var old uint32
 	switch {
 	case bits == 0:
@@ -234,7 +278,7 @@ func remove(n *Node, key *[16]byte, bits, depth int) (Node, uint32, bool) {
 			wd.kids[k].n = kid
 		}
 	}
-	return encode(&wd), old, true
+	return encode(&wd, depth), old, true
 }
 
 // Get returns the leaf stored for exactly key/bits, or 0.
@@ -250,16 +294,16 @@ func Get(n *Node, key *[16]byte, bits int) uint32 {
 			idx := artIdx(key[depth], bits-8*depth)
 			for i := range n.ownedCount() {
 				if n.ownedIdx(i) == idx {
-					return n.owned(i)
+					return n.ownedLeaf(idx, depth)
 				}
 			}
 			return 0
 		}
 		e := n.entry(uint(key[depth]))
-		if e&kidTag == 0 {
+		if !isKid(e) {
 			return 0
 		}
-		n = &n.kids[e&^kidTag]
+		n = &n.kids[e>>8]
 	}
 	return 0
 }
@@ -282,7 +326,7 @@ func walk(n *Node, key *[16]byte, depth int, fn func(key *[16]byte, bits int, le
 		idx := n.ownedIdx(i)
 		r := bits.Len16(idx) - 1
 		key[depth] = byte(idx&^(1<<r)) << (8 - r)
-		if !fn(key, 8*depth+r, n.owned(i)) {
+		if !fn(key, 8*depth+r, n.ownedLeaf(idx, depth)) {
 			return false
 		}
 	}
@@ -291,12 +335,12 @@ func walk(n *Node, key *[16]byte, depth int, fn func(key *[16]byte, bits int, le
 		return true
 	}
 	cont := true
-	n.forRuns(func(s uint, e uint16) {
-		if !cont || e&kidTag == 0 {
+	n.forRuns(func(s uint, e uint32) {
+		if !cont || !isKid(e) {
 			return
 		}
 		key[depth] = byte(s)
-		cont = walk(&n.kids[e&^kidTag], key, depth+1, fn)
+		cont = walk(&n.kids[e>>8], key, depth+1, fn)
 		key[depth] = 0
 	})
 	return cont
@@ -355,5 +399,5 @@ func build(items []Item, depth int, dflt uint32) Node {
 			i = j
 		}
 	}
-	return encode(&wd)
+	return encode(&wd, depth)
 }
