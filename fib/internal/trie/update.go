@@ -208,6 +208,14 @@ func Insert(root *Node, key *[16]byte, bits int, leaf uint32) (Node, uint32) {
 }
 
 func insert(n *Node, key *[16]byte, bits, depth int, leaf uint32) (Node, uint32) {
+	if bits > 8*depth+8 && n.w != nil {
+		if e := n.entry(uint(key[depth])); isKid(e) {
+			// Only the child changes: its default stays, and so do this
+			// node's words.
+			kid, old := insert(&n.kids[e>>8], key, bits, depth+1, leaf)
+			return n.withKid(e>>8, kid), old
+		}
+	}
 	wd := decode(n, depth)
 	var old uint32
 	switch {
@@ -247,6 +255,23 @@ func remove(n *Node, key *[16]byte, bits, depth int) (Node, uint32, bool) {
 	if n.w == nil {
 		return *n, 0, false
 	}
+	if bits > 8*depth+8 {
+		e := n.entry(uint(key[depth]))
+		if !isKid(e) {
+			return *n, 0, false
+		}
+		kid, old, ok := remove(&n.kids[e>>8], key, bits, depth+1)
+		if !ok {
+			return *n, 0, false
+		}
+		if !kid.hollow() {
+			return n.withKid(e>>8, kid), old, true
+		}
+		wd := decode(n, depth)
+		k, _ := wd.findKid(key[depth])
+		wd.kids = slices.Delete(wd.kids, k, k+1)
+		return encode(&wd, depth), old, true
+	}
 	wd := decode(n, depth)
 	var old uint32
 	switch {
@@ -262,23 +287,15 @@ func remove(n *Node, key *[16]byte, bits, depth int) (Node, uint32, bool) {
 		}
 		old = wd.owned[i].leaf
 		wd.owned = slices.Delete(wd.owned, i, i+1)
-	default:
-		k, ok := wd.findKid(key[depth])
-		if !ok {
-			return *n, 0, false
-		}
-		kid, o, ok := remove(&wd.kids[k].n, key, bits, depth+1)
-		if !ok {
-			return *n, 0, false
-		}
-		old = o
-		if kid.hollow() {
-			wd.kids = slices.Delete(wd.kids, k, k+1)
-		} else {
-			wd.kids[k].n = kid
-		}
 	}
 	return encode(&wd, depth), old, true
+}
+
+// withKid returns n with child k replaced by kid.
+func (n *Node) withKid(k uint32, kid Node) Node {
+	kids := slices.Clone(n.kids)
+	kids[k] = kid
+	return Node{w: n.w, kids: kids}
 }
 
 // Get returns the leaf stored for exactly key/bits, or 0.
