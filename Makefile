@@ -30,8 +30,14 @@ demo: deps build ## launch the best-practice example and tour it
 
 bench: bench-fib ## all benchmarks
 
+# FIBBENCHTIME is the -benchtime of each FIB sub-benchmark.
+FIBBENCHTIME ?= 300ms
+
 bench-fib: ## FIB lookups beside bart and cidranger, with a ratio table
-	$(GO) test -run '^$$' -bench . -benchmem ./fib/
+	@mkdir -p bin
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(FIBBENCHTIME) -timeout 60m ./fib/ 2>&1 | tee bin/fib-bench.txt
+	@grep -q '^ok' bin/fib-bench.txt
+	$(GO) run ./bench/fibreport < bin/fib-bench.txt
 
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; exit 1; }
