@@ -32,12 +32,14 @@ bench: bench-fib ## all benchmarks
 
 # FIBBENCHTIME is the -benchtime of each FIB sub-benchmark.
 FIBBENCHTIME ?= 300ms
+# FIBREPORTFLAGS=-strict makes bench-fib fail when a target is missed.
+FIBREPORTFLAGS ?=
 
 bench-fib: ## FIB lookups beside bart and cidranger, with a ratio table
 	@mkdir -p bin
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(FIBBENCHTIME) -timeout 60m ./fib/ 2>&1 | tee bin/fib-bench.txt
 	@grep -q '^ok' bin/fib-bench.txt
-	$(GO) run ./bench/fibreport < bin/fib-bench.txt
+	$(GO) run ./bench/fibreport $(FIBREPORTFLAGS) < bin/fib-bench.txt
 
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; exit 1; }
