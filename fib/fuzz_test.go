@@ -9,7 +9,10 @@ import (
 // compares every answer. Each operation takes 4 bytes: op, x, y, z. The
 // low two bits of op choose insert, delete, lookup or get, bit 2 the
 // family, the rest the prefix length; x, y and z fill a few address bytes,
-// so prefixes nest and collide often.
+// so prefixes nest and collide often. Minimising a new input may take a
+// whole -fuzzminimizetime (60s by default), so run it as
+//
+//	go test -run '^$' -fuzz FuzzTable -fuzztime 60s -fuzzminimizetime 3s ./fib/
 func FuzzTable(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 3, 2, 1, 2, 3})
 	f.Add([]byte{0xc0, 1, 2, 3, 0x80, 1, 2, 0, 0xf8, 1, 2, 3, 1, 1, 2, 3, 2, 1, 2, 3})
