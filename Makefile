@@ -34,8 +34,16 @@ demo: deps build ## launch the best-practice example and tour it
 
 bench: bench-fib bench-forward ## all benchmarks
 
+# FIBBENCHTIME is the -benchtime of each FIB sub-benchmark.
+FIBBENCHTIME ?= 300ms
+# FIBREPORTFLAGS=-strict makes bench-fib fail when a target is missed.
+FIBREPORTFLAGS ?=
+
 bench-fib: ## FIB lookups beside bart and cidranger, with a ratio table
-	$(GO) test -run '^$$' -bench . -benchmem ./fib/
+	@mkdir -p bin
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(FIBBENCHTIME) -timeout 60m ./fib/ 2>&1 | tee bin/fib-bench.txt
+	@grep -q '^ok' bin/fib-bench.txt
+	$(GO) run ./bench/fibreport $(FIBREPORTFLAGS) < bin/fib-bench.txt
 
 bench-forward: deps build ## iperf3/ping through vpcsim beside the kernel and a bare TUN loop; scale figures
 	./$(BIN) bench --scale 10,100,500
