@@ -36,6 +36,15 @@ func (b *batch) take(src *batch, i int) {
 	b.n++
 }
 
+// bytes returns the length of b's packets together.
+func (b *batch) bytes() int {
+	n := 0
+	for _, s := range b.sizes[:b.n] {
+		n += s
+	}
+	return n
+}
+
 // packet returns packet i, without its headroom.
 func (b *batch) packet(i int) []byte { return b.bufs[i][Headroom : Headroom+b.sizes[i]] }
 

@@ -1,6 +1,7 @@
 package router
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -24,8 +25,21 @@ type linkEnd struct {
 	wg       sync.WaitGroup
 	recv     counter  // taken off the link by the receiver
 	tap      tapPoint // what crosses, before the receiver's checks
-	*worker           // the receiving goroutine
+	*worker           // delivers batches into the receiving router
+
+	// A small batch on an idle link is delivered by its sender at once:
+	// waking the receiving goroutine would cost more than the delivery.
+	// busy serialises deliveries, so the worker's scratch has one user at a
+	// time; pending counts batches queued and not yet delivered, and a
+	// sender delivers only when it is zero, so no batch overtakes another.
+	busy    atomic.Bool
+	pending atomic.Int32
 }
+
+// inlineBytes is the most a batch may carry to be delivered by its sender.
+// Larger batches go through the queue, so that reading and delivering bulk
+// traffic run in parallel on two goroutines.
+const inlineBytes = 4096
 
 // newLink joins routers a and b and starts the receiving goroutine of each
 // direction. The link is active when it returns.
@@ -59,12 +73,27 @@ func (l *Link) end(r *Router) *linkEnd {
 // send hands b to the receiving router, or drops its packets when the queue
 // is full. Either way the caller no longer owns b.
 func (e *linkEnd) send(b *batch, d *drops) {
+	if e.pending.Load() == 0 && b.bytes() <= inlineBytes && e.busy.CompareAndSwap(false, true) {
+		e.deliver(b)
+		e.busy.Store(false)
+		e.from.net.pool.put(b)
+		return
+	}
+	e.pending.Add(1)
 	select {
 	case e.q <- b:
 	default:
+		e.pending.Add(-1)
 		d[DropQueueFull].Add(uint64(b.n))
 		e.from.net.pool.put(b)
 	}
+}
+
+// deliver hands b to the receiving router. The caller holds e.busy.
+func (e *linkEnd) deliver(b *batch) {
+	e.epoch.Add(1)
+	e.to.receive(e, b)
+	e.epoch.Add(1)
 }
 
 func (e *linkEnd) start() {
@@ -78,9 +107,12 @@ func (e *linkEnd) run() {
 	for {
 		select {
 		case b := <-e.q:
-			e.epoch.Add(1)
-			e.to.receive(e, b)
-			e.epoch.Add(1)
+			for !e.busy.CompareAndSwap(false, true) {
+				runtime.Gosched() // a sender is delivering a small batch
+			}
+			e.deliver(b)
+			e.busy.Store(false)
+			e.pending.Add(-1)
 			pl.put(b)
 		case <-e.done:
 			return

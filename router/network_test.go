@@ -262,6 +262,7 @@ func TestQueueFull(t *testing.T) {
 	for range 2 {
 		bt := tn.pool.get()
 		bt.n = 3
+		bt.sizes[0], bt.sizes[1], bt.sizes[2] = 1500, 1500, 1500 // too big to deliver inline
 		e.send(bt, &d)
 	}
 	if got := d[DropQueueFull].Load(); got != 3 {
@@ -369,5 +370,43 @@ func TestConfigReflectsUpdates(t *testing.T) {
 	peerings, tables = tn.Config()
 	if len(peerings) != 0 || len(tables["vpc1-default"]) != 0 || len(tables["vpc2-default"]) != 1 {
 		t.Errorf("after removal: Config() = %v, %v", peerings, tables)
+	}
+}
+
+func TestSmallBatchOnIdleLinkIsDeliveredBySender(t *testing.T) {
+	tn := newTestNet(t, Config{})
+	a, b := tn.routers["vpc1"], tn.routers["vpc2"]
+	l := &Link{id: "pcx-i"}
+	l.active.Store(true)
+	e := newLinkEnd(l, a, b, 4) // no receiving goroutine
+	var d drops
+	small := tn.pool.get()
+	tn.pool.fill(small, 1)
+	small.n = 1
+	small.sizes[0] = copy(small.bufs[0][Headroom:], udp(addr("192.168.1.10"), addr("10.0.1.10"), 64))
+	e.send(small, &d)
+	if got := e.recv.load().Packets; got != 1 {
+		t.Fatalf("a small batch on an idle link: %d packets delivered, want 1", got)
+	}
+	tn.expect(t, "b1")
+
+	big := tn.pool.get()
+	tn.pool.fill(big, 3)
+	big.n = 3
+	for i := range 3 {
+		big.sizes[i] = copy(big.bufs[i][Headroom:], udp(addr("192.168.1.10"), addr("10.0.1.10"), 1500))
+	}
+	e.send(big, &d)
+	if got, q := e.recv.load().Packets, len(e.q); got != 1 || q != 1 {
+		t.Fatalf("a large batch: delivered %d, queued %d; want it queued", got, q)
+	}
+	// While a batch is queued, small ones queue behind it: nothing overtakes.
+	small = tn.pool.get()
+	tn.pool.fill(small, 1)
+	small.n = 1
+	small.sizes[0] = copy(small.bufs[0][Headroom:], udp(addr("192.168.1.10"), addr("10.0.1.10"), 64))
+	e.send(small, &d)
+	if got, q := e.recv.load().Packets, len(e.q); got != 1 || q != 2 {
+		t.Errorf("a small batch behind a queued one: delivered %d, queued %d; want 1, 2", got, q)
 	}
 }
