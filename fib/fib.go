@@ -219,6 +219,31 @@ func (t *Table[V]) Lookup(a netip.Addr) (v V, p netip.Prefix, ok bool) {
 	return s.fam[v6].vals[trie.LeafSlot(l)], netip.PrefixFrom(netip.AddrFrom16(k), n), true
 }
 
+// LookupValue is Lookup without the matched prefix: the value of the
+// longest prefix containing a. It skips rebuilding the prefix, which is all
+// a router needs per packet.
+func (t *Table[V]) LookupValue(a netip.Addr) (v V, ok bool) {
+	s := t.cur.Load()
+	if s == nil {
+		return v, false
+	}
+	if a.Is4() {
+		b := a.As4()
+		if l := trie.LookupDirect4(&s.fam[v4].direct, binary.BigEndian.Uint32(b[:])); l != 0 {
+			return s.fam[v4].vals[trie.LeafSlot(l)], true
+		}
+		return v, false
+	}
+	if !a.Is6() || a.Zone() != "" {
+		return v, false
+	}
+	k := a.As16()
+	if l := trie.Lookup6(&s.fam[v6].root, &k); l != 0 {
+		return s.fam[v6].vals[trie.LeafSlot(l)], true
+	}
+	return v, false
+}
+
 // Get returns the value stored for exactly p.
 func (t *Table[V]) Get(p netip.Prefix) (v V, ok bool) {
 	p = p.Masked()

@@ -179,6 +179,9 @@ func TestLookupAllocs(t *testing.T) {
 		if n := testing.AllocsPerRun(1000, func() { tb.Lookup(a) }); n != 0 {
 			t.Errorf("Lookup(%v) allocates %v times per run, want 0", a, n)
 		}
+		if n := testing.AllocsPerRun(1000, func() { tb.LookupValue(a) }); n != 0 {
+			t.Errorf("LookupValue(%v) allocates %v times per run, want 0", a, n)
+		}
 	}
 }
 

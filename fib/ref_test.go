@@ -92,6 +92,9 @@ func (c *pair) lookup(a netip.Addr) {
 	if v != wv || p != wp || ok != wok {
 		c.t.Fatalf("Lookup(%v) = %v, %v, %v, want %v, %v, %v", a, v, p, ok, wv, wp, wok)
 	}
+	if v, ok := c.fib.LookupValue(a); v != wv || ok != wok {
+		c.t.Fatalf("LookupValue(%v) = %v, %v, want %v, %v", a, v, ok, wv, wok)
+	}
 }
 
 func (c *pair) get(p netip.Prefix) {

@@ -195,7 +195,7 @@ func (p *port) forward(rb *batch) {
 			continue
 		}
 		dst := ip.dst()
-		h, _, ok := p.table.Lookup(dst)
+		h, ok := p.table.LookupValue(dst)
 		switch {
 		case !ok:
 			p.drops.add(DropNoRoute)
