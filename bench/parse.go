@@ -64,27 +64,27 @@ func parseIperf(side string, data []byte) (*iperfOutput, error) {
 	return &out, nil
 }
 
-// tcpStats are the figures of one TCP iperf3 test.
-type tcpStats struct {
+// TCPStats are the figures of one TCP iperf3 test.
+type TCPStats struct {
 	BitsPerSecond float64 // goodput as received by the server
 	Retransmits   int     // sender retransmissions
 }
 
 // parseTCP reads the client and server JSON of one TCP test and checks that
 // the server received data.
-func parseTCP(client, server []byte) (tcpStats, error) {
+func parseTCP(client, server []byte) (TCPStats, error) {
 	c, err := parseIperf("client", client)
 	if err != nil {
-		return tcpStats{}, err
+		return TCPStats{}, err
 	}
 	s, err := parseIperf("server", server)
 	if err != nil {
-		return tcpStats{}, err
+		return TCPStats{}, err
 	}
 	if s.End.SumReceived.Bytes <= 0 || c.End.SumReceived.BitsPerSecond <= 0 {
-		return tcpStats{}, fmt.Errorf("%w: tcp: server received %d bytes", ErrNoData, s.End.SumReceived.Bytes)
+		return TCPStats{}, fmt.Errorf("%w: tcp: server received %d bytes", ErrNoData, s.End.SumReceived.Bytes)
 	}
-	return tcpStats{BitsPerSecond: c.End.SumReceived.BitsPerSecond, Retransmits: c.End.SumSent.Retransmits}, nil
+	return TCPStats{BitsPerSecond: c.End.SumReceived.BitsPerSecond, Retransmits: c.End.SumSent.Retransmits}, nil
 }
 
 // udpStats are the figures of one UDP iperf3 test.

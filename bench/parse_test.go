@@ -33,7 +33,7 @@ func TestParseTCP(t *testing.T) {
 	if err != nil {
 		t.Fatalf("parseTCP(fixtures) error: %v", err)
 	}
-	want := tcpStats{BitsPerSecond: 26738327393.71061, Retransmits: 223}
+	want := TCPStats{BitsPerSecond: 26738327393.71061, Retransmits: 223}
 	if !near(got.BitsPerSecond, want.BitsPerSecond) || got.Retransmits != want.Retransmits {
 		t.Errorf("parseTCP(fixtures) = %+v, want %+v", got, want)
 	}

@@ -82,7 +82,7 @@ func measure(ctx context.Context, cfg Config, progress io.Writer, s Subject, mtu
 	}()
 
 	step(fmt.Sprintf("tcp, %ds", seconds(cfg.Duration)))
-	if tcp, err := runTCP(ctx, ep, cfg.Duration); err != nil {
+	if tcp, err := RunTCP(ctx, ep, cfg.Duration); err != nil {
 		fail("tcp", err)
 	} else {
 		res.TCPGbps = tcp.BitsPerSecond / 1e9
@@ -114,11 +114,11 @@ func measure(ctx context.Context, cfg Config, progress io.Writer, s Subject, mtu
 // micros returns d in microseconds.
 func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 
-// runTCP runs one single-stream TCP iperf3 test.
-func runTCP(ctx context.Context, ep *Endpoints, d time.Duration) (tcpStats, error) {
+// RunTCP runs one single-stream TCP iperf3 test.
+func RunTCP(ctx context.Context, ep *Endpoints, d time.Duration) (TCPStats, error) {
 	client, server, err := iperf(ctx, ep, d, "-t", strconv.Itoa(seconds(d)))
 	if err != nil {
-		return tcpStats{}, err
+		return TCPStats{}, err
 	}
 	return parseTCP(client, server)
 }

@@ -61,7 +61,7 @@ time. Everything it creates is removed, even when interrupted.`,
 				out.Scale, runErr = bench.Scale(ctx, bench.LaunchChain, scale, opts.stderr)
 			}
 			if opts.output == "json" {
-				if err := writeJSON(opts.stdout, out); err != nil {
+				if err := printJSON(opts.stdout, out); err != nil {
 					return err
 				}
 				return runErr

@@ -2,22 +2,19 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/netip"
 	"os/exec"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/vpcsim/vpcsim/bench"
 	"github.com/vpcsim/vpcsim/daemon"
 	"github.com/vpcsim/vpcsim/examples"
 	"github.com/vpcsim/vpcsim/explain"
 	"github.com/vpcsim/vpcsim/topology"
-	"github.com/vpcsim/vpcsim/tun"
 )
 
 func newDemoCmd(opts *options) *cobra.Command {
@@ -142,7 +139,7 @@ func pingMatrix(ctx context.Context, w io.Writer, d *daemon.Daemon) error {
 			}
 		}
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w)
 	fmt.Fprintln(tw, "FROM\tTO\tRESULT\tWHY")
 	for _, from := range hosts {
 		targets := []target{{"gateway", gateways[from.name]}}
@@ -168,44 +165,12 @@ func pingMatrix(ctx context.Context, w io.Writer, d *daemon.Daemon) error {
 
 // demoIperf runs a short iperf3 TCP test from client to server.
 func demoIperf(ctx context.Context, w io.Writer, d *daemon.Daemon, client, server string) error {
-	var ip netip.Addr
-	for _, v := range d.Topology.VPCs {
-		for _, h := range v.Hosts {
-			if h.Name == server {
-				ip = h.IP
-			}
-		}
-	}
-	ns := func(h string) string { return d.Topology.Namespace(h) }
-	srv := tun.ExecContext(ctx, ns(server), "iperf3", "-s", "-1")
-	if err := srv.Start(); err != nil {
+	_, h := d.Topology.Host(server)
+	ep := &bench.Endpoints{ClientNS: d.Topology.Namespace(client), ServerNS: d.Topology.Namespace(server), ServerIP: h.IP}
+	st, err := bench.RunTCP(ctx, ep, 3*time.Second)
+	if err != nil {
 		return err
 	}
-	defer srv.Process.Kill()
-	var out []byte
-	var err error
-	for try := 0; try < 20; try++ { // the server needs a moment to listen
-		out, err = tun.ExecContext(ctx, ns(client), "iperf3", "-c", ip.String(), "-t", "3", "-J").Output()
-		if err == nil && !strings.Contains(string(out), "Connection refused") {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if err != nil {
-		return fmt.Errorf("iperf3 client: %w: %s", err, strings.TrimSpace(string(out)))
-	}
-	var res struct {
-		End struct {
-			SumReceived struct {
-				Bytes         float64 `json:"bytes"`
-				BitsPerSecond float64 `json:"bits_per_second"`
-			} `json:"sum_received"`
-		} `json:"end"`
-	}
-	if err := json.Unmarshal(out, &res); err != nil {
-		return fmt.Errorf("iperf3 output: %w", err)
-	}
-	fmt.Fprintf(w, "%s -> %s: %.2f Gbit/s, %.0f MB received\n", client, server,
-		res.End.SumReceived.BitsPerSecond/1e9, res.End.SumReceived.Bytes/1e6)
+	fmt.Fprintf(w, "%s -> %s: %.2f Gbit/s, %d retransmits\n", client, server, st.BitsPerSecond/1e9, st.Retransmits)
 	return nil
 }

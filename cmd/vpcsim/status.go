@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -45,7 +43,7 @@ func newStatusCmd(opts *options) *cobra.Command {
 				if out == nil {
 					out = []daemon.Status{}
 				}
-				return writeJSON(opts.stdout, out)
+				return printJSON(opts.stdout, out)
 			}
 			if len(out) == 0 && len(dead) == 0 {
 				fmt.Fprintln(opts.stdout, `no topology is running; start one with "vpcsim up"`)
@@ -75,14 +73,14 @@ func fetchStatus(ctx context.Context, opts *options, name string) (daemon.Status
 func writeStatus(w io.Writer, st daemon.Status) {
 	fmt.Fprintf(w, "TOPOLOGY %s  pid %d  region %s  mtu %d  up %s  file %s\n\n",
 		st.Name, st.PID, st.Region, st.MTU, time.Since(st.Started).Round(time.Second), st.File)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w)
 	fmt.Fprintln(tw, "VPC\tNAME\tACCOUNT\tREGION\tCIDR\tSUBNETS")
 	for _, v := range st.VPCs {
 		var subnets []string
 		for _, s := range v.Subnets {
 			subnets = append(subnets, fmt.Sprintf("%s %s (gw %s, %s)", s.ID, s.CIDR, s.Gateway, s.RouteTable))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", v.ID, dash(v.Name), v.Account, v.Region, v.CIDR, strings.Join(subnets, ", "))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", v.ID, orDash(v.Name), v.Account, v.Region, v.CIDR, strings.Join(subnets, ", "))
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
@@ -95,21 +93,8 @@ func writeStatus(w io.Writer, st daemon.Status) {
 		fmt.Fprintln(w)
 		fmt.Fprintln(tw, "PEERING\tNAME\tSTATUS\tVPC\tPEER VPC\tACCOUNT\tPEER ACCOUNT")
 		for _, p := range st.Peerings {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, dash(p.Name), p.Status, p.VPC, p.PeerVPC, p.Account, p.PeerAccount)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, orDash(p.Name), p.Status, p.VPC, p.PeerVPC, p.Account, p.PeerAccount)
 		}
 		tw.Flush()
 	}
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
