@@ -53,6 +53,27 @@ func printJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
+// printRows prints items as JSON (one as an object when single is set, else
+// an array) or as a table of header and one row per item; none prints empty.
+func printRows[T any](opts *options, items []T, single bool, empty, header string, row func(T) string) error {
+	if opts.output == "json" {
+		if single && len(items) == 1 {
+			return printJSON(opts.stdout, items[0])
+		}
+		return printJSON(opts.stdout, items)
+	}
+	if len(items) == 0 {
+		_, err := fmt.Fprintln(opts.stdout, empty)
+		return err
+	}
+	tw := newTable(opts.stdout)
+	fmt.Fprintln(tw, header)
+	for _, it := range items {
+		fmt.Fprintln(tw, row(it))
+	}
+	return tw.Flush()
+}
+
 // newTable returns a tabwriter for aligned columns; Flush it.
 func newTable(w io.Writer) *tabwriter.Writer {
 	return tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

@@ -138,23 +138,12 @@ func newPeeringShowCmd(opts *options) *cobra.Command {
 // printPeerings prints peerings as a table or JSON; one is printed as an
 // object when single is set, else as an array.
 func printPeerings(opts *options, ps []control.Peering, single bool) error {
-	if opts.output == "json" {
-		if single && len(ps) == 1 {
-			return printJSON(opts.stdout, ps[0])
-		}
-		return printJSON(opts.stdout, ps)
-	}
-	if len(ps) == 0 {
-		_, err := fmt.Fprintln(opts.stdout, "No peerings.")
-		return err
-	}
-	tw := newTable(opts.stdout)
-	fmt.Fprintln(tw, "ID\tNAME\tSTATUS\tVPC\tPEER VPC\tACCOUNT\tPEER ACCOUNT\tREGION\tEXPIRES")
-	for _, p := range ps {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, orDash(p.Name), p.Status,
-			p.VPC, p.PeerVPC, p.Account, p.PeerAccount, p.Region, formatTime(p.ExpiresAt))
-	}
-	return tw.Flush()
+	return printRows(opts, ps, single, "No peerings.",
+		"ID\tNAME\tSTATUS\tVPC\tPEER VPC\tACCOUNT\tPEER ACCOUNT\tREGION\tEXPIRES",
+		func(p control.Peering) string {
+			return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", p.ID, orDash(p.Name), p.Status,
+				p.VPC, p.PeerVPC, p.Account, p.PeerAccount, p.Region, formatTime(p.ExpiresAt))
+		})
 }
 
 // printPeeringDetail prints a peering and its related routes.

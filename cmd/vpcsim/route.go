@@ -106,20 +106,8 @@ func newRouteListCmd(opts *options) *cobra.Command {
 // printRoutes prints routes as a table or JSON; one is printed as an object
 // when single is set, else as an array.
 func printRoutes(opts *options, rs []control.Route, single bool) error {
-	if opts.output == "json" {
-		if single && len(rs) == 1 {
-			return printJSON(opts.stdout, rs[0])
-		}
-		return printJSON(opts.stdout, rs)
-	}
-	if len(rs) == 0 {
-		_, err := fmt.Fprintln(opts.stdout, "No routes.")
-		return err
-	}
-	tw := newTable(opts.stdout)
-	fmt.Fprintln(tw, "ROUTE TABLE\tDESTINATION\tNEXT HOP TYPE\tNEXT HOP")
-	for _, r := range rs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.RouteTable, r.Destination, r.NextHopType, r.NextHop)
-	}
-	return tw.Flush()
+	return printRows(opts, rs, single, "No routes.", "ROUTE TABLE\tDESTINATION\tNEXT HOP TYPE\tNEXT HOP",
+		func(r control.Route) string {
+			return fmt.Sprintf("%s\t%s\t%s\t%s", r.RouteTable, r.Destination, r.NextHopType, r.NextHop)
+		})
 }
