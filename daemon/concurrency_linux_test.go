@@ -14,36 +14,18 @@ import (
 
 	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/control"
+	"github.com/vpcsim/vpcsim/examples"
 	"github.com/vpcsim/vpcsim/topology"
 )
 
-// hub is the best-practice pair plus four host-less VPCs that parallel
-// clients peer and route at random.
-func hubTopology() string {
-	var b strings.Builder
-	b.WriteString(`name: NAME
-region: wuhan
-vpcs:
-  - id: vpc1
-    cidr: 192.168.0.0/16
-    subnets: [{id: subnet-a, cidr: 192.168.1.0/24}]
-    route_tables:
-      - id: vpc1-default
-        routes: [{destination: 10.0.1.0/24, next_hop_type: peering, next_hop: pcx-1}]
-    hosts: [{name: a1, subnet: subnet-a}]
-  - id: vpc2
-    cidr: 10.0.0.0/16
-    subnets: [{id: subnet-b, cidr: 10.0.1.0/24}]
-    route_tables:
-      - id: vpc2-default
-        routes: [{destination: 192.168.1.0/24, next_hop_type: peering, next_hop: pcx-1}]
-    hosts: [{name: b1, subnet: subnet-b}]
-`)
+// hubTopology is the best-practice example plus four host-less VPCs that
+// parallel clients peer and route at random.
+func hubTopology() []byte {
+	var extra strings.Builder
 	for i := 3; i <= 6; i++ {
-		fmt.Fprintf(&b, "  - {id: vpc%d, cidr: 172.%d.0.0/16}\n", i, 16+i)
+		fmt.Fprintf(&extra, "  - {id: vpc%d, cidr: 172.%d.0.0/16}\n", i, 16+i)
 	}
-	b.WriteString("peerings:\n  - {id: pcx-1, vpc: vpc1, peer_vpc: vpc2}\n")
-	return b.String()
+	return []byte(strings.Replace(string(examples.BestPractice()), "peerings:\n", extra.String()+"peerings:\n", 1))
 }
 
 // TestNSConcurrentControlWhileTrafficFlows drives the API from parallel
@@ -53,7 +35,7 @@ vpcs:
 func TestNSConcurrentControlWhileTrafficFlows(t *testing.T) {
 	needRoot(t)
 	name := uniqueName("cc")
-	topo, err := topology.Parse("hub.yaml", renameTopology([]byte(hubTopology()), name))
+	topo, err := topology.Parse("hub.yaml", renameTopology(hubTopology(), name))
 	if err != nil {
 		t.Fatal(err)
 	}
