@@ -144,6 +144,15 @@ func TestNSCleanup(t *testing.T) {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- sleeper.Wait() }()
+	// Only a process already inside can be found there and killed.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if pids, err := netns.PIDs(ctx, name); err == nil && len(pids) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sleep never entered %s", name)
+		}
+	}
 
 	if err := Cleanup(ctx, "vb"); err == nil {
 		t.Errorf("Cleanup(%q) error = nil, want a refusal of a short prefix", "vb")
