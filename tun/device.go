@@ -5,7 +5,6 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
-	"syscall"
 )
 
 // Device is one queue of a TUN interface, carrying raw IP packets (no
@@ -20,17 +19,16 @@ import (
 // Whoever moves packets from one offload device to another keeps each
 // packet's header with it, and gives a packet it makes a zeroed header.
 //
-// Read may be called by one goroutine at a time (concurrent calls are
-// serialized); Write may be called concurrently with Read and with itself.
-// Neither allocates. Buffers passed to Read and Write are used only during
-// the call.
+// Read and TryRead may be called by one goroutine at a time (concurrent
+// calls are serialized); Write may be called concurrently with them and with
+// itself. None of them allocates. Buffers are used only during the call.
 //
 // After Close, Read and Write return an error wrapping os.ErrClosed.
 // Devices come from CreateHost (Host.Device, Host.Devices); the zero value is
 // not usable.
 type Device struct {
-	file *os.File
-	rc   syscall.RawConn
+	fd   int // the TUN queue, non-blocking; not watched by the runtime poller
+	wake int // eventfd, readable once Close begins: ends the waits of Read and Write
 	name string
 	mtu  int
 	hdr  int // bytes of virtio-net header before each packet: 0 or VirtioNetHdrLen
@@ -39,31 +37,8 @@ type Device struct {
 	closeOnce sync.Once
 	closeErr  error
 
-	readMu sync.Mutex // serializes Read; guards rd
-	rd     readOp
-	readFn func(fd uintptr) bool // d.readReady, bound once so Read does not allocate
-
-	writeMu sync.Mutex // serializes Write; guards wr
-	wr      writeOp
-	writeFn func(fd uintptr) bool // d.writeReady, bound once
-}
-
-// readOp is the state of one Read call, shared with its poller callback.
-type readOp struct {
-	bufs   [][]byte
-	sizes  []int
-	offset int
-	n      int   // packets read so far
-	err    error // error that ended the call
-}
-
-// writeOp is the state of one Write call, shared with its poller callback.
-type writeOp struct {
-	bufs   [][]byte
-	offset int
-	next   int   // index of the next packet to write
-	n      int   // packets written
-	err    error // first error
+	readMu  sync.Mutex // serializes Read and TryRead; Close waits for it
+	writeMu sync.Mutex // serializes Write; Close waits for it
 }
 
 // Name returns the interface name, "eth0" for a host's device.
@@ -88,22 +63,8 @@ func (d *Device) MaxPacket() int {
 	return d.mtu
 }
 
-// Close closes the device's file descriptor and unblocks a blocked Read,
-// which then returns an error wrapping os.ErrClosed. Close is idempotent:
-// later calls return the first call's result. Closing the last queue does
-// not remove the interface; deleting the namespace does.
-func (d *Device) Close() error {
-	d.closeOnce.Do(func() {
-		d.closed.Store(true)
-		if err := d.file.Close(); err != nil {
-			d.closeErr = fmt.Errorf("close tun %s: %w", d.name, err)
-		}
-	})
-	return d.closeErr
-}
-
 // opError wraps err from operation op, reporting a closed device as
-// os.ErrClosed whatever the poller said.
+// os.ErrClosed whatever the system call said.
 func (d *Device) opError(op string, err error) error {
 	if d.closed.Load() {
 		return fmt.Errorf("%s tun %s: %w", op, d.name, os.ErrClosed)

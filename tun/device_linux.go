@@ -9,18 +9,40 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// newDevice wraps f, a non-blocking TUN file descriptor registered with the
-// runtime poller, in a Device. hdr is the length of the virtio-net header
-// the descriptor carries before each packet: 0, or VirtioNetHdrLen.
+// newDevice makes a Device of f, a non-blocking TUN queue, and closes f.
+// The device keeps a duplicate of the descriptor, out of the runtime
+// poller: the poller would wake a thread for every packet the kernel queues
+// on a descriptor it watches, whether anyone waits to read it or not, and
+// the router, which polls the devices itself (PollFD), would pay for that
+// wakeup on every packet. hdr is the length of the virtio-net header the
+// descriptor carries before each packet: 0, or VirtioNetHdrLen.
 func newDevice(f *os.File, name string, mtu, hdr int) (*Device, error) {
+	defer f.Close()
 	rc, err := f.SyscallConn()
 	if err != nil {
 		return nil, fmt.Errorf("tun %s: %w", name, err)
 	}
-	d := &Device{file: f, rc: rc, name: name, mtu: mtu, hdr: hdr}
-	d.readFn = d.readReady
-	d.writeFn = d.writeReady
-	return d, nil
+	fd := -1
+	var dupErr error
+	if err := rc.Control(func(old uintptr) {
+		fd, dupErr = unix.FcntlInt(old, unix.F_DUPFD_CLOEXEC, 0)
+	}); err != nil {
+		return nil, fmt.Errorf("tun %s: %w", name, err)
+	}
+	if dupErr != nil {
+		return nil, fmt.Errorf("tun %s: duplicate descriptor: %w", name, dupErr)
+	}
+	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("tun %s: eventfd: %w", name, err)
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		unix.Close(wake)
+		return nil, fmt.Errorf("tun %s: set non-blocking: %w", name, err)
+	}
+	return &Device{fd: fd, wake: wake, name: name, mtu: mtu, hdr: hdr}, nil
 }
 
 // Read waits until at least one packet is ready, then reads packets into
@@ -35,13 +57,23 @@ func newDevice(f *os.File, name string, mtu, hdr int) (*Device, error) {
 // packets and no error; the error shows again on the next call if it
 // persists. After Close, Read returns an error wrapping os.ErrClosed.
 func (d *Device) Read(bufs [][]byte, sizes []int, offset int) (int, error) {
-	if d.closed.Load() {
-		return 0, d.opError("read", os.ErrClosed)
-	}
+	return d.read(bufs, sizes, offset, true)
+}
+
+// TryRead is Read without the wait: when no packet is ready it returns 0
+// and no error at once.
+func (d *Device) TryRead(bufs [][]byte, sizes []int, offset int) (int, error) {
+	return d.read(bufs, sizes, offset, false)
+}
+
+// PollFD returns the device's file descriptor, for a caller that waits for
+// it to become readable (with epoll, level-triggered) and then calls
+// TryRead. The descriptor stays the device's: the caller must not read,
+// write or close it, and must stop polling it before calling Close.
+func (d *Device) PollFD() int { return d.fd }
+
+func (d *Device) read(bufs [][]byte, sizes []int, offset int, wait bool) (int, error) {
 	n := min(len(bufs), len(sizes))
-	if n == 0 {
-		return 0, nil
-	}
 	if offset < 0 {
 		return 0, fmt.Errorf("read tun %s: negative offset %d", d.name, offset)
 	}
@@ -49,46 +81,67 @@ func (d *Device) Read(bufs [][]byte, sizes []int, offset int) (int, error) {
 		return 0, fmt.Errorf("read tun %s: offset %d leaves no room for the %d-byte header: %w", d.name, offset, d.hdr, io.ErrShortBuffer)
 	}
 	d.readMu.Lock()
-	d.rd = readOp{bufs: bufs[:n], sizes: sizes[:n], offset: offset}
-	err := d.rc.Read(d.readFn)
-	read, opErr := d.rd.n, d.rd.err
-	d.rd = readOp{} // do not keep the caller's buffers
-	d.readMu.Unlock()
-	if read > 0 {
-		return read, nil
+	defer d.readMu.Unlock()
+	for {
+		if d.closed.Load() {
+			return 0, d.opError("read", os.ErrClosed)
+		}
+		if n == 0 {
+			return 0, nil
+		}
+		read, err := d.readReady(bufs[:n], sizes[:n], offset)
+		if read > 0 {
+			return read, nil
+		}
+		if err != nil {
+			return 0, d.opError("read", err)
+		}
+		if !wait {
+			return 0, nil
+		}
+		if err := d.waitFor(unix.POLLIN); err != nil {
+			return 0, d.opError("read", err)
+		}
 	}
-	if err == nil {
-		err = opErr
-	}
-	return 0, d.opError("read", err)
 }
 
-// readReady is the poller callback of Read. It returns false, to wait for
-// the descriptor to become readable, only if it has read nothing yet.
-func (d *Device) readReady(fd uintptr) bool {
-	op := &d.rd
-	for op.n < len(op.bufs) {
-		b := op.bufs[op.n]
-		if len(b) <= op.offset {
-			op.err = fmt.Errorf("buffer %d holds %d bytes, no room after offset %d: %w", op.n, len(b), op.offset, io.ErrShortBuffer)
-			return true
+// readReady reads packets until none is ready or bufs is full. The caller
+// holds readMu.
+func (d *Device) readReady(bufs [][]byte, sizes []int, offset int) (int, error) {
+	n := 0
+	for n < len(bufs) {
+		b := bufs[n]
+		if len(b) <= offset {
+			return n, fmt.Errorf("buffer %d holds %d bytes, no room after offset %d: %w", n, len(b), offset, io.ErrShortBuffer)
 		}
-		size, err := unix.Read(int(fd), b[op.offset-d.hdr:])
+		size, err := unix.Read(d.fd, b[offset-d.hdr:])
 		switch {
 		case err == nil && size < d.hdr:
 			// The kernel always writes the whole header; skip anything else.
 		case err == nil:
-			op.sizes[op.n] = size - d.hdr
-			op.n++
+			sizes[n] = size - d.hdr
+			n++
 		case err == unix.EINTR:
 		case err == unix.EAGAIN:
-			return op.n > 0
+			return n, nil
 		default:
-			op.err = err
-			return true
+			return n, err
 		}
 	}
-	return true
+	return n, nil
+}
+
+// waitFor waits until the descriptor polls for events or Close begins. The
+// caller holds readMu or writeMu, which Close waits for before it closes
+// the descriptors.
+func (d *Device) waitFor(events int16) error {
+	fds := [2]unix.PollFd{{Fd: int32(d.fd), Events: events}, {Fd: int32(d.wake), Events: unix.POLLIN}}
+	for {
+		_, err := unix.Poll(fds[:], -1)
+		if err != unix.EINTR {
+			return err
+		}
+	}
 }
 
 // Write writes each bufs[i][offset:] as one packet and returns how many
@@ -100,9 +153,6 @@ func (d *Device) readReady(fd uintptr) bool {
 // first one met, with the index of its packet. After Close, Write returns an
 // error wrapping os.ErrClosed.
 func (d *Device) Write(bufs [][]byte, offset int) (int, error) {
-	if d.closed.Load() {
-		return 0, d.opError("write", os.ErrClosed)
-	}
 	if len(bufs) == 0 {
 		return 0, nil
 	}
@@ -113,57 +163,73 @@ func (d *Device) Write(bufs [][]byte, offset int) (int, error) {
 		return 0, fmt.Errorf("write tun %s: offset %d leaves no room for the %d-byte header: %w", d.name, offset, d.hdr, io.ErrShortBuffer)
 	}
 	d.writeMu.Lock()
-	d.wr = writeOp{bufs: bufs, offset: offset}
-	err := d.rc.Write(d.writeFn)
-	written, opErr := d.wr.n, d.wr.err
-	d.wr = writeOp{}
-	d.writeMu.Unlock()
-	if err != nil {
-		return written, d.opError("write", err)
+	defer d.writeMu.Unlock()
+	written := 0
+	var first error
+	for i := 0; i < len(bufs); {
+		if d.closed.Load() {
+			return written, d.opError("write", os.ErrClosed)
+		}
+		b := bufs[i]
+		if len(b) < offset {
+			first = firstErr(first, fmt.Errorf("packet %d: buffer holds %d bytes, less than offset %d: %w", i, len(b), offset, io.ErrShortBuffer))
+			i++
+			continue
+		}
+		_, err := unix.Write(d.fd, b[offset-d.hdr:])
+		switch {
+		case err == nil:
+			written++
+			i++
+		case err == unix.EINTR:
+		case err == unix.EAGAIN:
+			if err := d.waitFor(unix.POLLOUT); err != nil {
+				return written, d.opError("write", err)
+			}
+		case isPacketError(err):
+			first = firstErr(first, fmt.Errorf("packet %d (%d bytes): %w", i, len(b)-offset, err))
+			i++
+		default:
+			return written, d.opError("write", firstErr(first, fmt.Errorf("packet %d: %w", i, err)))
+		}
 	}
-	if opErr != nil {
-		return written, d.opError("write", opErr)
+	if first != nil {
+		return written, d.opError("write", first)
 	}
 	return written, nil
 }
 
-// writeReady is the poller callback of Write. It returns false, to wait for
-// the descriptor to become writable, only on EAGAIN.
-func (d *Device) writeReady(fd uintptr) bool {
-	op := &d.wr
-	for op.next < len(op.bufs) {
-		b := op.bufs[op.next]
-		if len(b) < op.offset {
-			op.skip(fmt.Errorf("packet %d: buffer holds %d bytes, less than offset %d: %w", op.next, len(b), op.offset, io.ErrShortBuffer))
-			continue
-		}
-		_, err := unix.Write(int(fd), b[op.offset-d.hdr:])
-		switch {
-		case err == nil:
-			op.next++
-			op.n++
-		case err == unix.EINTR:
-		case err == unix.EAGAIN:
-			return false
-		case isPacketError(err):
-			op.skip(fmt.Errorf("packet %d (%d bytes): %w", op.next, len(b)-op.offset, err))
-		default:
-			if op.err == nil {
-				op.err = fmt.Errorf("packet %d: %w", op.next, err)
-			}
-			return true
-		}
+// firstErr returns first if it is an error, else err.
+func firstErr(first, err error) error {
+	if first != nil {
+		return first
 	}
-	return true
+	return err
 }
 
-// skip records err for the current packet, if it is the first error, and
-// moves on to the next packet.
-func (op *writeOp) skip(err error) {
-	if op.err == nil {
-		op.err = err
-	}
-	op.next++
+// Close closes the device's file descriptor and unblocks a blocked Read or
+// Write, which then returns an error wrapping os.ErrClosed. Close is
+// idempotent: later calls return the first call's result. Closing the last
+// queue does not remove the interface; deleting the namespace does.
+func (d *Device) Close() error {
+	d.closeOnce.Do(func() {
+		d.closed.Store(true)
+		var one [8]byte
+		one[0] = 1 // eventfd counters are host-endian; 1 is nonzero either way
+		unix.Write(d.wake, one[:])
+		// Wait for the calls in progress, which see closed or the wake, so
+		// that none uses a descriptor number after it is closed.
+		d.readMu.Lock()
+		d.writeMu.Lock()
+		err := unix.Close(d.fd)
+		unix.Close(d.wake)
+		d.writeMu.Unlock()
+		d.readMu.Unlock()
+		if err != nil {
+			d.closeErr = fmt.Errorf("close tun %s: %w", d.name, err)
+		}
+	})
+	return d.closeErr
 }
 
 // isPacketError reports whether a TUN write error concerns only the packet

@@ -30,10 +30,14 @@
 //
 // # Devices
 //
-// Device reads and writes raw IP packets on a TUN file descriptor through the
-// Go runtime poller (syscall.RawConn): a blocked Read parks its goroutine,
-// not a thread. Read drains every packet that is ready, up to the batch size,
-// in one wake-up. Neither Read nor Write allocates.
+// Device reads and writes raw IP packets on a non-blocking TUN file
+// descriptor that the Go runtime poller does not watch: the poller would
+// wake one of its threads for every packet queued on the descriptor, even
+// with nobody waiting. A caller that serves many devices polls their
+// descriptors itself (PollFD, level-triggered epoll) and takes what is
+// ready with TryRead, as the router does; Read waits for a packet in
+// poll(2), blocking its thread. Reads drain every packet that is ready, up
+// to the batch size. None of Read, TryRead and Write allocates.
 //
 // # Offloads
 //

@@ -38,13 +38,13 @@ func CreateHost(cfg HostConfig) (*Host, error) {
 	if cfg.Offload {
 		hdr = VirtioNetHdrLen
 	}
-	for _, f := range files {
-		d, err := newDevice(f, InterfaceName, cfg.MTU, hdr)
+	for i, f := range files {
+		d, err := newDevice(f, InterfaceName, cfg.MTU, hdr) // closes f
 		if err != nil {
-			for _, f := range files {
+			for _, f := range files[i+1:] {
 				f.Close()
 			}
-			return nil, errors.Join(err, Delete(cfg.Namespace))
+			return nil, errors.Join(err, h.Close()) // closes the devices made, deletes the namespace
 		}
 		h.devs = append(h.devs, d)
 	}
@@ -189,8 +189,8 @@ func setupHost(cfg HostConfig) (files []*os.File, err error) {
 }
 
 // openTUN creates (or, for a further queue, attaches to) the TUN interface
-// eth0 in the calling thread's namespace and returns its file, registered
-// with the runtime poller.
+// eth0 in the calling thread's namespace and returns its file, non-blocking
+// (newDevice takes the descriptor over).
 func openTUN(multiQueue bool) (*os.File, error) {
 	// water opens /dev/net/tun without O_CLOEXEC. Holding ForkLock until
 	// the flag is set keeps the descriptor out of processes started
@@ -235,8 +235,7 @@ const (
 
 // openOffloadTUN is openTUN for a device with a virtio-net header and
 // offloads. water cannot set IFF_VNET_HDR, so the device is opened here,
-// non-blocking and close-on-exec from the start, and handed to the runtime
-// poller by os.NewFile. A kernel that refuses the TCP offloads gives an
+// non-blocking and close-on-exec from the start, and wrapped by os.NewFile. A kernel that refuses the TCP offloads gives an
 // error wrapping ErrOffloadUnsupported; one without UDP segmentation only
 // goes without it.
 func openOffloadTUN(multiQueue bool) (*os.File, error) {

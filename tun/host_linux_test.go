@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // testPrefix starts the name of every namespace these tests create; the
@@ -290,6 +292,60 @@ func TestNSEchoBatch(t *testing.T) {
 	t.Logf("read %d replies, largest batch %d", count, maxBatch)
 }
 
+// TestNSTryRead checks that TryRead returns at once when nothing is
+// ready, and that PollFD polls readable exactly while a packet is.
+func TestNSTryRead(t *testing.T) {
+	requireRoot(t)
+	cfg := testConfig()
+	h := newHost(t, cfg)
+	d := h.Device()
+	readable := func(timeout int) bool {
+		fds := []unix.PollFd{{Fd: int32(d.PollFD()), Events: unix.POLLIN}}
+		n, err := unix.Poll(fds, timeout)
+		if err != nil {
+			t.Fatalf("poll: %v", err)
+		}
+		return n == 1
+	}
+	bufs, sizes := makeBufs(4, DefaultMTU)
+	if n, err := d.TryRead(bufs, sizes, 0); n != 0 || err != nil {
+		t.Fatalf("TryRead on an idle device = %d, %v, want 0, nil", n, err)
+	}
+	if readable(0) {
+		t.Fatal("PollFD readable with nothing queued")
+	}
+	const count = 3
+	for i := range count {
+		req := icmpEcho(cfg.Gateway, cfg.Addr.Addr(), icmpEchoRequest, 0x7b7b, uint16(i), []byte("try"))
+		if n, err := d.Write([][]byte{req}, 0); n != 1 || err != nil {
+			t.Fatalf("Write(request) = %d, %v", n, err)
+		}
+	}
+	got := 0
+	for got < count {
+		if !readable(3000) {
+			t.Fatalf("PollFD not readable with %d replies to come", count-got)
+		}
+		n, err := d.TryRead(bufs, sizes, 0)
+		if err != nil || n == 0 {
+			t.Fatalf("TryRead after poll = %d, %v, want packets", n, err)
+		}
+		for i := range n {
+			if e, err := parseEcho(bufs[i][:sizes[i]]); err != nil || e.typ != icmpEchoReply || e.id != 0x7b7b {
+				t.Fatalf("TryRead packet %d: %+v, %v, want an echo reply", i, e, err)
+			}
+		}
+		got += n
+	}
+	if readable(0) {
+		t.Error("PollFD still readable after every reply was read")
+	}
+	d.Close()
+	if _, err := d.TryRead(bufs, sizes, 0); !errors.Is(err, os.ErrClosed) {
+		t.Errorf("TryRead after Close: %v, want os.ErrClosed", err)
+	}
+}
+
 // TestNSWriteSkipsBadPackets checks that a packet the kernel refuses does
 // not stop the rest of the batch.
 func TestNSWriteSkipsBadPackets(t *testing.T) {
@@ -506,6 +562,17 @@ func TestNSNoAllocs(t *testing.T) {
 	}
 	if allocs != 0 {
 		t.Errorf("Write+Read allocated %v times per run, want 0", allocs)
+	}
+	allocs = testing.AllocsPerRun(200, func() {
+		if n, err := d.TryRead(bufs, sizes, 0); n != 0 || err != nil {
+			failed = fmt.Errorf("TryRead on an idle device = %d, %v", n, err)
+		}
+	})
+	if failed != nil {
+		t.Fatal(failed)
+	}
+	if allocs != 0 {
+		t.Errorf("TryRead allocated %v times per run, want 0", allocs)
 	}
 }
 

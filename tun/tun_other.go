@@ -40,3 +40,6 @@ func (d *Device) Read(bufs [][]byte, sizes []int, offset int) (int, error) {
 func (d *Device) Write(bufs [][]byte, offset int) (int, error) {
 	return 0, d.opError("write", errors.ErrUnsupported)
 }
+
+// Close does nothing off Linux, where no device is ever created.
+func (d *Device) Close() error { return nil }
