@@ -42,3 +42,14 @@ func usesHeadroom(d Device) bool {
 	h, ok := d.(headroomer)
 	return ok && h.Headroom() > 0
 }
+
+// pollable is a Device the poller can serve: PollFD returns a descriptor
+// that epoll reports readable (level-triggered) while a packet is ready,
+// and TryRead is Read without the wait, returning 0 and no error when no
+// packet is ready. The device keeps ownership of the descriptor. TUN
+// devices are pollable; on Linux the router reads all of them from one
+// thread (see poller) rather than from a goroutine each.
+type pollable interface {
+	PollFD() int
+	TryRead(bufs [][]byte, sizes []int, offset int) (int, error)
+}

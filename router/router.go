@@ -130,46 +130,85 @@ type port struct {
 	name    string
 	ip      netip.Addr
 	dev     Device
-	devHead bool // dev keeps metadata in the headroom
+	poll    pollable // dev, if the poller reads it; else nil
+	devHead bool     // dev keeps metadata in the headroom
 	table   *fib.Table[hop]
 	rx, tx  counter  // from the host, to the host
 	outTap  tapPoint // what the host sends
 	inTap   tapPoint // what the router delivers to the host
-	*worker          // the port's reader goroutine
+	*worker          // whoever reads the host: its goroutine, or the poller
+
+	rb   *batch // read into; nil until the first read
+	want int    // packets to ask the next read for
 }
 
-// run reads batches from the host until the device is closed. It reads
-// one packet at a time at first and doubles the batch each time a read
-// fills it, up to the pool's slots: an idle host holds one buffer.
+// run reads and forwards batches from the host until the device is closed:
+// the goroutine of a host the poller does not serve.
 func (p *port) run() {
-	pl := p.r.net.pool
-	rb := pl.get()
-	defer pl.put(rb)
-	want := 1
+	defer p.release()
 	for {
-		pl.fill(rb, want)
-		n, err := p.dev.Read(rb.bufs[:want], rb.sizes[:want], Headroom)
-		if err != nil {
-			if p.r.net.closing.Load() || isClosed(err) {
+		if _, err := p.read(true); err != nil {
+			if p.stopped(err) {
 				return
 			}
-			p.r.net.logf("router %s: read from host %s: %v", p.r.id, p.name, err)
 			time.Sleep(10 * time.Millisecond) // do not spin on a failing device
-			continue
 		}
-		rb.n = n
-		if n == want {
-			want = min(2*want, pl.slots)
+	}
+}
+
+// read reads a batch from the host and forwards it. With wait it waits for
+// a packet; without, the device must be pollable and read returns 0 at once
+// if none is ready. It asks for one packet at first and doubles the batch
+// each time a read fills it, up to the pool's slots: an idle host holds one
+// buffer.
+func (p *port) read(wait bool) (int, error) {
+	pl := p.r.net.pool
+	if p.rb == nil {
+		p.rb, p.want = pl.get(), 1
+	}
+	rb, want := p.rb, p.want
+	pl.fill(rb, want)
+	var n int
+	var err error
+	if wait {
+		n, err = p.dev.Read(rb.bufs[:want], rb.sizes[:want], Headroom)
+	} else {
+		n, err = p.poll.TryRead(rb.bufs[:want], rb.sizes[:want], Headroom)
+	}
+	if n == 0 {
+		return 0, err
+	}
+	rb.n = n
+	if n == want {
+		p.want = min(2*want, pl.slots)
+	}
+	if !p.devHead {
+		for i := range n {
+			clear(rb.bufs[i][:Headroom])
 		}
-		if !p.devHead {
-			for i := range n {
-				clear(rb.bufs[i][:Headroom])
-			}
-		}
-		p.outTap.batch(rb)
-		p.epoch.Add(1)
-		p.forward(rb)
-		p.epoch.Add(1)
+	}
+	p.outTap.batch(rb)
+	p.epoch.Add(1)
+	p.forward(rb)
+	p.epoch.Add(1)
+	return n, nil
+}
+
+// stopped reports whether err, from reading the host, means the device was
+// closed; any other error it logs.
+func (p *port) stopped(err error) bool {
+	if p.r.net.closing.Load() || isClosed(err) {
+		return true
+	}
+	p.r.net.logf("router %s: read from host %s: %v", p.r.id, p.name, err)
+	return false
+}
+
+// release returns the port's read batch to the pool.
+func (p *port) release() {
+	if p.rb != nil {
+		p.r.net.pool.put(p.rb)
+		p.rb = nil
 	}
 }
 

@@ -1,0 +1,182 @@
+package router
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// poller reads every pollable host device of a Network from one goroutine
+// waiting in epoll_wait. One reader for all hosts is what keeps a round
+// trip short: while it writes a request into one host, that host's kernel
+// answers, and the same reader finds the reply ready on its next epoll_wait
+// instead of another thread being woken for it. On machines where waking a
+// sleeping CPU is slow, as in virtual machines, those wakeups are most of a
+// round trip.
+//
+// With a busy-poll time the reader keeps calling epoll_wait without
+// sleeping for that long after the last packet it read, so the next packet
+// of a conversation does not wake it either, at the cost of a CPU kept busy
+// while traffic flows.
+//
+// Bulk traffic still uses two CPUs: large batches go over a peering
+// through the link's queue and are written by its receiving goroutine.
+type poller struct {
+	net   *Network
+	ep    int     // epoll descriptor
+	stopc int     // eventfd that ends run
+	ports []*port // by the index in their epoll data
+	busy  time.Duration
+	done  chan struct{}
+}
+
+// stopTag is the epoll data of the stop eventfd.
+const stopTag = -1
+
+// canPoll says the poller can serve pollable devices here.
+const canPoll = true
+
+// startPoller starts reading ports, which must have pollable devices.
+func startPoller(n *Network, ports []*port, busy time.Duration) (_ *poller, err error) {
+	pl := &poller{net: n, ep: -1, stopc: -1, ports: ports, busy: busy, done: make(chan struct{})}
+	defer func() {
+		if err != nil {
+			pl.closeFDs()
+		}
+	}()
+	if pl.ep, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
+		return nil, fmt.Errorf("epoll_create1: %w", err)
+	}
+	if pl.stopc, err = unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK); err != nil {
+		return nil, fmt.Errorf("eventfd: %w", err)
+	}
+	if err := pl.add(pl.stopc, stopTag); err != nil {
+		return nil, err
+	}
+	for i, p := range ports {
+		if err := pl.add(p.poll.PollFD(), i); err != nil {
+			return nil, fmt.Errorf("host %q: %w", p.name, err)
+		}
+	}
+	go pl.run()
+	return pl, nil
+}
+
+func (pl *poller) add(fd, tag int) error {
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(tag)}
+	if err := unix.EpollCtl(pl.ep, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		return fmt.Errorf("epoll_ctl add %d: %w", fd, err)
+	}
+	return nil
+}
+
+func (pl *poller) run() {
+	defer close(pl.done)
+	events := make([]unix.EpollEvent, 64)
+	var last time.Time // of the last packet read, when busy polling
+	for {
+		timeout := -1
+		if pl.busy > 0 && time.Since(last) < pl.busy {
+			timeout = 0
+		}
+		k, err := pl.wait(events, timeout)
+		if err != nil {
+			if err != unix.EINTR {
+				pl.net.logf("router: epoll_wait: %v", err)
+				time.Sleep(10 * time.Millisecond)
+			}
+			continue
+		}
+		read := false
+		for _, ev := range events[:k] {
+			if ev.Fd == stopTag {
+				pl.release()
+				return
+			}
+			p := pl.ports[ev.Fd]
+			n, err := p.read(false)
+			if err != nil {
+				pl.handOver(int(ev.Fd), err)
+			}
+			read = read || n > 0
+		}
+		if read && pl.busy > 0 {
+			last = time.Now()
+		}
+	}
+}
+
+// wait returns the ready events, waiting up to timeout milliseconds (-1:
+// for ever). A busy poll (timeout 0) that finds nothing lets other
+// goroutines, and other threads of the CPU, run first: polling should take
+// only time nothing else wants.
+func (pl *poller) wait(events []unix.EpollEvent, timeout int) (int, error) {
+	if timeout != 0 {
+		return unix.EpollWait(pl.ep, events, timeout)
+	}
+	// Never blocks, so it need not tell the Go scheduler, which would
+	// cost more than the call itself.
+	k, _, errno := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(pl.ep),
+		uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), 0, 0, 0)
+	if errno != 0 {
+		return 0, errno
+	}
+	if k == 0 {
+		runtime.Gosched()
+		unix.RawSyscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
+	}
+	return int(k), nil
+}
+
+// handOver stops polling the device of port i, which failed with err, and,
+// unless it was closed, gives the host a goroutine of its own that keeps
+// retrying.
+func (pl *poller) handOver(i int, err error) {
+	p := pl.ports[i]
+	pl.ports[i] = nil
+	unix.EpollCtl(pl.ep, unix.EPOLL_CTL_DEL, p.poll.PollFD(), nil)
+	if p.stopped(err) {
+		p.release()
+		return
+	}
+	pl.net.ports.Add(1)
+	go func() {
+		defer pl.net.ports.Done()
+		p.run()
+	}()
+}
+
+// release returns the read batches of the ports still polled.
+func (pl *poller) release() {
+	for _, p := range pl.ports {
+		if p != nil {
+			p.release()
+		}
+	}
+}
+
+// stop ends run and waits for it. The devices are left open.
+func (pl *poller) stop() error {
+	var one [8]byte
+	one[0] = 1 // eventfd counters are host-endian; 1 is nonzero either way
+	if _, err := unix.Write(pl.stopc, one[:]); err != nil {
+		return fmt.Errorf("stop poller: %w", err)
+	}
+	<-pl.done
+	return pl.closeFDs()
+}
+
+func (pl *poller) closeFDs() error {
+	var errs []error
+	for _, fd := range []int{pl.ep, pl.stopc} {
+		if fd >= 0 {
+			errs = append(errs, unix.Close(fd))
+		}
+	}
+	pl.ep, pl.stopc = -1, -1
+	return errors.Join(errs...)
+}
