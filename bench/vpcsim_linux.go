@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/vpcsim/vpcsim/daemon"
 	"github.com/vpcsim/vpcsim/examples"
@@ -13,20 +14,29 @@ import (
 // VPCSim is the subject under test: the best-practice example, two VPCs
 // with one host each joined by a peering with routes at both ends, so every
 // packet crosses two VPC routers and the peering link. Client a1, server b1.
-type VPCSim struct{}
+type VPCSim struct {
+	// BusyPoll launches the routers with this busy-poll time
+	// (router.Config.BusyPoll); 0: off.
+	BusyPoll time.Duration
+}
 
-// Name returns "vpcsim".
-func (VPCSim) Name() string { return "vpcsim" }
+// Name returns "vpcsim", or "vpcsim-busy" with a busy-poll time.
+func (v VPCSim) Name() string {
+	if v.BusyPoll > 0 {
+		return "vpcsim-busy"
+	}
+	return "vpcsim"
+}
 
 // Setup launches the example at mtu in this process.
-func (VPCSim) Setup(ctx context.Context, mtu int) (*Endpoints, error) {
+func (v VPCSim) Setup(ctx context.Context, mtu int) (*Endpoints, error) {
 	t, err := topology.Parse(examples.BestPracticeFile, examples.BestPractice())
 	if err != nil {
 		return nil, err
 	}
 	t.Name = strings.TrimSuffix(NamePrefix(), "-") // "vb-<pid>-<n>": Cleanup finds its namespaces
 	t.MTU = mtu
-	d, err := daemon.Launch(ctx, t, daemon.Options{})
+	d, err := daemon.Launch(ctx, t, daemon.Options{BusyPoll: v.BusyPoll})
 	if err != nil {
 		return nil, err
 	}

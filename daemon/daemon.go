@@ -37,6 +37,9 @@ type Options struct {
 	// metrics at /metrics: HOST:PORT, or a bare port (":9464") on the
 	// loopback address. Port 0 picks a free port; see Daemon.MetricsAddr.
 	MetricsAddr string
+	// BusyPoll is how long the routers keep polling the hosts after the
+	// last packet instead of sleeping (router.Config.BusyPoll); 0: off.
+	BusyPoll time.Duration
 }
 
 // Daemon is a running topology. Close tears it down.
@@ -100,7 +103,7 @@ func Launch(ctx context.Context, t *topology.Topology, opts Options) (_ *Daemon,
 		}
 	}()
 
-	cfg := router.Config{MTU: t.MTU, Logger: log}
+	cfg := router.Config{MTU: t.MTU, BusyPoll: opts.BusyPoll, Logger: log}
 	var jobs []hostJob
 	for _, v := range t.VPCs {
 		rv := router.VPC{ID: v.ID, CIDR: v.CIDR}
@@ -128,7 +131,7 @@ func Launch(ctx context.Context, t *topology.Topology, opts Options) (_ *Daemon,
 	if d.Network, err = router.New(cfg); err != nil {
 		return nil, fmt.Errorf("start routers: %w", err)
 	}
-	log.Info("data path", "mtu", cfg.MTU, "offload", offload)
+	log.Info("data path", "mtu", cfg.MTU, "offload", offload, "busy_poll", cfg.BusyPoll)
 	for _, v := range t.VPCs {
 		step("router   %-12s %-18s %d subnets, %d hosts", v.ID, v.CIDR, len(v.Subnets), len(v.Hosts))
 		log.Info("router started", "vpc", v.ID, "cidr", v.CIDR)

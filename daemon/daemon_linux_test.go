@@ -60,14 +60,26 @@ func needRoot(t testing.TB) {
 // it, and tears it down when the test ends, checking nothing is left.
 func launch(t *testing.T, file string, yaml []byte) *Daemon {
 	t.Helper()
+	return launchYAML(t, file, yaml, Options{})
+}
+
+// launchWith launches the example file with opts.
+func launchWith(t *testing.T, file string, opts Options) *Daemon {
+	t.Helper()
+	return launchYAML(t, file, example(t, file), opts)
+}
+
+// launchYAML launches yaml, renamed to a unique name, with opts, and tears
+// it down at the end of the test, checking nothing is left.
+func launchYAML(t *testing.T, file string, yaml []byte, opts Options) *Daemon {
+	t.Helper()
 	needRoot(t)
 	name := uniqueName(strings.TrimSuffix(file, ".yaml")[:2])
-	yaml = renameTopology(yaml, name)
-	topo, err := topology.Parse(file, yaml)
+	topo, err := topology.Parse(file, renameTopology(yaml, name))
 	if err != nil {
 		t.Fatalf("Parse(%s): %v", file, err)
 	}
-	d, err := Launch(context.Background(), topo, Options{})
+	d, err := Launch(context.Background(), topo, opts)
 	if err != nil {
 		t.Fatalf("Launch(%s): %v", file, err)
 	}
@@ -149,45 +161,52 @@ func (d *Daemon) drops(vpc string) router.Drops {
 	return nil
 }
 
+// TestNSBestPractice checks both ways, the gateways and iperf3 over the
+// peering, with the hosts' reader sleeping between packets and busy
+// polling.
 func TestNSBestPractice(t *testing.T) {
-	d := launch(t, "best-practice.yaml", example(t, "best-practice.yaml"))
-	a1, b1 := d.hostIP(t, "a1"), d.hostIP(t, "b1")
-	d.mustPing(t, "a1", b1, true)
-	d.mustPing(t, "b1", a1, true)
-	d.mustPing(t, "a1", d.gateway(t, "a1"), true)
-	d.mustPing(t, "b1", d.gateway(t, "b1"), true)
+	for _, busy := range []time.Duration{0, 20 * time.Millisecond} {
+		t.Run("busy-poll="+busy.String(), func(t *testing.T) {
+			d := launchWith(t, "best-practice.yaml", Options{BusyPoll: busy})
+			a1, b1 := d.hostIP(t, "a1"), d.hostIP(t, "b1")
+			d.mustPing(t, "a1", b1, true)
+			d.mustPing(t, "b1", a1, true)
+			d.mustPing(t, "a1", d.gateway(t, "a1"), true)
+			d.mustPing(t, "b1", d.gateway(t, "b1"), true)
 
-	srv := tun.Exec(d.Topology.Namespace("b1"), "iperf3", "-s", "-1")
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Process.Kill()
-	var out []byte
-	var err error
-	for range 20 { // until the server listens
-		out, err = tun.Exec(d.Topology.Namespace("a1"), "iperf3", "-c", b1.String(), "-t", "1", "-J").Output()
-		if err == nil && !strings.Contains(string(out), "Connection refused") {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatalf("iperf3: %v\n%s", err, out)
-	}
-	var res struct {
-		End struct {
-			SumReceived struct{ Bytes int64 } `json:"sum_received"`
-		} `json:"end"`
-	}
-	if err := json.Unmarshal(out, &res); err != nil || res.End.SumReceived.Bytes == 0 {
-		t.Fatalf("iperf3 transferred nothing (%v):\n%s", err, out)
-	}
-	var carried uint64
-	for _, l := range d.Network.Stats().Links {
-		carried += l.Count.Bytes
-	}
-	if carried < 1<<20 {
-		t.Errorf("peering carried %d bytes during iperf3, want at least 1 MiB", carried)
+			srv := tun.Exec(d.Topology.Namespace("b1"), "iperf3", "-s", "-1")
+			if err := srv.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Process.Kill()
+			var out []byte
+			var err error
+			for range 20 { // until the server listens
+				out, err = tun.Exec(d.Topology.Namespace("a1"), "iperf3", "-c", b1.String(), "-t", "1", "-J").Output()
+				if err == nil && !strings.Contains(string(out), "Connection refused") {
+					break
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			if err != nil {
+				t.Fatalf("iperf3: %v\n%s", err, out)
+			}
+			var res struct {
+				End struct {
+					SumReceived struct{ Bytes int64 } `json:"sum_received"`
+				} `json:"end"`
+			}
+			if err := json.Unmarshal(out, &res); err != nil || res.End.SumReceived.Bytes == 0 {
+				t.Fatalf("iperf3 transferred nothing (%v):\n%s", err, out)
+			}
+			var carried uint64
+			for _, l := range d.Network.Stats().Links {
+				carried += l.Count.Bytes
+			}
+			if carried < 1<<20 {
+				t.Errorf("peering carried %d bytes during iperf3, want at least 1 MiB", carried)
+			}
+		})
 	}
 }
 

@@ -2,39 +2,11 @@ package daemon
 
 import (
 	"bufio"
-	"context"
 	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/vpcsim/vpcsim/topology"
-	"github.com/vpcsim/vpcsim/tun"
 )
-
-// launchWith is launch with options.
-func launchWith(t *testing.T, file string, opts Options) *Daemon {
-	t.Helper()
-	needRoot(t)
-	name := uniqueName(strings.TrimSuffix(file, ".yaml")[:2])
-	topo, err := topology.Parse(file, renameTopology(example(t, file), name))
-	if err != nil {
-		t.Fatalf("Parse(%s): %v", file, err)
-	}
-	d, err := Launch(context.Background(), topo, opts)
-	if err != nil {
-		t.Fatalf("Launch(%s): %v", file, err)
-	}
-	t.Cleanup(func() {
-		if err := d.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-		if left, _ := tun.List(name + "-"); len(left) > 0 {
-			t.Errorf("namespaces left after Close: %v", left)
-		}
-	})
-	return d
-}
 
 // scrape fetches the metrics of d with curl and returns the value of the
 // series, which must be present.

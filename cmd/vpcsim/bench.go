@@ -18,6 +18,7 @@ func newBenchCmd(opts *options) *cobra.Command {
 		duration time.Duration
 		subjects []string
 		scale    []int
+		busyPoll time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -25,11 +26,12 @@ func newBenchCmd(opts *options) *cobra.Command {
 		Long: `bench builds, at each MTU, three paths between a client and a server namespace
 and measures each with iperf3 (one TCP stream; small UDP datagrams) and ping:
 
-  kernel    two veth pairs through a router namespace with ip_forward on
-  bare-tun  two TUN devices joined by a minimal Go copy loop, no routing
-  vpcsim    two VPC routers and a peering, as vpcsim up launches them
+  kernel       two veth pairs through a router namespace with ip_forward on
+  bare-tun     two TUN devices joined by a minimal Go copy loop, no routing
+  vpcsim       two VPC routers and a peering, as vpcsim up launches them
+  vpcsim-busy  the same, launched with --busy-poll (see vpcsim up --help)
 
-It prints the figures and the ratios vpcsim / bare-tun and vpcsim / kernel.
+It prints the figures and the ratios of each subject to bare-tun and kernel.
 With --scale it also launches chains of N VPCs (one host each, a peering
 between neighbours) and reports launch time, resident memory and tear-down
 time. Everything it creates is removed, even when interrupted.`,
@@ -38,12 +40,18 @@ time. Everything it creates is removed, even when interrupted.`,
   vpcsim bench --subjects vpcsim --scale 10,100,500`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			byName := map[string]bench.Subject{"kernel": bench.Kernel{}, "bare-tun": bench.BareTUN{}, "vpcsim": bench.VPCSim{}}
+			if busyPoll <= 0 {
+				return usageErrorf("invalid --busy-poll %v: must be positive", busyPoll)
+			}
+			byName := map[string]bench.Subject{
+				"kernel": bench.Kernel{}, "bare-tun": bench.BareTUN{},
+				"vpcsim": bench.VPCSim{}, "vpcsim-busy": bench.VPCSim{BusyPoll: busyPoll},
+			}
 			var ss []bench.Subject
 			for _, name := range subjects {
 				s, ok := byName[name]
 				if !ok {
-					return usageErrorf("unknown subject %q: want kernel, bare-tun or vpcsim", name)
+					return usageErrorf("unknown subject %q: want kernel, bare-tun, vpcsim or vpcsim-busy", name)
 				}
 				ss = append(ss, s)
 			}
@@ -88,7 +96,8 @@ time. Everything it creates is removed, even when interrupted.`,
 	f := cmd.Flags()
 	f.IntSliceVar(&mtus, "mtu", bench.DefaultMTUs, "MTUs to measure at")
 	f.DurationVar(&duration, "duration", bench.DefaultDuration, "length of each iperf3 test")
-	f.StringSliceVar(&subjects, "subjects", []string{"kernel", "bare-tun", "vpcsim"}, "paths to measure: kernel, bare-tun, vpcsim (none: skip)")
+	f.StringSliceVar(&subjects, "subjects", []string{"kernel", "bare-tun", "vpcsim", "vpcsim-busy"}, "paths to measure: kernel, bare-tun, vpcsim, vpcsim-busy (none: skip)")
+	f.DurationVar(&busyPoll, "busy-poll", 50*time.Millisecond, "the --busy-poll of the vpcsim-busy subject")
 	f.IntSliceVar(&scale, "scale", nil, "also launch chains of this many VPCs, e.g. 10,100,500")
 	return cmd
 }

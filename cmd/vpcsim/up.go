@@ -23,7 +23,7 @@ import (
 
 func newUpCmd(opts *options) *cobra.Command {
 	var detach, child bool
-	var metricsAddr string
+	var lf launchFlags
 	cmd := &cobra.Command{
 		Use:   "up [-d] [FILE]",
 		Short: "Launch a topology (default: the built-in best-practice example)",
@@ -36,18 +36,22 @@ stop it with "vpcsim down". Without FILE, the built-in best-practice example
 is launched.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if lf.busyPoll < 0 {
+				return usageErrorf("invalid --busy-poll %v: must not be negative", lf.busyPoll)
+			}
 			t, err := loadTopology(args)
 			if err != nil {
 				return err
 			}
 			if detach && !child {
-				return upDetached(opts, t, args, metricsAddr)
+				return upDetached(opts, t, args, lf)
 			}
-			return upForeground(cmd, opts, t, child, metricsAddr)
+			return upForeground(cmd, opts, t, child, lf)
 		},
 	}
 	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "return once the topology is up, leaving a background daemon")
-	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://ADDR/metrics (a bare port such as :9464 listens on 127.0.0.1; default: off)")
+	cmd.Flags().StringVar(&lf.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://ADDR/metrics (a bare port such as :9464 listens on 127.0.0.1; default: off)")
+	cmd.Flags().DurationVar(&lf.busyPoll, "busy-poll", 0, "keep polling the hosts this long after each packet instead of sleeping: lower latency, one CPU busy while traffic flows (e.g. 50ms; default: off)")
 	cmd.Flags().BoolVar(&child, "daemon-child", false, "internal: run as the detached daemon")
 	cmd.Flags().MarkHidden("daemon-child")
 	return cmd
@@ -61,7 +65,26 @@ func loadTopology(args []string) (*topology.Topology, error) {
 	return topology.Load(args[0])
 }
 
-func upForeground(cmd *cobra.Command, opts *options, t *topology.Topology, child bool, metricsAddr string) error {
+// launchFlags are the settings of vpcsim up that a detached daemon is
+// started with too.
+type launchFlags struct {
+	metricsAddr string
+	busyPoll    time.Duration
+}
+
+// args returns the flags that give a daemon child the same settings.
+func (lf launchFlags) args() []string {
+	var args []string
+	if lf.metricsAddr != "" {
+		args = append(args, "--metrics-addr", lf.metricsAddr)
+	}
+	if lf.busyPoll != 0 {
+		args = append(args, "--busy-poll", lf.busyPoll.String())
+	}
+	return args
+}
+
+func upForeground(cmd *cobra.Command, opts *options, t *topology.Topology, child bool, lf launchFlags) error {
 	ctx := cmd.Context()
 	logOut := opts.stderr
 	if child {
@@ -84,7 +107,7 @@ func upForeground(cmd *cobra.Command, opts *options, t *topology.Topology, child
 	}
 	fmt.Fprintf(opts.stdout, "launching topology %q (%d VPCs, %d hosts, %d peerings)\n",
 		t.Name, len(t.VPCs), countHosts(t), len(t.Peerings))
-	d, err := daemon.Launch(ctx, t, daemon.Options{Progress: opts.stdout, Logger: log, Listen: true, MetricsAddr: metricsAddr})
+	d, err := daemon.Launch(ctx, t, daemon.Options{Progress: opts.stdout, Logger: log, Listen: true, MetricsAddr: lf.metricsAddr, BusyPoll: lf.busyPoll})
 	if err != nil {
 		return err
 	}
@@ -133,15 +156,13 @@ func detachStdio(log *os.File) error {
 
 // upDetached validates t, then starts vpcsim up as a daemon in its own
 // session and relays its progress until it is up or has failed.
-func upDetached(opts *options, t *topology.Topology, args []string, metricsAddr string) error {
+func upDetached(opts *options, t *topology.Topology, args []string, lf launchFlags) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
 	childArgs := []string{"up", "--daemon-child", "--log-level", opts.logLevel, "--log-format", opts.logFormat}
-	if metricsAddr != "" {
-		childArgs = append(childArgs, "--metrics-addr", metricsAddr)
-	}
+	childArgs = append(childArgs, lf.args()...)
 	if len(args) == 1 {
 		abs, err := filepath.Abs(args[0])
 		if err != nil {
