@@ -174,3 +174,24 @@ func TestIdleHostMemory(t *testing.T) {
 		t.Errorf("an idle host holds %d bytes, want at most %d (one 64 KiB buffer and change)", perHost, limit)
 	}
 }
+
+func TestNextWant(t *testing.T) {
+	want, full := 1, 0
+	var seen []int
+	for range 6 * growAfter { // sustained load: doubles every growAfter full reads, up to the slots
+		want, full = nextWant(want, full, want, 16)
+		seen = append(seen, want)
+	}
+	if want != 16 {
+		t.Errorf("after %d full reads want = %d, want 16 (the slots)", 6*growAfter, want)
+	}
+	if seen[growAfter-2] != 1 || seen[growAfter-1] != 2 {
+		t.Errorf("want over full reads = %v, want 1 until the %d-th, then 2", seen, growAfter)
+	}
+	if w, f := nextWant(16, 2, 3, 16); w != 3 || f != 0 {
+		t.Errorf("a read of 3 after asking 16: want %d full %d, want 3, 0", w, f)
+	}
+	if w, _ := nextWant(4, 0, 0, 16); w != 1 {
+		t.Errorf("a read of nothing: want %d, want 1", w)
+	}
+}

@@ -26,6 +26,7 @@ type sockDevice struct {
 	closed   atomic.Bool
 	pumps    sync.WaitGroup
 	reads    atomic.Int64 // blocking Read calls
+	empty    atomic.Int64 // read system calls that found nothing
 }
 
 func newSockDevice(t testing.TB, host *tuntest.Device) *sockDevice {
@@ -70,6 +71,7 @@ func (d *sockDevice) TryRead(bufs [][]byte, sizes []int, offset int) (int, error
 		n, err := unix.Read(d.fd, bufs[i][offset:])
 		switch {
 		case err == unix.EAGAIN:
+			d.empty.Add(1)
 			return i, nil
 		case err != nil:
 			return i, err
@@ -258,5 +260,19 @@ func TestBusyPollLeavesTheCPUToOthers(t *testing.T) {
 	// 10 ms); yielding gives it thousands.
 	if turns < 100 {
 		t.Errorf("%d turns in 50 ms beside a busy-polling poller, want at least 100", turns)
+	}
+}
+
+// TestPingPongReadsOncePerPacket checks that request/response traffic is
+// read with one system call per packet, not two: mostly without the extra
+// read that finds the device empty.
+func TestPingPongReadsOncePerPacket(t *testing.T) {
+	tn, socks := newPolledTestNet(t, Config{}, nil)
+	tn.update(t, []Peering{pcx12}, bothWays)
+	pingPong(t, tn, 50)
+	for _, name := range []string{"a1", "b1"} {
+		if empty, want := socks[name].empty.Load(), int64(50/growAfter+1); empty > want {
+			t.Errorf("%s: %d empty reads for 50 packets, want at most %d", name, empty, want)
+		}
 	}
 }

@@ -140,6 +140,27 @@ type port struct {
 
 	rb   *batch // read into; nil until the first read
 	want int    // packets to ask the next read for
+	full int    // reads in a row that got want packets
+}
+
+// growAfter is how many reads in a row must fill a host's batch before it
+// doubles. A read that finds fewer packets than it asked for has made one
+// system call more, the one that found the device empty; growing only
+// under sustained load spares that call to light traffic such as pings.
+const growAfter = 4
+
+// nextWant returns the batch to ask for after a read of want packets got
+// n, the read being the full-th in a row to get all it asked for, and how
+// many full reads in a row there have been.
+func nextWant(want, full, n, slots int) (int, int) {
+	switch {
+	case n < want:
+		return max(1, n), 0
+	case full+1 == growAfter:
+		return min(2*want, slots), 0
+	default:
+		return want, full + 1
+	}
 }
 
 // run reads and forwards batches from the host until the device is closed:
@@ -158,9 +179,10 @@ func (p *port) run() {
 
 // read reads a batch from the host and forwards it. With wait it waits for
 // a packet; without, the device must be pollable and read returns 0 at once
-// if none is ready. It asks for one packet at first and doubles the batch
-// each time a read fills it, up to the pool's slots: an idle host holds one
-// buffer.
+// if none is ready. The batch it asks for follows the traffic: one packet
+// at first, as many as the last read found when that was fewer, doubled
+// after growAfter full reads, up to the pool's slots. An idle host holds
+// one buffer.
 func (p *port) read(wait bool) (int, error) {
 	pl := p.r.net.pool
 	if p.rb == nil {
@@ -179,9 +201,7 @@ func (p *port) read(wait bool) (int, error) {
 		return 0, err
 	}
 	rb.n = n
-	if n == want {
-		p.want = min(2*want, pl.slots)
-	}
+	p.want, p.full = nextWant(want, p.full, n, pl.slots)
 	if !p.devHead {
 		for i := range n {
 			clear(rb.bufs[i][:Headroom])
