@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -75,8 +76,12 @@ time. Everything it creates is removed, even when interrupted.`,
 				return runErr
 			}
 			if out.Forwarding != nil {
-				fmt.Fprintf(opts.stdout, "forwarding, %d CPUs, %s per iperf3 test (subjects: %s)\n\n",
+				fmt.Fprintf(opts.stdout, "forwarding, %d CPUs, %s per iperf3 test (subjects: %s)\n",
 					out.Forwarding.CPUs, duration, strings.Join(subjects, ", "))
+				if slices.Contains(subjects, "vpcsim-busy") {
+					fmt.Fprintf(opts.stdout, "vpcsim-busy: vpcsim up --busy-poll %v\n", busyPoll)
+				}
+				fmt.Fprintln(opts.stdout)
 				if err := out.Forwarding.WriteTable(opts.stdout); err != nil {
 					return err
 				}
