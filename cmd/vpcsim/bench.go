@@ -24,7 +24,7 @@ func newBenchCmd(opts *options) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure forwarding beside the kernel and a bare TUN loop, in one run",
-		Long: `bench builds, at each MTU, three paths between a client and a server namespace
+		Long: `bench builds, at each MTU, these paths between a client and a server namespace
 and measures each with iperf3 (one TCP stream; small UDP datagrams) and ping:
 
   kernel       two veth pairs through a router namespace with ip_forward on
