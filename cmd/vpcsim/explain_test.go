@@ -31,10 +31,6 @@ func startLab(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := api.Listen(api.SocketPath("lab"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/explain", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
@@ -50,16 +46,7 @@ func startLab(t *testing.T) {
 		}
 		api.WriteJSON(w, http.StatusOK, res)
 	})
-	srv := &http.Server{Handler: mux}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		srv.Serve(l)
-	}()
-	t.Cleanup(func() {
-		srv.Close()
-		<-done
-	})
+	serveFake(t, "lab", mux)
 }
 
 func TestExplainCommand(t *testing.T) {

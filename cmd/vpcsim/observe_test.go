@@ -16,7 +16,8 @@ import (
 	"github.com/vpcsim/vpcsim/router"
 )
 
-// serveFake serves mux on name.sock in the run directory set by tempRunDir.
+// serveFake serves mux on name.sock in the run directory set by tempRunDir
+// until the test ends.
 func serveFake(t *testing.T, name string, mux *http.ServeMux) {
 	t.Helper()
 	l, err := api.Listen(api.SocketPath(name))

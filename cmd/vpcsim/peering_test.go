@@ -72,22 +72,9 @@ func startTopology(t *testing.T, name string) *control.State {
 	if err != nil {
 		t.Fatalf("control.New: %v", err)
 	}
-	l, err := api.Listen(api.SocketPath(name))
-	if err != nil {
-		t.Fatal(err)
-	}
 	mux := http.NewServeMux()
 	api.Register(mux, st)
-	srv := &http.Server{Handler: mux}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		srv.Serve(l)
-	}()
-	t.Cleanup(func() {
-		srv.Close()
-		<-done
-	})
+	serveFake(t, name, mux)
 	return st
 }
 
