@@ -26,6 +26,26 @@ func (s *State) ownTableLocked(a, id string) (*table, error) {
 	return tb, nil
 }
 
+// routeTargetLocked resolves what a route change acts on: the account
+// acct, its route table rtb and the canonical destination dest. Expired
+// peerings are settled first.
+func (s *State) routeTargetLocked(acct, rtb, dest string) (string, *table, netip.Prefix, error) {
+	a, err := s.account(acct)
+	if err != nil {
+		return "", nil, netip.Prefix{}, err
+	}
+	s.expireLocked()
+	tb, err := s.ownTableLocked(a, rtb)
+	if err != nil {
+		return "", nil, netip.Prefix{}, err
+	}
+	d, err := parseDestination(dest)
+	if err != nil {
+		return "", nil, netip.Prefix{}, err
+	}
+	return a, tb, d, nil
+}
+
 // AddRoute adds to the route table rtb, of a VPC the account acct owns, a
 // route to dest over the peering pcx. The peering must be active and join
 // the table's VPC (a peering of other VPCs is an InvalidParameter); dest must
@@ -39,16 +59,7 @@ func (s *State) AddRoute(acct, rtb, dest, pcx string) (Route, error) {
 }
 
 func (s *State) addRouteLocked(acct, rtb, dest, pcx string) (Route, error) {
-	a, err := s.account(acct)
-	if err != nil {
-		return Route{}, err
-	}
-	s.expireLocked()
-	tb, err := s.ownTableLocked(a, rtb)
-	if err != nil {
-		return Route{}, err
-	}
-	d, err := parseDestination(dest)
+	a, tb, d, err := s.routeTargetLocked(acct, rtb, dest)
 	if err != nil {
 		return Route{}, err
 	}
@@ -89,16 +100,7 @@ func (s *State) DeleteRoute(acct, rtb, dest string) (Route, error) {
 }
 
 func (s *State) deleteRouteLocked(acct, rtb, dest string) (Route, error) {
-	a, err := s.account(acct)
-	if err != nil {
-		return Route{}, err
-	}
-	s.expireLocked()
-	tb, err := s.ownTableLocked(a, rtb)
-	if err != nil {
-		return Route{}, err
-	}
-	d, err := parseDestination(dest)
+	_, tb, d, err := s.routeTargetLocked(acct, rtb, dest)
 	if err != nil {
 		return Route{}, err
 	}
