@@ -74,11 +74,8 @@ func (d *Device) PollFD() int { return d.fd }
 
 func (d *Device) read(bufs [][]byte, sizes []int, offset int, wait bool) (int, error) {
 	n := min(len(bufs), len(sizes))
-	if offset < 0 {
-		return 0, fmt.Errorf("read tun %s: negative offset %d", d.name, offset)
-	}
-	if offset < d.hdr {
-		return 0, fmt.Errorf("read tun %s: offset %d leaves no room for the %d-byte header: %w", d.name, offset, d.hdr, io.ErrShortBuffer)
+	if err := d.checkOffset("read", offset); err != nil {
+		return 0, err
 	}
 	d.readMu.Lock()
 	defer d.readMu.Unlock()
@@ -103,6 +100,18 @@ func (d *Device) read(bufs [][]byte, sizes []int, offset int, wait bool) (int, e
 			return 0, d.opError("read", err)
 		}
 	}
+}
+
+// checkOffset checks that offset leaves room for the packet header before
+// it; op names the operation in the error.
+func (d *Device) checkOffset(op string, offset int) error {
+	if offset < 0 {
+		return fmt.Errorf("%s tun %s: negative offset %d", op, d.name, offset)
+	}
+	if offset < d.hdr {
+		return fmt.Errorf("%s tun %s: offset %d leaves no room for the %d-byte header: %w", op, d.name, offset, d.hdr, io.ErrShortBuffer)
+	}
+	return nil
 }
 
 // readReady reads packets until none is ready or bufs is full. The caller
@@ -156,11 +165,8 @@ func (d *Device) Write(bufs [][]byte, offset int) (int, error) {
 	if len(bufs) == 0 {
 		return 0, nil
 	}
-	if offset < 0 {
-		return 0, fmt.Errorf("write tun %s: negative offset %d", d.name, offset)
-	}
-	if offset < d.hdr {
-		return 0, fmt.Errorf("write tun %s: offset %d leaves no room for the %d-byte header: %w", d.name, offset, d.hdr, io.ErrShortBuffer)
+	if err := d.checkOffset("write", offset); err != nil {
+		return 0, err
 	}
 	d.writeMu.Lock()
 	defer d.writeMu.Unlock()
