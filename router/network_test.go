@@ -160,7 +160,20 @@ func TestPeeringBothWays(t *testing.T) {
 	if got := tn.expect(t, "a1"); string(got) != string(rep) {
 		t.Fatalf("a1 got %x, want %x", got, rep)
 	}
+	// A host's tx counter moves once the write to it has returned, a
+	// moment after the packet can be seen: wait for the counters to settle.
+	settled := func(st Stats) bool {
+		for _, h := range st.Hosts {
+			if h.Host == "a1" && h.TX.Packets == 0 {
+				return false
+			}
+		}
+		return true
+	}
 	st := tn.Stats()
+	for deadline := time.Now().Add(2 * time.Second); !settled(st) && time.Now().Before(deadline); st = tn.Stats() {
+		time.Sleep(time.Millisecond)
+	}
 	for _, l := range st.Links {
 		if l.Count.Packets != 1 || l.Count.Bytes != 84 {
 			t.Errorf("link %s %s->%s carried %+v, want 1 packet of 84 bytes", l.Peering, l.From, l.To, l.Count)
