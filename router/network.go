@@ -208,7 +208,8 @@ func (n *Network) newRouter(v VPC) (*Router, error) {
 
 // Update makes peerings the set of active peerings and tables the user routes
 // of the given route tables (tables not named keep their routes). A peering
-// that is no longer listed carries no packet once Update returns.
+// that is no longer listed carries no packet once Update returns. Update
+// checks everything first: when it fails, nothing has changed.
 func (n *Network) Update(peerings []Peering, tables map[string][]Route) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -221,17 +222,24 @@ func (n *Network) Update(peerings []Peering, tables map[string][]Route) error {
 		if a == nil || b == nil || a == b {
 			return fmt.Errorf("peering %q: bad VPCs %q and %q", p.ID, p.VPC, p.PeerVPC)
 		}
+		if l := n.links[p.ID]; l != nil && (l.ab.from != a || l.ab.to != b) {
+			return fmt.Errorf("peering %q: joins %s and %s, not %s and %s", p.ID, l.ab.from.id, l.ab.to.id, p.VPC, p.PeerVPC)
+		}
 		want[p.ID] = p
+	}
+	for id := range tables {
+		if n.tables[id] == nil {
+			return fmt.Errorf("unknown route table %q", id)
+		}
+	}
+	for _, p := range peerings {
 		if n.links[p.ID] == nil {
-			n.links[p.ID] = newLink(p.ID, a, b, n.qlen)
+			n.links[p.ID] = newLink(p.ID, n.routers[p.VPC], n.routers[p.PeerVPC], n.qlen)
 			n.log.Debug("link up", "peering", p.ID, "vpc", p.VPC, "peer_vpc", p.PeerVPC)
 		}
 	}
 	for id, routes := range tables {
 		r := n.tables[id]
-		if r == nil {
-			return fmt.Errorf("unknown route table %q", id)
-		}
 		n.setRoutesLocked(r, r.tables[id], routes)
 	}
 	var gone []*Link
