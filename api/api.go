@@ -1,24 +1,35 @@
-// Package api serves a topology's control plane over HTTP/JSON on a Unix
-// socket, and is the client the vpcsim command uses to talk to it.
+// Package api is the one HTTP surface of a running topology: every
+// endpoint, the wire types and the typed Client that the vpcsim command, the
+// console and any other client use. A daemon serves it on a Unix socket
+// (SocketPath, mode 0600) with NewServer, implementing Backend for what is
+// not the control plane; metrics are served apart, on TCP, by
+// NewMetricsServer.
 //
 // Every request names the acting account in the Vpcsim-Account header (empty
 // or absent: the topology's first account). Errors are JSON objects
-// {"code": "...", "message": "..."} carrying a control error code, with an
-// HTTP status that matches it: 404 for unknown ids, 403 NotPermitted, 409
-// for conflicts with the current state, 400 for bad parameters.
+// {"code": "...", "message": "..."} carrying a control.Code, with the HTTP
+// status of HTTPStatus: 404 for unknown ids, 403 NotPermitted, 409 for
+// conflicts with the current state, 400 for bad parameters, 500 Internal.
 //
 // The endpoints:
 //
-//	POST   /v1/peerings                 create (body: control.CreatePeeringRequest)
-//	GET    /v1/peerings[?all=true]      list
-//	GET    /v1/peerings/{id}            show, with related routes
-//	POST   /v1/peerings/{id}/accept     accept
-//	POST   /v1/peerings/{id}/reject     reject
-//	DELETE /v1/peerings/{id}            delete
-//	POST   /v1/routes                   add (body: AddRouteRequest)
-//	DELETE /v1/routes?table=&destination=
-//	GET    /v1/routes[?table=][&vpc=]   list, local routes included
-//	GET    /v1/account                  the acting account
+//	POST   /v1/peerings                 create (body: control.CreatePeeringRequest) -> control.Peering
+//	GET    /v1/peerings[?all=true]      list -> []control.Peering
+//	GET    /v1/peerings/{id}            show -> control.PeeringDetail (with related routes)
+//	POST   /v1/peerings/{id}/accept     accept -> control.Peering
+//	POST   /v1/peerings/{id}/reject     reject -> control.Peering
+//	DELETE /v1/peerings/{id}            delete, with its routes -> control.Peering
+//	POST   /v1/routes                   add (body: AddRouteRequest) -> control.Route
+//	DELETE /v1/routes?table=&destination=     delete -> control.Route
+//	GET    /v1/routes[?table=][&vpc=]   list, local routes included -> []control.Route
+//	GET    /v1/account                  the acting account -> control.Account
+//	GET    /v1/status                   the topology -> Status
+//	GET    /v1/stats                    the data plane's counters -> Stats
+//	GET    /v1/explain?src=&dst=[&protocol=icmp|tcp|udp][&port=N][&probe=true] -> explain.Result
+//	GET    /v1/capture?peering=ID|host=NAME[&count=N][&duration=D]
+//	                                    a pcapng stream; trailers CaptureWrittenTrailer, CaptureDroppedTrailer
+//	POST   /v1/shutdown                 tear the topology down after replying
+//	GET    /metrics                     Prometheus metrics (NewMetricsServer, on TCP)
 package api
 
 import (

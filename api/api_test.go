@@ -69,16 +69,14 @@ func serve(t testing.TB, st *control.State) string {
 	if err != nil {
 		t.Fatalf("Listen(%q) = %v", path, err)
 	}
-	mux := http.NewServeMux()
-	Register(mux, st)
-	srv := &http.Server{Handler: mux}
+	srv := NewServer(st, &fakeBackend{st: st}, nil)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		srv.Serve(l)
 	}()
 	t.Cleanup(func() {
-		srv.Close()
+		srv.Close(context.Background())
 		<-done
 	})
 	return path
@@ -208,7 +206,7 @@ func TestErrorMapping(t *testing.T) {
 	tests := []struct {
 		name, method, path, account, body string
 		status                            int
-		code                              string
+		code                              control.Code
 	}{
 		{"create ok", "POST", "/v1/peerings", "", `{"vpc":"vpc1","peer_vpc":"vpc2"}`, 201, ""},
 		{"unknown vpc", "POST", "/v1/peerings", "", `{"vpc":"vpc9","peer_vpc":"vpc2"}`, 404, control.CodeVpcNotFound},
@@ -248,7 +246,7 @@ func TestErrorMapping(t *testing.T) {
 
 func TestHTTPStatus(t *testing.T) {
 	tests := []struct {
-		code string
+		code control.Code
 		want int
 	}{
 		{control.CodeCrossRegionNotSupported, 400},
@@ -266,12 +264,27 @@ func TestHTTPStatus(t *testing.T) {
 		{control.CodeDestinationOverlapsLocal, 400},
 		{control.CodePeeringNotActive, 409},
 		{control.CodeInvalidParameter, 400},
+		{control.CodeHostNotFound, 404},
+		{control.CodeTopologyNotRunning, 404},
+		{control.CodeMissingParameter, 400},
+		{control.CodeAlreadyRunning, 409},
+		{control.CodeStateMismatch, 409},
+		{control.CodeInternal, 500},
 		{"Whatever", 500},
 	}
 	for _, tt := range tests {
 		if got := HTTPStatus(tt.code); got != tt.want {
 			t.Errorf("HTTPStatus(%q) = %d, want %d", tt.code, got, tt.want)
 		}
+	}
+	// One table holds them all: a new code must be given its status.
+	for _, c := range control.Codes() {
+		if _, ok := httpStatus[c]; !ok {
+			t.Errorf("code %s has no HTTP status", c)
+		}
+	}
+	if len(httpStatus) != len(control.Codes()) {
+		t.Errorf("the status table has %d codes, control.Codes %d", len(httpStatus), len(control.Codes()))
 	}
 }
 
@@ -289,16 +302,10 @@ func TestClientErrors(t *testing.T) {
 		t.Errorf("error = %q, want %q", err, want)
 	}
 
-	// An endpoint the daemon does not have: a plain error with the status.
-	err = c.Do(ctx, "GET", "/v1/nothing", nil, nil)
-	if err == nil || errors.As(err, &ce) || !strings.Contains(err.Error(), "404") {
-		t.Errorf("Do(GET /v1/nothing) = %v, want a plain 404 error", err)
-	}
-
-	// Do with a body and a result, the way daemon endpoints are used.
-	var p control.Peering
-	if err := NewClient(sock, "").Do(ctx, "POST", "/v1/peerings", control.CreatePeeringRequest{VPC: "vpc1", PeerVPC: "vpc2"}, &p); err != nil || p.Status != control.StatusActive {
-		t.Errorf("Do(POST /v1/peerings) = %+v, %v", p, err)
+	// An endpoint the daemon does not have: an Internal error with the status.
+	err = c.do(ctx, "GET", "/v1/nothing", nil, nil)
+	if control.ErrorCode(err) != control.CodeInternal || !strings.Contains(err.Error(), "404") {
+		t.Errorf("do(GET /v1/nothing) = %v, want an Internal error naming 404", err)
 	}
 
 	// No daemon.

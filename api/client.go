@@ -11,15 +11,23 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"syscall"
+	"time"
 
 	"github.com/vpcsim/vpcsim/control"
+	"github.com/vpcsim/vpcsim/explain"
 )
+
+// DefaultTimeout bounds every call of a Client but a capture stream: a
+// daemon that does not answer in time is reported, not waited for.
+const DefaultTimeout = 30 * time.Second
 
 // Client talks to the control socket of one running topology, acting as one
 // account. It is safe for concurrent use.
 type Client struct {
 	socket  string
 	account string
+	timeout time.Duration
 	hc      *http.Client
 }
 
@@ -33,27 +41,38 @@ func NewClient(socketPath, account string) *Client {
 		},
 		DisableCompression: true,
 	}
-	return &Client{socket: socketPath, account: account, hc: &http.Client{Transport: tr}}
+	return &Client{socket: socketPath, account: account, timeout: DefaultTimeout, hc: &http.Client{Transport: tr}}
 }
+
+// WithTimeout returns a copy of c whose calls time out after d instead of
+// DefaultTimeout.
+func (c *Client) WithTimeout(d time.Duration) *Client {
+	cc := *c
+	cc.timeout = d
+	return &cc
+}
+
+// Close closes the client's idle connections. A client may still be used
+// after Close: it connects again.
+func (c *Client) Close() { c.hc.CloseIdleConnections() }
 
 // Socket returns the path of the client's socket.
 func (c *Client) Socket() string { return c.socket }
 
-// Do sends a request with method to path (which may carry a query), in as
-// its JSON body unless nil, and decodes the JSON reply into out unless nil.
-// An error reply is returned as a *control.Error.
-func (c *Client) Do(ctx context.Context, method, path string, in, out any) error {
+// send sends a request with method to path (which may carry a query) and in
+// as its JSON body unless nil, and returns the response.
+func (c *Client) send(ctx context.Context, method, path string, in any) (*http.Response, error) {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
-			return fmt.Errorf("%s %s: %w", method, path, err)
+			return nil, fmt.Errorf("%s %s: %w", method, path, err)
 		}
 		body = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, "http://vpcsim"+path, body)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -67,19 +86,33 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any) error
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return fmt.Errorf("talk to the topology at %s: %w", c.socket, err)
+		switch {
+		case errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
+			return nil, control.Errorf(control.CodeInternal, "the topology at %s did not answer within %v", c.socket, c.timeout)
+		case errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOENT):
+			return nil, control.Errorf(control.CodeTopologyNotRunning, "no daemon answers at %s: %v", c.socket, err)
+		}
+		return nil, fmt.Errorf("talk to the topology at %s: %w", c.socket, err)
+	}
+	return resp, nil
+}
+
+// do sends a request and decodes the JSON reply into out unless nil. An
+// error reply is returned as a *control.Error.
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	resp, err := c.send(ctx, method, path, in)
+	if err != nil {
+		return err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return replyError(resp)
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
 		return fmt.Errorf("%s %s: read reply: %w", method, path, err)
-	}
-	if resp.StatusCode/100 != 2 {
-		var e control.Error
-		if json.Unmarshal(data, &e) == nil && e.Code != "" {
-			return &e
-		}
-		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, bytes.TrimSpace(data))
 	}
 	if out == nil {
 		return nil
@@ -90,31 +123,41 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any) error
 	return nil
 }
 
+// replyError returns the error an error reply carries.
+func replyError(resp *http.Response) error {
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	var e control.Error
+	if json.Unmarshal(data, &e) == nil && e.Code != "" {
+		return &e
+	}
+	return control.Errorf(control.CodeInternal, "%s %s: %s: %s", resp.Request.Method, resp.Request.URL.Path, resp.Status, bytes.TrimSpace(data))
+}
+
 // CreatePeering creates a peering; see control.State.CreatePeering.
 func (c *Client) CreatePeering(ctx context.Context, req control.CreatePeeringRequest) (control.Peering, error) {
 	var p control.Peering
-	err := c.Do(ctx, http.MethodPost, "/v1/peerings", req, &p)
+	err := c.do(ctx, http.MethodPost, "/v1/peerings", req, &p)
 	return p, err
 }
 
 // AcceptPeering accepts the pending peering id.
 func (c *Client) AcceptPeering(ctx context.Context, id string) (control.Peering, error) {
 	var p control.Peering
-	err := c.Do(ctx, http.MethodPost, "/v1/peerings/"+url.PathEscape(id)+"/accept", nil, &p)
+	err := c.do(ctx, http.MethodPost, "/v1/peerings/"+url.PathEscape(id)+"/accept", nil, &p)
 	return p, err
 }
 
 // RejectPeering rejects the pending peering id.
 func (c *Client) RejectPeering(ctx context.Context, id string) (control.Peering, error) {
 	var p control.Peering
-	err := c.Do(ctx, http.MethodPost, "/v1/peerings/"+url.PathEscape(id)+"/reject", nil, &p)
+	err := c.do(ctx, http.MethodPost, "/v1/peerings/"+url.PathEscape(id)+"/reject", nil, &p)
 	return p, err
 }
 
 // DeletePeering deletes the peering id and the routes over it.
 func (c *Client) DeletePeering(ctx context.Context, id string) (control.Peering, error) {
 	var p control.Peering
-	err := c.Do(ctx, http.MethodDelete, "/v1/peerings/"+url.PathEscape(id), nil, &p)
+	err := c.do(ctx, http.MethodDelete, "/v1/peerings/"+url.PathEscape(id), nil, &p)
 	return p, err
 }
 
@@ -124,23 +167,23 @@ func (c *Client) Peerings(ctx context.Context, all bool) ([]control.Peering, err
 	var ps []control.Peering
 	path := "/v1/peerings"
 	if all {
-		path += "?all=" + strconv.FormatBool(all)
+		path += "?all=true"
 	}
-	err := c.Do(ctx, http.MethodGet, path, nil, &ps)
+	err := c.do(ctx, http.MethodGet, path, nil, &ps)
 	return ps, err
 }
 
 // ShowPeering returns the peering id and the account's routes over it.
 func (c *Client) ShowPeering(ctx context.Context, id string) (control.PeeringDetail, error) {
 	var d control.PeeringDetail
-	err := c.Do(ctx, http.MethodGet, "/v1/peerings/"+url.PathEscape(id), nil, &d)
+	err := c.do(ctx, http.MethodGet, "/v1/peerings/"+url.PathEscape(id), nil, &d)
 	return d, err
 }
 
 // AddRoute adds a route to dest over the peering pcx to the route table rtb.
 func (c *Client) AddRoute(ctx context.Context, rtb, dest, pcx string) (control.Route, error) {
 	var r control.Route
-	err := c.Do(ctx, http.MethodPost, "/v1/routes", AddRouteRequest{RouteTable: rtb, Destination: dest, Peering: pcx}, &r)
+	err := c.do(ctx, http.MethodPost, "/v1/routes", AddRouteRequest{RouteTable: rtb, Destination: dest, Peering: pcx}, &r)
 	return r, err
 }
 
@@ -148,7 +191,7 @@ func (c *Client) AddRoute(ctx context.Context, rtb, dest, pcx string) (control.R
 func (c *Client) DeleteRoute(ctx context.Context, rtb, dest string) (control.Route, error) {
 	var r control.Route
 	q := url.Values{"table": {rtb}, "destination": {dest}}
-	err := c.Do(ctx, http.MethodDelete, "/v1/routes?"+q.Encode(), nil, &r)
+	err := c.do(ctx, http.MethodDelete, "/v1/routes?"+q.Encode(), nil, &r)
 	return r, err
 }
 
@@ -166,13 +209,52 @@ func (c *Client) Routes(ctx context.Context, rtb, vpc string) ([]control.Route, 
 	if len(q) > 0 {
 		path += "?" + q.Encode()
 	}
-	err := c.Do(ctx, http.MethodGet, path, nil, &rs)
+	err := c.do(ctx, http.MethodGet, path, nil, &rs)
 	return rs, err
 }
 
 // Account returns the acting account.
 func (c *Client) Account(ctx context.Context) (control.Account, error) {
 	var a control.Account
-	err := c.Do(ctx, http.MethodGet, "/v1/account", nil, &a)
+	err := c.do(ctx, http.MethodGet, "/v1/account", nil, &a)
 	return a, err
+}
+
+// Status describes the running topology as the acting account sees it.
+func (c *Client) Status(ctx context.Context) (Status, error) {
+	var s Status
+	err := c.do(ctx, http.MethodGet, "/v1/status", nil, &s)
+	return s, err
+}
+
+// Stats returns the data plane's counters.
+func (c *Client) Stats(ctx context.Context) (Stats, error) {
+	var s Stats
+	err := c.do(ctx, http.MethodGet, "/v1/stats", nil, &s)
+	return s, err
+}
+
+// Explain explains whether and why req.Source reaches req.Destination.
+func (c *Client) Explain(ctx context.Context, req ExplainRequest) (*explain.Result, error) {
+	q := url.Values{"src": {req.Source}, "dst": {req.Destination}}
+	if req.Protocol != "" {
+		q.Set("protocol", string(req.Protocol))
+	}
+	if req.Port != 0 {
+		q.Set("port", strconv.Itoa(req.Port))
+	}
+	if req.Probe {
+		q.Set("probe", "true")
+	}
+	var res explain.Result
+	if err := c.do(ctx, http.MethodGet, "/v1/explain?"+q.Encode(), nil, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// Shutdown asks the daemon to tear the topology down; it returns once the
+// daemon has accepted, before the topology is down.
+func (c *Client) Shutdown(ctx context.Context) error {
+	return c.do(ctx, http.MethodPost, "/v1/shutdown", nil, nil)
 }

@@ -1,32 +1,94 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/vpcsim/vpcsim/control"
+	"github.com/vpcsim/vpcsim/explain"
+	"github.com/vpcsim/vpcsim/router"
 )
 
-// AddRouteRequest is the body of POST /v1/routes.
-type AddRouteRequest struct {
-	RouteTable  string `json:"route_table"`
-	Destination string `json:"destination"`
-	Peering     string `json:"peering"`
+// Backend is what a running topology offers the API besides its control
+// plane: the data plane's observations and its own lifecycle. The daemon
+// implements it. acct is the acting account as the request named it ("":
+// the topology's first account).
+type Backend interface {
+	// Status describes the topology as acct sees it.
+	Status(acct string) (Status, error)
+	// Stats returns the data plane's counters.
+	Stats(acct string) (Stats, error)
+	// Explain explains req (see package explain), sending real packets
+	// from the source host when req.Probe is set.
+	Explain(ctx context.Context, acct string, req ExplainRequest) (*explain.Result, error)
+	// CapturePoint resolves where a capture of req taps the data plane;
+	// a peering or host acct may not see is not found.
+	CapturePoint(acct string, req CaptureRequest) (CapturePoint, error)
+	// Shutdown asks the topology to stop once the reply is sent.
+	Shutdown(acct string) error
 }
 
-// CodeInternal is the code of an error that is not a control error.
-const CodeInternal = "InternalError"
+// CapturePoint is where a capture taps the data plane: two pcapng
+// interfaces, and Attach, which attaches one tap to each and returns the
+// function that detaches them.
+type CapturePoint struct {
+	Names  [2]string
+	Attach func(a, b router.Tap) (detach func(), err error)
+}
 
 // maxBody bounds request bodies.
 const maxBody = 1 << 20
 
-// Register adds a handler per control operation on st to mux.
-func Register(mux *http.ServeMux, st *control.State) {
-	h := handlers{st}
+// Server serves the API of one topology. Create it with NewServer.
+type Server struct {
+	http   *http.Server
+	cancel context.CancelFunc // ends the requests in flight: streams stop
+}
+
+// NewServer returns a server of the API of the control state st and the
+// backend b, logging to log (nil: nowhere).
+func NewServer(st *control.State, b Backend, log *slog.Logger) *Server {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Server{
+		http: &http.Server{
+			Handler:           Handler(st, b, log),
+			ReadHeaderTimeout: 10 * time.Second,
+			BaseContext:       func(net.Listener) context.Context { return ctx },
+		},
+		cancel: cancel,
+	}
+}
+
+// Serve accepts connections on l until Close; then it returns nil.
+func (s *Server) Serve(l net.Listener) error {
+	if err := s.http.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Close ends the streams in flight, stops accepting requests and waits for
+// the others to finish until ctx is done.
+func (s *Server) Close(ctx context.Context) error {
+	s.cancel()
+	return s.http.Shutdown(ctx)
+}
+
+// Handler returns the handler of every endpoint of the API of st and b,
+// logging to log (nil: nowhere).
+func Handler(st *control.State, b Backend, log *slog.Logger) http.Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	h := handlers{st: st, b: b, log: log}
+	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/peerings", h.createPeering)
 	mux.HandleFunc("GET /v1/peerings", h.listPeerings)
 	mux.HandleFunc("GET /v1/peerings/{id}", h.showPeering)
@@ -37,9 +99,19 @@ func Register(mux *http.ServeMux, st *control.State) {
 	mux.HandleFunc("DELETE /v1/routes", h.deleteRoute)
 	mux.HandleFunc("GET /v1/routes", h.listRoutes)
 	mux.HandleFunc("GET /v1/account", h.account)
+	mux.HandleFunc("GET /v1/status", h.status)
+	mux.HandleFunc("GET /v1/stats", h.stats)
+	mux.HandleFunc("GET /v1/explain", h.explain)
+	mux.HandleFunc("GET /v1/capture", h.capture)
+	mux.HandleFunc("POST /v1/shutdown", h.shutdown)
+	return mux
 }
 
-type handlers struct{ st *control.State }
+type handlers struct {
+	st  *control.State
+	b   Backend
+	log *slog.Logger
+}
 
 func acct(r *http.Request) string { return r.Header.Get(AccountHeader) }
 
@@ -53,13 +125,10 @@ func (h handlers) createPeering(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h handlers) listPeerings(w http.ResponseWriter, r *http.Request) {
-	all := false
-	if s := r.URL.Query().Get("all"); s != "" {
-		var err error
-		if all, err = strconv.ParseBool(s); err != nil {
-			WriteError(w, &control.Error{Code: control.CodeInvalidParameter, Message: fmt.Sprintf("invalid all=%q: want true or false", s)})
-			return
-		}
+	all, err := boolParam(r, "all")
+	if err != nil {
+		WriteError(w, err)
+		return
 	}
 	ps, err := h.st.Peerings(acct(r), all)
 	reply(w, http.StatusOK, ps, err)
@@ -111,13 +180,70 @@ func (h handlers) account(w http.ResponseWriter, r *http.Request) {
 	reply(w, http.StatusOK, a, err)
 }
 
+func (h handlers) status(w http.ResponseWriter, r *http.Request) {
+	s, err := h.b.Status(acct(r))
+	reply(w, http.StatusOK, s, err)
+}
+
+func (h handlers) stats(w http.ResponseWriter, r *http.Request) {
+	s, err := h.b.Stats(acct(r))
+	reply(w, http.StatusOK, s, err)
+}
+
+func (h handlers) explain(w http.ResponseWriter, r *http.Request) {
+	req, err := parseExplainRequest(r)
+	if err != nil {
+		WriteError(w, err)
+		return
+	}
+	res, err := h.b.Explain(r.Context(), acct(r), req)
+	reply(w, http.StatusOK, res, err)
+}
+
+func (h handlers) shutdown(w http.ResponseWriter, r *http.Request) {
+	reply(w, http.StatusOK, struct{}{}, h.b.Shutdown(acct(r)))
+}
+
+// parseExplainRequest reads
+// src=HOST&dst=HOST|IP[&protocol=icmp|tcp|udp][&port=N][&probe=true].
+func parseExplainRequest(r *http.Request) (ExplainRequest, error) {
+	q := r.URL.Query()
+	req := ExplainRequest{Request: explain.Request{Source: q.Get("src"), Destination: q.Get("dst"), Protocol: explain.Protocol(q.Get("protocol"))}}
+	if req.Source == "" || req.Destination == "" {
+		return req, control.Errorf(control.CodeInvalidParameter, "src and dst are required")
+	}
+	if s := q.Get("port"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return req, control.Errorf(control.CodeInvalidParameter, "invalid port %q: want 1..65535", s)
+		}
+		req.Port = n
+	}
+	var err error
+	req.Probe, err = boolParam(r, "probe")
+	return req, err
+}
+
+// boolParam reads the query parameter name: absent is false.
+func boolParam(r *http.Request, name string) (bool, error) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return false, nil
+	}
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return false, control.Errorf(control.CodeInvalidParameter, "invalid %s=%q: want true or false", name, s)
+	}
+	return v, nil
+}
+
 // decode reads the JSON body of r into v; on failure it answers the request
 // with an InvalidParameter error and returns false.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		WriteError(w, &control.Error{Code: control.CodeInvalidParameter, Message: fmt.Sprintf("invalid request body: %v", err)})
+		WriteError(w, control.Errorf(control.CodeInvalidParameter, "invalid request body: %v", err))
 		return false
 	}
 	return true
@@ -129,12 +255,13 @@ func reply(w http.ResponseWriter, status int, v any, err error) {
 		WriteError(w, err)
 		return
 	}
-	WriteJSON(w, status, v)
+	writeJSON(w, status, v)
 }
 
-// WriteJSON writes v as the JSON body of a response with the status.
-func WriteJSON(w http.ResponseWriter, status int, v any) {
+// writeJSON writes v as the JSON body of a response with the status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -142,30 +269,47 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // WriteError writes err as a JSON error body {"code", "message"} with the
-// HTTP status of its code; an error that is not a *control.Error is an
-// InternalError (500).
+// HTTP status of its code; an error without a code is Internal (500).
 func WriteError(w http.ResponseWriter, err error) {
-	var e *control.Error
-	if !errors.As(err, &e) {
-		e = &control.Error{Code: CodeInternal, Message: err.Error()}
-	}
-	WriteJSON(w, HTTPStatus(e.Code), e)
+	e := control.AsError(err)
+	writeJSON(w, HTTPStatus(e.Code), e)
 }
 
-// HTTPStatus returns the HTTP status that goes with a control error code.
-func HTTPStatus(code string) int {
-	switch code {
-	case control.CodePeeringNotFound, control.CodeVpcNotFound, control.CodeRouteTableNotFound,
-		control.CodeAccountNotFound, control.CodeRouteNotFound:
-		return http.StatusNotFound
-	case control.CodeNotPermitted:
-		return http.StatusForbidden
-	case control.CodeInvalidState, control.CodePeeringAlreadyExists, control.CodeRouteAlreadyExists,
-		control.CodePeeringLimitExceeded, control.CodePeeringNotActive:
-		return http.StatusConflict
-	case control.CodeCrossRegionNotSupported, control.CodeCidrOverlap, control.CodeDestinationOverlapsLocal,
-		control.CodeInvalidParameter:
-		return http.StatusBadRequest
+// httpStatus is the HTTP status of every error code.
+var httpStatus = map[control.Code]int{
+	control.CodePeeringNotFound:    http.StatusNotFound,
+	control.CodeVpcNotFound:        http.StatusNotFound,
+	control.CodeRouteTableNotFound: http.StatusNotFound,
+	control.CodeAccountNotFound:    http.StatusNotFound,
+	control.CodeRouteNotFound:      http.StatusNotFound,
+	control.CodeHostNotFound:       http.StatusNotFound,
+	control.CodeTopologyNotRunning: http.StatusNotFound,
+
+	control.CodeNotPermitted: http.StatusForbidden,
+
+	control.CodeInvalidState:             http.StatusConflict,
+	control.CodePeeringAlreadyExists:     http.StatusConflict,
+	control.CodeRouteAlreadyExists:       http.StatusConflict,
+	control.CodePeeringLimitExceeded:     http.StatusConflict,
+	control.CodePeeringNotActive:         http.StatusConflict,
+	control.CodeAlreadyRunning:           http.StatusConflict,
+	control.CodeStateMismatch:            http.StatusConflict,
+	control.CodeAddressInUse:             http.StatusConflict,
+	control.CodeCrossRegionNotSupported:  http.StatusBadRequest,
+	control.CodeCidrOverlap:              http.StatusBadRequest,
+	control.CodeDestinationOverlapsLocal: http.StatusBadRequest,
+	control.CodeInvalidParameter:         http.StatusBadRequest,
+	control.CodeMissingParameter:         http.StatusBadRequest,
+
+	control.CodeInternal: http.StatusInternalServerError,
+}
+
+// HTTPStatus returns the HTTP status that goes with an error code: 404 for
+// unknown ids, 403 NotPermitted, 409 for conflicts with the current state,
+// 400 for bad parameters, 500 for Internal and any unknown code.
+func HTTPStatus(code control.Code) int {
+	if s, ok := httpStatus[code]; ok {
+		return s
 	}
 	return http.StatusInternalServerError
 }

@@ -36,7 +36,11 @@
 //
 // A State is safe for concurrent use. One mutex guards the whole state and is
 // held while Options.Apply runs, so snapshots reach the data plane in the
-// order the changes were made.
+// order the changes were made. A change the data plane refuses is undone
+// and fails with CodeInternal: the State never claims what the routers did
+// not take. Options.OnChange hears of every change, refused ones included,
+// where it happens; Inspect lets a caller compare the data plane with the
+// State at one instant.
 package control
 
 import (
@@ -149,11 +153,48 @@ type Options struct {
 	// State's lock held: it must not call back into the State, and it must
 	// make the change effective before it returns, so that, for example, no
 	// packet crosses a peering once DeletePeering has returned. The Snapshot
-	// is Apply's to keep. nil: a dry run (vpcsim validate).
-	Apply func(Snapshot)
-	// OnExpire, when not nil, is told of every pending request found expired,
-	// with the State's lock held (it must not call back into the State).
-	OnExpire func(Peering)
+	// is Apply's to keep.
+	//
+	// When Apply fails, the change is undone, Apply is called again with
+	// the snapshot from before the change to bring the data plane back in
+	// step, and the call fails with CodeInternal: the State never claims a
+	// change the data plane did not take. nil: a dry run (vpcsim validate).
+	Apply func(Snapshot) error
+	// OnChange, when not nil, is told of every mutating call, whether it
+	// succeeded or was refused, and of every pending request that expired,
+	// in the order they happened, with the State's lock held (it must not
+	// call back into the State). The calls New makes to apply the file are
+	// not reported.
+	OnChange func(Change)
+}
+
+// Op names a kind of control change.
+type Op string
+
+// The control changes.
+const (
+	OpCreatePeering Op = "peering.create"
+	OpAcceptPeering Op = "peering.accept"
+	OpRejectPeering Op = "peering.reject"
+	OpDeletePeering Op = "peering.delete"
+	OpExpirePeering Op = "peering.expire"
+	OpAddRoute      Op = "route.add"
+	OpDeleteRoute   Op = "route.delete"
+)
+
+// Change is one mutating call on a State, or one expiry, and its outcome.
+type Change struct {
+	Time time.Time
+	Op   Op
+	// Account is the acting account, the default one resolved; empty for
+	// an expiry, which nobody asked for.
+	Account string
+	// Target is what the change acted on: a peering id (for a create that
+	// failed, "VPC -> PEER_VPC"), or "TABLE DESTINATION" for a route.
+	Target  string
+	Peering *Peering // the peering after a successful peering change
+	Route   *Route   // the route after a successful route change
+	Err     *Error   // why the change was refused; nil when it succeeded
 }
 
 // State is the control-plane state of one topology. Create it with New.
@@ -163,20 +204,20 @@ type State struct {
 	expiry   time.Duration
 	limit    int
 	now      func() time.Time
-	onExpire func(Peering)
 	accounts []Account
 	vpcs     []topology.VPC // deep copies; RouteTables carry ids only
 	vpcIndex map[string]int
 
 	mu         sync.Mutex
-	apply      func(Snapshot)        // nil while New applies the file
-	version    uint64                // bumped by every change
-	seq        uint64                // for generated peering ids
-	peerings   map[string]*Peering   // every peering ever created, by id
-	order      []string              // peering ids in creation order
-	tables     map[string]*table     // by id
-	tableOrder []string              // table ids, VPCs and tables in file order
-	journal    func(op journalEntry) // tests: every mutating call, in lock order
+	apply      func(Snapshot) error // nil while New applies the file
+	onChange   func(Change)         // likewise
+	version    uint64               // bumped by every change
+	seq        uint64               // for generated peering ids
+	peerings   map[string]*Peering  // every peering ever created, by id
+	order      []string             // peering ids in creation order
+	tables     map[string]*table    // by id
+	tableOrder []string             // table ids, VPCs and tables in file order
+	journal    func(journalEntry)   // tests: every mutating call, in lock order
 }
 
 // table is a route table's state.
@@ -190,7 +231,7 @@ type table struct {
 
 // journalEntry records one mutating call and its outcome (tests replay them).
 type journalEntry struct {
-	op     string
+	op     Op
 	acct   string
 	args   []string
 	result any
@@ -203,7 +244,8 @@ type journalEntry struct {
 // account when the file says accepted: true), then every route table's
 // routes, added by the VPC's owner. Every rule violation is reported as a
 // topology.Error at the position of the offending peering or route, all of
-// them in one topology.ErrorList; then no State is returned.
+// them in one topology.ErrorList; then no State is returned. So is a
+// failure of the first Apply.
 //
 // t must be a defaulted topology, as topology.Parse returns it; New does not
 // modify it.
@@ -211,21 +253,33 @@ func New(t *topology.Topology, opts Options) (*State, error) {
 	if t == nil {
 		return nil, fmt.Errorf("control: nil topology")
 	}
+	s, errs := newEmpty(t, opts)
+	errs = append(errs, s.applyFile(t)...)
+	if len(errs) > 0 {
+		return nil, errs.Err()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if opts.Apply != nil {
+		if err := opts.Apply(s.snapshotLocked()); err != nil {
+			return nil, Errorf(CodeInternal, "start the data plane: %v", err)
+		}
+	}
+	s.apply, s.onChange = opts.Apply, opts.OnChange
+	return s, nil
+}
+
+// newEmpty returns the fixed part of t's state: accounts, VPCs and their
+// route tables, without peerings or routes.
+func newEmpty(t *topology.Topology, opts Options) (*State, topology.ErrorList) {
 	s := &State{
 		name:     t.Name,
-		expiry:   t.PeeringExpiry,
-		limit:    t.PeeringsPerVPC,
+		expiry:   cmp.Or(t.PeeringExpiry, topology.DefaultPeeringExpiry),
+		limit:    cmp.Or(t.PeeringsPerVPC, topology.DefaultPeeringsPerVPC),
 		now:      opts.Now,
-		onExpire: opts.OnExpire,
 		vpcIndex: make(map[string]int),
 		peerings: make(map[string]*Peering),
 		tables:   make(map[string]*table),
-	}
-	if s.expiry <= 0 {
-		s.expiry = topology.DefaultPeeringExpiry
-	}
-	if s.limit <= 0 {
-		s.limit = topology.DefaultPeeringsPerVPC
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -236,7 +290,6 @@ func New(t *topology.Topology, opts Options) (*State, error) {
 	if len(s.accounts) == 0 {
 		s.accounts = []Account{{ID: topology.DefaultAccount}}
 	}
-
 	var errs topology.ErrorList
 	for _, v := range t.VPCs {
 		if _, dup := s.vpcIndex[v.ID]; dup {
@@ -269,7 +322,13 @@ func New(t *topology.Topology, opts Options) (*State, error) {
 		}
 		s.vpcs = append(s.vpcs, v)
 	}
+	return s, errs
+}
 
+// applyFile creates the peerings and adds the routes of t, as their owners
+// would through the API, and returns every violation at its position.
+func (s *State) applyFile(t *topology.Topology) topology.ErrorList {
+	var errs topology.ErrorList
 	failed := make(map[string]bool) // peerings that could not be created
 	for _, fp := range t.Peerings {
 		owner := "" // an unknown vpc is reported by CreatePeering
@@ -295,7 +354,7 @@ func New(t *topology.Topology, opts Options) (*State, error) {
 				}
 				var err error
 				if r.NextHopType != "" && r.NextHopType != topology.NextHopPeering {
-					err = errorf(CodeInvalidParameter, "route table %q: next hop type %q: want %q",
+					err = Errorf(CodeInvalidParameter, "route table %q: next hop type %q: want %q",
 						rt.ID, r.NextHopType, topology.NextHopPeering)
 				} else {
 					_, err = s.AddRoute(v.Account, rt.ID, r.Destination.String(), r.NextHop)
@@ -306,15 +365,7 @@ func New(t *topology.Topology, opts Options) (*State, error) {
 			}
 		}
 	}
-	if len(errs) > 0 {
-		return nil, errs.Err()
-	}
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.apply = opts.Apply
-	s.applyLocked()
-	return s, nil
+	return errs
 }
 
 // withContext inserts context after the code of a control error:
@@ -357,7 +408,7 @@ func (s *State) account(acct string) (string, error) {
 			return acct, nil
 		}
 	}
-	return "", errorf(CodeAccountNotFound, "account %q not found", acct)
+	return "", Errorf(CodeAccountNotFound, "account %q not found", acct)
 }
 
 // Account returns the acting account (the doc's 查看对端账号ID).
@@ -371,7 +422,7 @@ func (s *State) Account(acct string) (Account, error) {
 			return a, nil
 		}
 	}
-	return Account{}, errorf(CodeAccountNotFound, "account %q not found", acct)
+	return Account{}, Errorf(CodeAccountNotFound, "account %q not found", acct)
 }
 
 // Accounts returns every account of the topology, the default one first.
@@ -442,6 +493,15 @@ func (s *State) Snapshot() Snapshot {
 	return s.snapshotLocked()
 }
 
+// Inspect calls fn with the current snapshot while holding the State's
+// lock, so that no change happens while fn compares it with the data plane,
+// and returns fn's error. fn must not call back into the State.
+func (s *State) Inspect(fn func(Snapshot) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return fn(s.snapshotLocked())
+}
+
 // Version returns a number that grows with every change of the state.
 func (s *State) Version() uint64 {
 	s.mu.Lock()
@@ -468,9 +528,7 @@ func (s *State) expireLocked() []Peering {
 			p.Status = StatusExpired
 			s.version++
 			expired = append(expired, p.clone())
-			if s.onExpire != nil {
-				s.onExpire(p.clone())
-			}
+			s.recordLocked(OpExpirePeering, "", p.ID, nil, p.clone(), nil)
 		}
 	}
 	return expired
@@ -497,26 +555,47 @@ func (s *State) snapshotLocked() Snapshot {
 	return snap
 }
 
-// applyLocked hands the data plane the current snapshot.
-func (s *State) applyLocked() {
-	if s.apply != nil {
-		s.apply(s.snapshotLocked())
+// commitLocked completes a change already made to the state: when it
+// altered the data plane's view (dataPlane), the new snapshot is applied.
+// If the data plane refuses it, undo restores the state as it was, the
+// data plane is handed that state again, and the change fails with
+// CodeInternal.
+func (s *State) commitLocked(dataPlane bool, undo func()) error {
+	if dataPlane && s.apply != nil {
+		if err := s.apply(s.snapshotLocked()); err != nil {
+			undo()
+			if rerr := s.apply(s.snapshotLocked()); rerr != nil {
+				return Errorf(CodeInternal, "the data plane refused the change (%v), then the state before it (%v): they may differ until the next change", err, rerr)
+			}
+			return Errorf(CodeInternal, "the data plane refused the change, which was undone: %v", err)
+		}
 	}
-}
-
-// changedLocked records a change; when it altered the snapshot, it is applied.
-func (s *State) changedLocked(dataPlane bool) {
 	s.version++
-	if dataPlane {
-		s.applyLocked()
-	}
+	return nil
 }
 
-// recordLocked tells the test journal about a mutating call.
-func (s *State) recordLocked(op, acct string, args []string, result any, err error) {
+// recordLocked reports a mutating call and its outcome to OnChange and to
+// the test journal. acct is the acting account as given.
+func (s *State) recordLocked(op Op, acct, target string, args []string, result any, err error) {
 	if s.journal != nil {
 		s.journal(journalEntry{op: op, acct: acct, args: args, result: result, err: err})
 	}
+	if s.onChange == nil {
+		return
+	}
+	c := Change{Time: s.now().UTC(), Op: op, Account: acct, Target: target, Err: AsError(err)}
+	if a, aerr := s.account(acct); aerr == nil && op != OpExpirePeering {
+		c.Account = a
+	}
+	if err == nil {
+		switch r := result.(type) {
+		case Peering:
+			c.Peering = &r
+		case Route:
+			c.Route = &r
+		}
+	}
+	s.onChange(c)
 }
 
 // list returns the table's routes: the local one, then the user routes by

@@ -107,7 +107,7 @@ func newState(t testing.TB, clk *clock, opts Options) *State {
 }
 
 // checkCode fails unless err is a control error with the code want ("" for nil).
-func checkCode(t testing.TB, call string, err error, want string) {
+func checkCode(t testing.TB, call string, err error, want Code) {
 	t.Helper()
 	if want == "" {
 		if err != nil {
@@ -122,8 +122,8 @@ func checkCode(t testing.TB, call string, err error, want string) {
 	if e.Code != want {
 		t.Fatalf("%s = %v, want code %s", call, err, want)
 	}
-	if !strings.HasPrefix(err.Error(), want+": ") || e.Message == "" {
-		t.Fatalf("%s error %q does not read %q", call, err, want+": message")
+	if !strings.HasPrefix(err.Error(), string(want)+": ") || e.Message == "" {
+		t.Fatalf("%s error %q does not read %q", call, err, string(want)+": message")
 	}
 }
 
@@ -142,7 +142,7 @@ func TestCreatePeering(t *testing.T) {
 		name     string
 		acct     string
 		req      CreatePeeringRequest
-		code     string
+		code     Code
 		contains string // in the message
 		status   Status
 	}{
@@ -331,7 +331,7 @@ func TestLifecycle(t *testing.T) {
 	type step struct {
 		op     string // accept, reject, delete
 		acct   string
-		code   string
+		code   Code
 		status Status // after the step
 	}
 	tests := []struct {
@@ -454,7 +454,11 @@ func TestPeeringsListing(t *testing.T) {
 func TestExpiry(t *testing.T) {
 	clk := newClock()
 	var expired []Peering
-	s := newState(t, clk, Options{OnExpire: func(p Peering) { expired = append(expired, p) }})
+	s := newState(t, clk, Options{OnChange: func(c Change) {
+		if c.Op == OpExpirePeering {
+			expired = append(expired, *c.Peering)
+		}
+	}})
 	p := mustCreate(t, s, me, CreatePeeringRequest{VPC: "vpc1", PeerVPC: "vpc3", PeerAccount: partner})
 	withdrawn := mustCreate(t, s, me, CreatePeeringRequest{VPC: "vpc2", PeerVPC: "vpc3", PeerAccount: partner})
 	if _, err := s.DeletePeering(me, withdrawn.ID); err != nil {
@@ -466,7 +470,7 @@ func TestExpiry(t *testing.T) {
 		t.Fatalf("just before expiry: status = %s, want %s", got.Status, StatusPending)
 	}
 	if len(expired) != 0 {
-		t.Fatalf("OnExpire called early: %+v", expired)
+		t.Fatalf("expiry reported early: %+v", expired)
 	}
 
 	clk.Advance(time.Nanosecond)
@@ -482,7 +486,7 @@ func TestExpiry(t *testing.T) {
 		t.Errorf("expired peering ExpiresAt = %v, want %v", got.ExpiresAt, t0.Add(time.Hour))
 	}
 	if len(expired) != 1 || expired[0].ID != p.ID || expired[0].Status != StatusExpired {
-		t.Errorf("OnExpire calls = %+v, want one for %s", expired, p.ID)
+		t.Errorf("expiries reported = %+v, want one for %s", expired, p.ID)
 	}
 	if more := s.Expire(); len(more) != 0 {
 		t.Errorf("Expire() = %+v, want nothing more", more)
@@ -518,7 +522,7 @@ func TestAccount(t *testing.T) {
 	tests := []struct {
 		acct string
 		want Account
-		code string
+		code Code
 	}{
 		{acct: "", want: Account{ID: me, Name: "me"}},
 		{acct: partner, want: Account{ID: partner, Name: "partner"}},

@@ -3,38 +3,76 @@ package control
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
-// Error codes of the control plane, as the API and the command line report
-// them. They are stable: scripts may match on them.
+// Code is the stable name of an error the product reports: on the command
+// line as "error: <Code>: <message>", in the API as {"code": ...}. Scripts
+// may match on codes; messages are for people.
+type Code string
+
+// The codes of the control plane: the cloud's rules and unknown ids.
 const (
-	CodeCrossRegionNotSupported  = "CrossRegionNotSupported"
-	CodeCidrOverlap              = "CidrOverlap"
-	CodePeeringAlreadyExists     = "PeeringAlreadyExists"
-	CodePeeringLimitExceeded     = "PeeringLimitExceeded"
-	CodeNotPermitted             = "NotPermitted"
-	CodeInvalidState             = "InvalidState"
-	CodePeeringNotFound          = "PeeringNotFound"
-	CodeVpcNotFound              = "VpcNotFound"
-	CodeRouteTableNotFound       = "RouteTableNotFound"
-	CodeAccountNotFound          = "AccountNotFound"
-	CodeRouteNotFound            = "RouteNotFound"
-	CodeRouteAlreadyExists       = "RouteAlreadyExists"
-	CodeDestinationOverlapsLocal = "DestinationOverlapsLocal"
-	CodePeeringNotActive         = "PeeringNotActive"
-	CodeInvalidParameter         = "InvalidParameter"
+	CodeCrossRegionNotSupported  Code = "CrossRegionNotSupported"
+	CodeCidrOverlap              Code = "CidrOverlap"
+	CodePeeringAlreadyExists     Code = "PeeringAlreadyExists"
+	CodePeeringLimitExceeded     Code = "PeeringLimitExceeded"
+	CodeNotPermitted             Code = "NotPermitted"
+	CodeInvalidState             Code = "InvalidState"
+	CodePeeringNotFound          Code = "PeeringNotFound"
+	CodeVpcNotFound              Code = "VpcNotFound"
+	CodeRouteTableNotFound       Code = "RouteTableNotFound"
+	CodeAccountNotFound          Code = "AccountNotFound"
+	CodeRouteNotFound            Code = "RouteNotFound"
+	CodeRouteAlreadyExists       Code = "RouteAlreadyExists"
+	CodeDestinationOverlapsLocal Code = "DestinationOverlapsLocal"
+	CodePeeringNotActive         Code = "PeeringNotActive"
+	CodeInvalidParameter         Code = "InvalidParameter"
 )
 
-// Error is a rule violation or an unknown id reported by the control plane.
-// Code is one of the Code constants; Message says what was wrong, quoting
-// the offending ids and CIDRs.
+// The codes of a running topology and of the command line around it.
+const (
+	// CodeHostNotFound: no host of that name, or not one the acting
+	// account may see.
+	CodeHostNotFound Code = "HostNotFound"
+	// CodeMissingParameter: something that must be given was not, such as
+	// --topology while several topologies run.
+	CodeMissingParameter Code = "MissingParameter"
+	// CodeTopologyNotRunning: the named topology, or any, is not running.
+	CodeTopologyNotRunning Code = "TopologyNotRunning"
+	// CodeAlreadyRunning: a topology of that name is already running.
+	CodeAlreadyRunning Code = "AlreadyRunning"
+	// CodeStateMismatch: a topology's saved state was made from another
+	// file than the one given.
+	CodeStateMismatch Code = "StateMismatch"
+	// CodeAddressInUse: an address to listen on is taken.
+	CodeAddressInUse Code = "AddressInUse"
+	// CodeInternal: anything else; the message says what failed.
+	CodeInternal Code = "Internal"
+)
+
+// Codes returns every code, in the order of the README's list.
+func Codes() []Code {
+	return []Code{
+		CodeCrossRegionNotSupported, CodeCidrOverlap, CodePeeringAlreadyExists, CodePeeringLimitExceeded,
+		CodeNotPermitted, CodeInvalidState, CodePeeringNotFound, CodeVpcNotFound, CodeRouteTableNotFound,
+		CodeAccountNotFound, CodeRouteNotFound, CodeRouteAlreadyExists, CodeDestinationOverlapsLocal,
+		CodePeeringNotActive, CodeInvalidParameter,
+		CodeHostNotFound, CodeMissingParameter, CodeTopologyNotRunning, CodeAlreadyRunning,
+		CodeStateMismatch, CodeAddressInUse, CodeInternal,
+	}
+}
+
+// Error is an error with a Code: a rule violation, an unknown id, or a
+// failure of a running topology. Message says what was wrong, quoting the
+// offending ids and CIDRs.
 type Error struct {
-	Code    string `json:"code"`
+	Code    Code   `json:"code"`
 	Message string `json:"message"`
 }
 
 // Error formats e as "Code: Message".
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
+func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }
 
 // Is reports whether target is an *Error with the same code, so that
 // errors.Is(err, &Error{Code: CodeCidrOverlap}) matches any CidrOverlap.
@@ -43,9 +81,14 @@ func (e *Error) Is(target error) bool {
 	return ok && t.Code == e.Code
 }
 
+// Errorf returns an *Error with the code and a formatted message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
 // ErrorCode returns the code of the *Error in err's chain, or "" when there
 // is none.
-func ErrorCode(err error) string {
+func ErrorCode(err error) Code {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Code
@@ -53,6 +96,20 @@ func ErrorCode(err error) string {
 	return ""
 }
 
-func errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+// AsError returns err as an *Error: the one in err's chain, its message
+// keeping the context wrapped around it ("topology x: Code: msg" becomes
+// Code "topology x: msg"); any other error is an Internal one with err's
+// text. nil stays nil.
+func AsError(err error) *Error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		return &Error{Code: CodeInternal, Message: err.Error()}
+	}
+	if err == error(e) {
+		return e
+	}
+	return &Error{Code: e.Code, Message: strings.Replace(err.Error(), string(e.Code)+": ", "", 1)}
 }

@@ -20,7 +20,7 @@ func TestError(t *testing.T) {
 	}
 	tests := []struct {
 		err  error
-		want string
+		want Code
 	}{
 		{wrapped, CodeCidrOverlap},
 		{errors.New("plain"), ""},

@@ -53,7 +53,7 @@ func TestNewReportsEveryViolation(t *testing.T) {
 	setRoutes(top, "vpc3", "vpc3-default", route(106, "10.2.0.0/16", "pcx-acc"), route(108, "10.6.0.0/16", "pcx-acc"))
 
 	applied := 0
-	s, err := New(top, Options{Now: newClock().Now, Apply: func(Snapshot) { applied++ }})
+	s, err := New(top, Options{Now: newClock().Now, Apply: func(Snapshot) error { applied++; return nil }})
 	if s != nil || err == nil {
 		t.Fatalf("New = %v, %v; want errors", s, err)
 	}
@@ -99,7 +99,7 @@ func TestNewAppliesTheFile(t *testing.T) {
 	setRoutes(top, "vpc3", "vpc3-default", route(106, "10.2.0.0/16", "pcx-acc"))
 
 	var snaps []Snapshot
-	s, err := New(top, Options{Now: newClock().Now, Apply: func(sn Snapshot) { snaps = append(snaps, sn) }})
+	s, err := New(top, Options{Now: newClock().Now, Apply: func(sn Snapshot) error { snaps = append(snaps, sn); return nil }})
 	if err != nil {
 		t.Fatalf("New = %v", err)
 	}

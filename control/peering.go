@@ -1,5 +1,7 @@
 package control
 
+import "net/netip"
+
 // CreatePeeringRequest asks for a peering from VPC (owned by the acting
 // account) to PeerVPC.
 type CreatePeeringRequest struct {
@@ -35,7 +37,11 @@ func (s *State) CreatePeering(acct string, req CreatePeeringRequest) (Peering, e
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, err := s.createPeeringLocked(acct, req)
-	s.recordLocked("create", acct, []string{req.VPC, req.PeerVPC, req.PeerAccount, req.Name, req.ID}, p, err)
+	target := p.ID
+	if err != nil {
+		target = req.VPC + " -> " + req.PeerVPC
+	}
+	s.recordLocked(OpCreatePeering, acct, target, []string{req.VPC, req.PeerVPC, req.PeerAccount, req.Name, req.ID}, p, err)
 	return p, err
 }
 
@@ -46,11 +52,11 @@ func (s *State) createPeeringLocked(acct string, req CreatePeeringRequest) (Peer
 	}
 	s.expireLocked()
 	if req.VPC == "" || req.PeerVPC == "" {
-		return Peering{}, errorf(CodeInvalidParameter, "both vpc and peer vpc are required")
+		return Peering{}, Errorf(CodeInvalidParameter, "both vpc and peer vpc are required")
 	}
 	v := s.vpc(req.VPC)
 	if v == nil || v.Account != a {
-		return Peering{}, errorf(CodeVpcNotFound, "vpc %q not found in account %s", req.VPC, a)
+		return Peering{}, Errorf(CodeVpcNotFound, "vpc %q not found in account %s", req.VPC, a)
 	}
 	peerAcct := req.PeerAccount
 	if peerAcct == "" {
@@ -61,22 +67,22 @@ func (s *State) createPeeringLocked(acct string, req CreatePeeringRequest) (Peer
 	}
 	pv := s.vpc(req.PeerVPC)
 	if pv == nil || pv.Account != peerAcct {
-		return Peering{}, errorf(CodeVpcNotFound, "vpc %q not found in account %s", req.PeerVPC, peerAcct)
+		return Peering{}, Errorf(CodeVpcNotFound, "vpc %q not found in account %s", req.PeerVPC, peerAcct)
 	}
 	if v.ID == pv.ID {
-		return Peering{}, errorf(CodeInvalidParameter, "vpc %q cannot peer with itself", v.ID)
+		return Peering{}, Errorf(CodeInvalidParameter, "vpc %q cannot peer with itself", v.ID)
 	}
 	if v.Region != pv.Region {
-		return Peering{}, errorf(CodeCrossRegionNotSupported, "vpc %s is in region %q and vpc %s in region %q: peering is same-region only",
+		return Peering{}, Errorf(CodeCrossRegionNotSupported, "vpc %s is in region %q and vpc %s in region %q: peering is same-region only",
 			v.ID, v.Region, pv.ID, pv.Region)
 	}
 	if v.CIDR.Overlaps(pv.CIDR) {
-		return Peering{}, errorf(CodeCidrOverlap, "%s cidr %s overlaps %s cidr %s", v.ID, v.CIDR, pv.ID, pv.CIDR)
+		return Peering{}, Errorf(CodeCidrOverlap, "%s cidr %s overlaps %s cidr %s", v.ID, v.CIDR, pv.ID, pv.CIDR)
 	}
 	for _, id := range s.order {
 		p := s.peerings[id]
 		if p.live() && p.involves(v.ID) && p.involves(pv.ID) {
-			return Peering{}, errorf(CodePeeringAlreadyExists, "peering %s (%s) already joins %s and %s", p.ID, p.Status, p.VPC, p.PeerVPC)
+			return Peering{}, Errorf(CodePeeringAlreadyExists, "peering %s (%s) already joins %s and %s", p.ID, p.Status, p.VPC, p.PeerVPC)
 		}
 	}
 	if err := s.checkLimitLocked(v.ID, ""); err != nil {
@@ -90,9 +96,9 @@ func (s *State) createPeeringLocked(acct string, req CreatePeeringRequest) (Peer
 	case id == "":
 		id = s.newIDLocked()
 	case !peeringIDPattern.MatchString(id):
-		return Peering{}, errorf(CodeInvalidParameter, "invalid peering id %q: want letters, digits, '.', '_' or '-'", id)
+		return Peering{}, Errorf(CodeInvalidParameter, "invalid peering id %q: want letters, digits, '.', '_' or '-'", id)
 	case s.peerings[id] != nil:
-		return Peering{}, errorf(CodeInvalidParameter, "peering id %q is already in use", id)
+		return Peering{}, Errorf(CodeInvalidParameter, "peering id %q is already in use", id)
 	}
 
 	now := s.now().UTC()
@@ -108,7 +114,13 @@ func (s *State) createPeeringLocked(acct string, req CreatePeeringRequest) (Peer
 	}
 	s.peerings[id] = p
 	s.order = append(s.order, id)
-	s.changedLocked(p.Status == StatusActive)
+	err = s.commitLocked(p.Status == StatusActive, func() {
+		delete(s.peerings, id)
+		s.order = s.order[:len(s.order)-1]
+	})
+	if err != nil {
+		return Peering{}, err
+	}
 	return p.clone(), nil
 }
 
@@ -123,7 +135,7 @@ func (s *State) checkLimitLocked(vpc, except string) error {
 		}
 	}
 	if n >= s.limit {
-		return errorf(CodePeeringLimitExceeded, "vpc %s already has %d pending or active peerings, the limit", vpc, n)
+		return Errorf(CodePeeringLimitExceeded, "vpc %s already has %d pending or active peerings, the limit", vpc, n)
 	}
 	return nil
 }
@@ -132,7 +144,7 @@ func (s *State) checkLimitLocked(vpc, except string) error {
 func (s *State) visiblePeeringLocked(a, id string) (*Peering, error) {
 	p := s.peerings[id]
 	if p == nil || !p.visibleTo(a) {
-		return nil, errorf(CodePeeringNotFound, "peering %q not found in account %s", id, a)
+		return nil, Errorf(CodePeeringNotFound, "peering %q not found in account %s", id, a)
 	}
 	return p, nil
 }
@@ -143,7 +155,7 @@ func (s *State) AcceptPeering(acct, id string) (Peering, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, err := s.answerLocked(acct, id, "accept")
-	s.recordLocked("accept", acct, []string{id}, p, err)
+	s.recordLocked(OpAcceptPeering, acct, id, []string{id}, p, err)
 	return p, err
 }
 
@@ -153,7 +165,7 @@ func (s *State) RejectPeering(acct, id string) (Peering, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, err := s.answerLocked(acct, id, "reject")
-	s.recordLocked("reject", acct, []string{id}, p, err)
+	s.recordLocked(OpRejectPeering, acct, id, []string{id}, p, err)
 	return p, err
 }
 
@@ -169,26 +181,26 @@ func (s *State) answerLocked(acct, id, verb string) (Peering, error) {
 		return Peering{}, err
 	}
 	if p.PeerAccount != a {
-		return Peering{}, errorf(CodeNotPermitted, "only the accepter account %s can %s peering %s", p.PeerAccount, verb, id)
+		return Peering{}, Errorf(CodeNotPermitted, "only the accepter account %s can %s peering %s", p.PeerAccount, verb, id)
 	}
 	if p.Status != StatusPending {
-		return Peering{}, errorf(CodeInvalidState, "cannot %s peering %s: it is %s, not %s", verb, id, p.Status, StatusPending)
+		return Peering{}, Errorf(CodeInvalidState, "cannot %s peering %s: it is %s, not %s", verb, id, p.Status, StatusPending)
 	}
-	if verb == "reject" {
-		p.Status = StatusRejected
-		p.ExpiresAt = nil
-		s.changedLocked(false)
-		return p.clone(), nil
+	to := StatusRejected
+	if verb == "accept" {
+		if err := s.checkLimitLocked(p.VPC, id); err != nil {
+			return Peering{}, err
+		}
+		if err := s.checkLimitLocked(p.PeerVPC, id); err != nil {
+			return Peering{}, err
+		}
+		to = StatusActive
 	}
-	if err := s.checkLimitLocked(p.VPC, id); err != nil {
+	was := p.clone()
+	p.Status, p.ExpiresAt = to, nil
+	if err := s.commitLocked(to == StatusActive, func() { *p = was }); err != nil {
 		return Peering{}, err
 	}
-	if err := s.checkLimitLocked(p.PeerVPC, id); err != nil {
-		return Peering{}, err
-	}
-	p.Status = StatusActive
-	p.ExpiresAt = nil
-	s.changedLocked(true)
 	return p.clone(), nil
 }
 
@@ -200,7 +212,7 @@ func (s *State) DeletePeering(acct, id string) (Peering, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, err := s.deletePeeringLocked(acct, id)
-	s.recordLocked("delete", acct, []string{id}, p, err)
+	s.recordLocked(OpDeletePeering, acct, id, []string{id}, p, err)
 	return p, err
 }
 
@@ -218,15 +230,19 @@ func (s *State) deletePeeringLocked(acct, id string) (Peering, error) {
 	case StatusActive:
 	case StatusPending:
 		if p.Account != a {
-			return Peering{}, errorf(CodeNotPermitted, "peering %s is %s: only the requester account %s can delete it; reject it instead",
+			return Peering{}, Errorf(CodeNotPermitted, "peering %s is %s: only the requester account %s can delete it; reject it instead",
 				id, p.Status, p.Account)
 		}
 	default:
-		return Peering{}, errorf(CodeInvalidState, "cannot delete peering %s: it is %s", id, p.Status)
+		return Peering{}, Errorf(CodeInvalidState, "cannot delete peering %s: it is %s", id, p.Status)
 	}
-	wasActive := p.Status == StatusActive
-	p.Status = StatusDeleted
-	p.ExpiresAt = nil
+	was := p.clone()
+	p.Status, p.ExpiresAt = StatusDeleted, nil
+	type removed struct {
+		tb *table
+		d  netip.Prefix
+	}
+	var gone []removed
 	for _, tb := range s.tables {
 		if !p.involves(tb.vpc) {
 			continue
@@ -234,10 +250,19 @@ func (s *State) deletePeeringLocked(acct, id string) (Peering, error) {
 		for d, via := range tb.routes {
 			if via == id {
 				delete(tb.routes, d)
+				gone = append(gone, removed{tb, d})
 			}
 		}
 	}
-	s.changedLocked(wasActive)
+	err = s.commitLocked(was.Status == StatusActive, func() {
+		*p = was
+		for _, r := range gone {
+			r.tb.routes[r.d] = id
+		}
+	})
+	if err != nil {
+		return Peering{}, err
+	}
 	return p.clone(), nil
 }
 

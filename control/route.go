@@ -12,7 +12,7 @@ import (
 func parseDestination(dest string) (netip.Prefix, error) {
 	d, err := netip.ParsePrefix(strings.TrimSpace(dest))
 	if err != nil || !d.Addr().Is4() {
-		return netip.Prefix{}, errorf(CodeInvalidParameter, "invalid destination %q: want an IPv4 CIDR such as 10.0.1.0/24", dest)
+		return netip.Prefix{}, Errorf(CodeInvalidParameter, "invalid destination %q: want an IPv4 CIDR such as 10.0.1.0/24", dest)
 	}
 	return d.Masked(), nil
 }
@@ -21,7 +21,7 @@ func parseDestination(dest string) (netip.Prefix, error) {
 func (s *State) ownTableLocked(a, id string) (*table, error) {
 	tb := s.tables[id]
 	if tb == nil || s.vpc(tb.vpc).Account != a {
-		return nil, errorf(CodeRouteTableNotFound, "route table %q not found in account %s", id, a)
+		return nil, Errorf(CodeRouteTableNotFound, "route table %q not found in account %s", id, a)
 	}
 	return tb, nil
 }
@@ -54,7 +54,7 @@ func (s *State) AddRoute(acct, rtb, dest, pcx string) (Route, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, err := s.addRouteLocked(acct, rtb, dest, pcx)
-	s.recordLocked("add-route", acct, []string{rtb, dest, pcx}, r, err)
+	s.recordLocked(OpAddRoute, acct, rtb+" "+dest, []string{rtb, dest, pcx}, r, err)
 	return r, err
 }
 
@@ -64,28 +64,30 @@ func (s *State) addRouteLocked(acct, rtb, dest, pcx string) (Route, error) {
 		return Route{}, err
 	}
 	if d.Overlaps(tb.cidr) {
-		return Route{}, errorf(CodeDestinationOverlapsLocal, "route table %q: destination %s overlaps the local route %s of vpc %s",
+		return Route{}, Errorf(CodeDestinationOverlapsLocal, "route table %q: destination %s overlaps the local route %s of vpc %s",
 			rtb, d, tb.cidr, tb.vpc)
 	}
 	if pcx == "" {
-		return Route{}, errorf(CodeInvalidParameter, "route table %q: destination %s: a peering is required as next hop", rtb, d)
+		return Route{}, Errorf(CodeInvalidParameter, "route table %q: destination %s: a peering is required as next hop", rtb, d)
 	}
 	p, err := s.visiblePeeringLocked(a, pcx)
 	if err != nil {
 		return Route{}, err
 	}
 	if !p.involves(tb.vpc) {
-		return Route{}, errorf(CodeInvalidParameter, "route table %q: peering %s joins %s and %s, not vpc %s of the table",
+		return Route{}, Errorf(CodeInvalidParameter, "route table %q: peering %s joins %s and %s, not vpc %s of the table",
 			rtb, pcx, p.VPC, p.PeerVPC, tb.vpc)
 	}
 	if p.Status != StatusActive {
-		return Route{}, errorf(CodePeeringNotActive, "route table %q: peering %s is %s, not active", rtb, pcx, p.Status)
+		return Route{}, Errorf(CodePeeringNotActive, "route table %q: peering %s is %s, not active", rtb, pcx, p.Status)
 	}
 	if via, dup := tb.routes[d]; dup {
-		return Route{}, errorf(CodeRouteAlreadyExists, "route table %q already has a route to %s (via %s)", rtb, d, via)
+		return Route{}, Errorf(CodeRouteAlreadyExists, "route table %q already has a route to %s (via %s)", rtb, d, via)
 	}
 	tb.routes[d] = pcx
-	s.changedLocked(true)
+	if err := s.commitLocked(true, func() { delete(tb.routes, d) }); err != nil {
+		return Route{}, err
+	}
 	return Route{RouteTable: rtb, Destination: d.String(), NextHopType: topology.NextHopPeering, NextHop: pcx}, nil
 }
 
@@ -95,7 +97,7 @@ func (s *State) DeleteRoute(acct, rtb, dest string) (Route, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, err := s.deleteRouteLocked(acct, rtb, dest)
-	s.recordLocked("delete-route", acct, []string{rtb, dest}, r, err)
+	s.recordLocked(OpDeleteRoute, acct, rtb+" "+dest, []string{rtb, dest}, r, err)
 	return r, err
 }
 
@@ -105,14 +107,16 @@ func (s *State) deleteRouteLocked(acct, rtb, dest string) (Route, error) {
 		return Route{}, err
 	}
 	if d == tb.cidr {
-		return Route{}, errorf(CodeInvalidParameter, "route table %q: the local route %s cannot be deleted", rtb, d)
+		return Route{}, Errorf(CodeInvalidParameter, "route table %q: the local route %s cannot be deleted", rtb, d)
 	}
 	via, ok := tb.routes[d]
 	if !ok {
-		return Route{}, errorf(CodeRouteNotFound, "route table %q has no route to %s", rtb, d)
+		return Route{}, Errorf(CodeRouteNotFound, "route table %q has no route to %s", rtb, d)
 	}
 	delete(tb.routes, d)
-	s.changedLocked(true)
+	if err := s.commitLocked(true, func() { tb.routes[d] = via }); err != nil {
+		return Route{}, err
+	}
 	return Route{RouteTable: rtb, Destination: d.String(), NextHopType: topology.NextHopPeering, NextHop: via}, nil
 }
 
@@ -130,7 +134,7 @@ func (s *State) Routes(acct, table, vpc string) ([]Route, error) {
 	s.expireLocked()
 	if vpc != "" {
 		if v := s.vpc(vpc); v == nil || v.Account != a {
-			return nil, errorf(CodeVpcNotFound, "vpc %q not found in account %s", vpc, a)
+			return nil, Errorf(CodeVpcNotFound, "vpc %q not found in account %s", vpc, a)
 		}
 	}
 	if table != "" {

@@ -32,7 +32,7 @@ func TestAddRoute(t *testing.T) {
 		name          string
 		acct, table   string
 		dest, peering string
-		code          string
+		code          Code
 		wantDest      string
 	}{
 		{name: "ok", table: "rtb-1a", dest: "10.2.1.0/24", peering: "pcx-12", wantDest: "10.2.1.0/24"},
@@ -99,7 +99,7 @@ func TestDeleteRoute(t *testing.T) {
 		name        string
 		acct, table string
 		dest        string
-		code        string
+		code        Code
 	}{
 		{name: "ok", table: "rtb-1a", dest: "10.2.1.0/24"},
 		{name: "not canonical", table: "rtb-1a", dest: "10.2.1.99/24"},
@@ -161,7 +161,7 @@ func TestRoutesListing(t *testing.T) {
 		name             string
 		acct, table, vpc string
 		want             []Route
-		code             string
+		code             Code
 	}{
 		{name: "one table", table: "rtb-1a", want: []Route{
 			local("rtb-1a", "10.1.0.0/16"),
@@ -203,7 +203,7 @@ func TestRoutesListing(t *testing.T) {
 
 func TestDeletePeeringRemovesRoutes(t *testing.T) {
 	var snaps []Snapshot
-	s := routeState(t, Options{Apply: func(sn Snapshot) { snaps = append(snaps, sn) }})
+	s := routeState(t, Options{Apply: func(sn Snapshot) error { snaps = append(snaps, sn); return nil }})
 	for _, r := range []struct{ acct, table, dest, pcx string }{
 		{me, "rtb-1a", "10.3.0.0/16", "pcx-13"},
 		{me, "vpc1-default", "10.3.1.0/24", "pcx-13"},
@@ -244,7 +244,7 @@ func TestDeletePeeringRemovesRoutes(t *testing.T) {
 
 func TestApply(t *testing.T) {
 	var snaps []Snapshot
-	s := newState(t, nil, Options{Apply: func(sn Snapshot) { snaps = append(snaps, sn) }})
+	s := newState(t, nil, Options{Apply: func(sn Snapshot) error { snaps = append(snaps, sn); return nil }})
 	if len(snaps) != 1 {
 		t.Fatalf("New applied %d snapshots, want 1", len(snaps))
 	}
@@ -325,7 +325,7 @@ func TestShowPeering(t *testing.T) {
 	tests := []struct {
 		acct, id string
 		want     []RelatedRoute
-		code     string
+		code     Code
 	}{
 		{acct: me, id: "pcx-13", want: []RelatedRoute{
 			{RouteTable: "vpc1-default", VPC: "vpc1", Destination: "10.3.1.0/24", Subnets: []string{"s1b"}},

@@ -1,93 +1,109 @@
 package daemon
 
 import (
-	"net/http"
+	"context"
+	"errors"
 	"os"
-	"time"
 
 	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/control"
+	"github.com/vpcsim/vpcsim/explain"
+	"github.com/vpcsim/vpcsim/router"
 )
 
-// Status describes a running topology.
-type Status struct {
-	Name     string            `json:"name"`
-	PID      int               `json:"pid"`
-	File     string            `json:"file"`
-	Started  time.Time         `json:"started"`
-	Region   string            `json:"region"`
-	MTU      int               `json:"mtu"`
-	VPCs     []VPCStatus       `json:"vpcs"`
-	Hosts    []HostStatus      `json:"hosts"`
-	Peerings []control.Peering `json:"peerings"`
-}
-
-// VPCStatus describes a VPC of a running topology.
-type VPCStatus struct {
-	ID      string         `json:"id"`
-	Name    string         `json:"name,omitempty"`
-	Account string         `json:"account"`
-	Region  string         `json:"region"`
-	CIDR    string         `json:"cidr"`
-	Subnets []SubnetStatus `json:"subnets"`
-}
-
-// SubnetStatus describes a subnet.
-type SubnetStatus struct {
-	ID         string `json:"id"`
-	CIDR       string `json:"cidr"`
-	Gateway    string `json:"gateway"`
-	RouteTable string `json:"route_table"`
-}
-
-// HostStatus describes a host.
-type HostStatus struct {
-	Name      string `json:"name"`
-	VPC       string `json:"vpc"`
-	Subnet    string `json:"subnet"`
-	IP        string `json:"ip"`
-	Namespace string `json:"namespace"`
-}
+// A Daemon is the backend of its topology's API.
+var _ api.Backend = (*Daemon)(nil)
 
 // Status returns the topology's status as seen by the account acct
-// ("" is the default account): peerings are those it can see.
-func (d *Daemon) Status(acct string) (Status, error) {
+// ("" is the default account): peerings are those it can see. It compares
+// the data plane with the control plane first (see Verify).
+func (d *Daemon) Status(acct string) (api.Status, error) {
 	t := d.Topology
 	peerings, err := d.State.Peerings(acct, true)
 	if err != nil {
-		return Status{}, err
+		return api.Status{}, err
 	}
-	s := Status{Name: t.Name, PID: os.Getpid(), File: t.File, Started: d.started, Region: t.Region, MTU: t.MTU, Peerings: peerings}
+	s := api.Status{Name: t.Name, PID: os.Getpid(), File: t.File, Started: d.started, Region: t.Region, MTU: t.MTU, Peerings: peerings}
 	for _, v := range t.VPCs {
-		vs := VPCStatus{ID: v.ID, Name: v.Name, Account: v.Account, Region: v.Region, CIDR: v.CIDR.String()}
+		vs := api.VPCStatus{ID: v.ID, Name: v.Name, Account: v.Account, Region: v.Region, CIDR: v.CIDR.String()}
 		for _, sn := range v.Subnets {
-			vs.Subnets = append(vs.Subnets, SubnetStatus{ID: sn.ID, CIDR: sn.CIDR.String(), Gateway: sn.Gateway().String(), RouteTable: sn.RouteTable})
+			vs.Subnets = append(vs.Subnets, api.SubnetStatus{ID: sn.ID, CIDR: sn.CIDR.String(), Gateway: sn.Gateway().String(), RouteTable: sn.RouteTable})
 		}
 		s.VPCs = append(s.VPCs, vs)
 		for _, h := range v.Hosts {
-			s.Hosts = append(s.Hosts, HostStatus{Name: h.Name, VPC: v.ID, Subnet: h.Subnet, IP: h.IP.String(), Namespace: t.Namespace(h.Name)})
+			s.Hosts = append(s.Hosts, api.HostStatus{Name: h.Name, VPC: v.ID, Subnet: h.Subnet, IP: h.IP.String(), Namespace: t.Namespace(h.Name)})
 		}
 	}
+	s.DataPlane = d.Verify()
 	return s, nil
 }
 
-// register adds the daemon's own endpoints to the control API.
-func (d *Daemon) register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /v1/status", func(w http.ResponseWriter, r *http.Request) {
-		s, err := d.Status(r.Header.Get(api.AccountHeader))
-		if err != nil {
-			api.WriteError(w, err)
-			return
-		}
-		api.WriteJSON(w, http.StatusOK, s)
-	})
-	mux.HandleFunc("GET /v1/stats", func(w http.ResponseWriter, r *http.Request) {
-		api.WriteJSON(w, http.StatusOK, d.Network.Stats())
-	})
-	mux.HandleFunc("POST /v1/shutdown", func(w http.ResponseWriter, r *http.Request) {
-		api.WriteJSON(w, http.StatusOK, struct{}{})
-		d.shutdown.Do(func() { close(d.done) })
-	})
-	d.registerExplain(mux)
-	d.registerObserve(mux)
+// Stats returns the data plane's counters.
+func (d *Daemon) Stats(acct string) (api.Stats, error) {
+	return d.Network.Stats(), nil
 }
+
+// Explain analyses req against the running topology's live configuration
+// (see package explain). With req.Probe, it also sends real packets from
+// the source host and reports what they met: ping for ICMP, a TCP
+// connection attempt, or a UDP datagram. Explain works for any hosts,
+// whatever the account asking: the operator of a topology sees all of it.
+func (d *Daemon) Explain(ctx context.Context, acct string, req api.ExplainRequest) (*explain.Result, error) {
+	res, err := explain.Explain(d.State, req.Request)
+	if err != nil {
+		if errors.Is(err, explain.ErrInvalidRequest) {
+			return nil, control.Errorf(control.CodeInvalidParameter, "%v", err)
+		}
+		return nil, err
+	}
+	if req.Probe {
+		res.Probe = d.probe(ctx, res)
+	}
+	return res, nil
+}
+
+// CapturePoint resolves a capture of an active peering the account acct
+// takes part in, or of a host of one of its VPCs; anything else is not
+// found, as the control plane does for ids an account cannot see.
+func (d *Daemon) CapturePoint(acct string, req api.CaptureRequest) (api.CapturePoint, error) {
+	if req.Peering != "" {
+		pd, err := d.State.ShowPeering(acct, req.Peering)
+		if err != nil {
+			return api.CapturePoint{}, err
+		}
+		p := pd.Peering
+		if p.Status != control.StatusActive {
+			return api.CapturePoint{}, control.Errorf(control.CodePeeringNotActive,
+				"capture: peering %q is %s: only an active peering carries packets", p.ID, p.Status)
+		}
+		return api.CapturePoint{
+			Names:  [2]string{p.ID + " " + p.VPC + "->" + p.PeerVPC, p.ID + " " + p.PeerVPC + "->" + p.VPC},
+			Attach: func(ab, ba router.Tap) (func(), error) { return d.Network.TapPeering(p.ID, ab, ba) },
+		}, nil
+	}
+	a, err := d.State.Account(acct)
+	if err != nil {
+		return api.CapturePoint{}, err
+	}
+	for _, v := range d.Topology.VPCs {
+		for _, h := range v.Hosts {
+			if h.Name == req.Host && v.Account == a.ID {
+				return api.CapturePoint{
+					Names:  [2]string{h.Name + " out", h.Name + " in"},
+					Attach: func(out, in router.Tap) (func(), error) { return d.Network.TapHost(h.Name, out, in) },
+				}, nil
+			}
+		}
+	}
+	return api.CapturePoint{}, control.Errorf(control.CodeHostNotFound, "no host %q in the VPCs of account %s", req.Host, a.ID)
+}
+
+// Shutdown makes Done return a closed channel: whoever runs the daemon
+// tears it down.
+func (d *Daemon) Shutdown(acct string) error {
+	d.shutdown.Do(func() { close(d.done) })
+	return nil
+}
+
+// Done is closed when a client asks the daemon to shut down.
+func (d *Daemon) Done() <-chan struct{} { return d.done }

@@ -11,7 +11,6 @@ import (
 	"net/netip"
 	"os"
 	"slices"
-	"sort"
 	"sync"
 	"time"
 
@@ -51,13 +50,13 @@ type Daemon struct {
 	log       *slog.Logger
 	hosts     []*tun.Host
 	started   time.Time
-	server    *http.Server
+	server    *api.Server
 	metrics   *http.Server // nil unless Options.MetricsAddr
 	metricsLn net.Listener
 	serving   sync.WaitGroup
 	done      chan struct{} // closed when a shutdown is requested over the API
-	closing   chan struct{} // closed when Close begins: ends the captures
 	shutdown  sync.Once
+	checker   checker
 
 	closeOnce sync.Once
 	closeErr  error
@@ -80,112 +79,133 @@ func Launch(ctx context.Context, t *topology.Topology, opts Options) (_ *Daemon,
 	if _, err := control.New(t, control.Options{}); err != nil {
 		return nil, err
 	}
-	if r, err := ReadRecord(t.Name); err == nil {
-		if r.Alive() {
-			return nil, fmt.Errorf("topology %q is already running (pid %d)", t.Name, r.PID)
+	if err := removeLeftovers(t.Name, step); err != nil {
+		return nil, err
+	}
+	d := newDaemon(t, log)
+	defer func() {
+		if err != nil {
+			d.Close()
 		}
-		step("removing leftovers of topology %q (pid %d is gone)", t.Name, r.PID)
-		if err := Cleanup(r); err != nil {
-			return nil, fmt.Errorf("remove leftovers of topology %q: %w", t.Name, err)
+	}()
+	if opts.MetricsAddr != "" {
+		if err := d.listenMetrics(opts.MetricsAddr); err != nil {
+			return nil, err
 		}
 	}
-
-	d := &Daemon{Topology: t, log: log, started: time.Now(), done: make(chan struct{}), closing: make(chan struct{})}
 	// The record lists each namespace before it is created, so that a
 	// daemon killed at any moment can be cleaned up after.
 	rec := Record{Name: t.Name, PID: os.Getpid(), File: t.File, Started: d.started}
 	if err := writeRecord(rec); err != nil {
 		return nil, fmt.Errorf("write record of topology %q: %w", t.Name, err)
 	}
-	defer func() {
-		if err != nil {
-			d.Close()
-		}
-	}()
-
-	cfg := router.Config{MTU: t.MTU, BusyPoll: opts.BusyPoll, Logger: log}
-	var jobs []hostJob
-	for _, v := range t.VPCs {
-		rv := router.VPC{ID: v.ID, CIDR: v.CIDR}
-		for _, rt := range v.RouteTables {
-			rv.Tables = append(rv.Tables, rt.ID)
-		}
-		for _, s := range v.Subnets {
-			rv.Subnets = append(rv.Subnets, router.Subnet{ID: s.ID, CIDR: s.CIDR, Table: s.RouteTable})
-		}
-		for i := range v.Hosts {
-			jobs = append(jobs, hostJob{vpc: len(cfg.VPCs), vpcID: v.ID, host: v.Hosts[i], subnet: *v.Subnet(v.Hosts[i].Subnet)})
-		}
-		cfg.VPCs = append(cfg.VPCs, rv)
-	}
-	offload, err := d.createHosts(ctx, jobs, &rec, step)
+	devices, offload, err := d.createHosts(ctx, &rec, step)
 	if err != nil {
 		return nil, err
 	}
-	for i, j := range jobs {
-		cfg.VPCs[j.vpc].Hosts = append(cfg.VPCs[j.vpc].Hosts, router.Host{Name: j.host.Name, Subnet: j.host.Subnet, IP: j.host.IP, Device: d.hosts[i].Device()})
-	}
-	if offload {
-		cfg.MaxPacket = tun.MaxOffloadPacket
-	}
-	if d.Network, err = router.New(cfg); err != nil {
-		return nil, fmt.Errorf("start routers: %w", err)
-	}
-	log.Info("data path", "mtu", cfg.MTU, "offload", offload, "busy_poll", cfg.BusyPoll)
-	for _, v := range t.VPCs {
-		step("router   %-12s %-18s %d subnets, %d hosts", v.ID, v.CIDR, len(v.Subnets), len(v.Hosts))
-		log.Info("router started", "vpc", v.ID, "cidr", v.CIDR)
-	}
-	var applyErr error
-	d.State, err = control.New(t, control.Options{
-		Apply: func(s control.Snapshot) {
-			if err := d.Network.Update(toRouter(s)); err != nil {
-				applyErr = err
-				log.Error("data plane update failed", "err", err)
-			}
-		},
-		OnExpire: func(p control.Peering) {
-			log.Info("peering expired", "peering", p.ID, "vpc", p.VPC, "peer_vpc", p.PeerVPC)
-		},
-	})
-	if err == nil {
-		err = applyErr
-	}
-	if err != nil {
+	if err := d.start(devices, offload, opts.BusyPoll); err != nil {
 		return nil, err
 	}
-	for _, p := range d.State.AllPeerings() {
-		step("peering  %-12s %s <-> %s: %s", p.ID, p.VPC, p.PeerVPC, p.Status)
-		log.Info("peering", "peering", p.ID, "vpc", p.VPC, "peer_vpc", p.PeerVPC, "status", p.Status)
-	}
-	for _, v := range t.VPCs {
-		for _, rt := range v.RouteTables {
-			for _, r := range rt.Routes {
-				step("route    %-12s %-18s -> %s", rt.ID, r.Destination, r.NextHop)
-				log.Info("route", "route_table", rt.ID, "destination", r.Destination, "next_hop", r.NextHop)
-			}
-		}
-	}
+	d.describe(step)
 	if opts.Listen {
 		if err := d.serve(); err != nil {
 			return nil, err
 		}
 		step("control  %s", api.SocketPath(t.Name))
 	}
-	if opts.MetricsAddr != "" {
-		if err := d.serveMetrics(opts.MetricsAddr); err != nil {
-			return nil, err
-		}
+	if d.metricsLn != nil {
+		d.serveMetrics()
 		step("metrics  http://%s/metrics", d.MetricsAddr())
 	}
 	return d, nil
 }
 
-// hostJob is a host to create: its VPC (index into the router config), the
-// host and its subnet.
+func newDaemon(t *topology.Topology, log *slog.Logger) *Daemon {
+	return &Daemon{Topology: t, log: log, started: time.Now(), done: make(chan struct{})}
+}
+
+// removeLeftovers refuses to launch over a running topology of the same
+// name, and removes what a dead one left behind.
+func removeLeftovers(name string, step func(string, ...any)) error {
+	r, err := ReadRecord(name)
+	if err != nil {
+		return nil
+	}
+	if r.Alive() {
+		return control.Errorf(control.CodeAlreadyRunning, "topology %q is already running (pid %d); stop it with \"vpcsim down %s\"", name, r.PID, name)
+	}
+	step("removing leftovers of topology %q (pid %d is gone)", name, r.PID)
+	if err := Cleanup(r); err != nil {
+		return fmt.Errorf("remove leftovers of topology %q: %w", name, err)
+	}
+	return nil
+}
+
+// start starts the routers on the hosts' devices and the control plane
+// that drives them.
+func (d *Daemon) start(devices map[string]router.Device, offload bool, busyPoll time.Duration) error {
+	t := d.Topology
+	cfg := router.Config{MTU: t.MTU, BusyPoll: busyPoll, Logger: d.log}
+	if offload {
+		cfg.MaxPacket = tun.MaxOffloadPacket
+	}
+	n, st, err := Wire(t, devices, cfg, control.Options{OnChange: d.logChange})
+	if err != nil {
+		return err
+	}
+	d.Network, d.State = n, st
+	d.checker.start(d)
+	d.log.Info("data path", "mtu", cfg.MTU, "offload", offload, "busy_poll", cfg.BusyPoll)
+	return nil
+}
+
+// describe reports the routers, peerings and routes of a launch.
+func (d *Daemon) describe(step func(string, ...any)) {
+	t := d.Topology
+	for _, v := range t.VPCs {
+		step("router   %-12s %-18s %d subnets, %d hosts", v.ID, v.CIDR, len(v.Subnets), len(v.Hosts))
+		d.log.Info("router started", "vpc", v.ID, "cidr", v.CIDR)
+	}
+	for _, p := range d.State.AllPeerings() {
+		step("peering  %-12s %s <-> %s: %s", p.ID, p.VPC, p.PeerVPC, p.Status)
+		d.log.Info("peering", "peering", p.ID, "vpc", p.VPC, "peer_vpc", p.PeerVPC, "status", p.Status)
+	}
+	for _, v := range t.VPCs {
+		for _, rt := range v.RouteTables {
+			for _, r := range rt.Routes {
+				step("route    %-12s %-18s -> %s", rt.ID, r.Destination, r.NextHop)
+				d.log.Info("route", "route_table", rt.ID, "destination", r.Destination, "next_hop", r.NextHop)
+			}
+		}
+	}
+}
+
+// logChange logs a control change as one line: "control change" with the
+// operation, the acting account and what changed; a refused one at debug
+// level with its code; an expiry as "peering expired".
+func (d *Daemon) logChange(c control.Change) {
+	if c.Err != nil {
+		d.log.Debug("control change refused", "op", c.Op, "account", c.Account, "target", c.Target, "code", c.Err.Code, "message", c.Err.Message)
+		return
+	}
+	if c.Op == control.OpExpirePeering {
+		d.log.Info("peering expired", "peering", c.Peering.ID, "vpc", c.Peering.VPC, "peer_vpc", c.Peering.PeerVPC)
+		return
+	}
+	attrs := []any{"op", c.Op, "account", c.Account}
+	if p := c.Peering; p != nil {
+		attrs = append(attrs, "peering", p.ID, "vpc", p.VPC, "peer_vpc", p.PeerVPC, "status", string(p.Status))
+	}
+	if r := c.Route; r != nil {
+		attrs = append(attrs, "route_table", r.RouteTable, "destination", r.Destination, "next_hop", r.NextHop)
+	}
+	d.log.Info("control change", attrs...)
+	d.checker.changed()
+}
+
+// hostJob is a host to create and its subnet.
 type hostJob struct {
-	vpc    int
-	vpcID  string
+	vpc    string
 	host   topology.Host
 	subnet topology.Subnet
 }
@@ -195,52 +215,25 @@ type hostJob struct {
 // down in the background, so a few at a time overlap the waits.
 const hostParallelism = 8
 
-// createHosts creates the namespace and TUN device of every job, a few at a
-// time, and sets d.hosts in job order. Each namespace enters the record
-// before it is created. Hosts hand TCP super-packets to the routers and take
-// them back whole (tun.HostConfig.Offload) unless the kernel refuses, which
-// the first host finds out for all: every device must agree on the headers.
-func (d *Daemon) createHosts(ctx context.Context, jobs []hostJob, rec *Record, step func(string, ...any)) (offload bool, err error) {
-	var mu sync.Mutex // guards rec and d.hosts
+// createHosts creates the namespace and TUN device of every host, a few at a
+// time, sets d.hosts and returns the devices by host name. Each namespace
+// enters the record before it is created. Hosts hand TCP super-packets to
+// the routers and take them back whole (tun.HostConfig.Offload) unless the
+// kernel refuses, which the first host finds out for all: every device
+// must agree on the headers.
+func (d *Daemon) createHosts(ctx context.Context, rec *Record, step func(string, ...any)) (map[string]router.Device, bool, error) {
+	var jobs []hostJob
+	for _, v := range d.Topology.VPCs {
+		for _, h := range v.Hosts {
+			jobs = append(jobs, hostJob{vpc: v.ID, host: h, subnet: *v.Subnet(h.Subnet)})
+		}
+	}
 	d.hosts = make([]*tun.Host, len(jobs))
-	offload = true
-	create := func(i int) error {
-		j := jobs[i]
-		ns := d.Topology.Namespace(j.host.Name)
-		addr := netip.PrefixFrom(j.host.IP, j.subnet.CIDR.Bits())
-		start := time.Now()
-		mu.Lock()
-		rec.Namespaces = append(rec.Namespaces, ns)
-		err := writeRecord(*rec)
-		mu.Unlock()
-		if err != nil {
-			return fmt.Errorf("write record of topology %q: %w", rec.Name, err)
+	hc := &hostCreator{d: d, rec: rec, step: step, offload: true}
+	if len(jobs) > 0 {
+		if err := hc.create(0, jobs[0]); err != nil {
+			return nil, false, err
 		}
-		hc := tun.HostConfig{Namespace: ns, Addr: addr, Gateway: j.subnet.Gateway(), MTU: d.Topology.MTU, Offload: offload}
-		th, err := tun.CreateHost(hc)
-		if errors.Is(err, tun.ErrOffloadUnsupported) && i == 0 {
-			d.log.Warn("tun offloads unavailable, forwarding packet by packet", "err", err)
-			step("offload  unavailable (%v): forwarding packet by packet", err)
-			offload, hc.Offload = false, false
-			th, err = tun.CreateHost(hc)
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		if err != nil {
-			// Not ours to remove, if it existed already.
-			rec.Namespaces = slices.DeleteFunc(rec.Namespaces, func(n string) bool { return n == ns })
-			return errors.Join(fmt.Errorf("host %q: %w", j.host.Name, err), writeRecord(*rec))
-		}
-		d.hosts[i] = th
-		step("host     %-12s %-18s netns %s (%v)", j.host.Name, addr, ns, time.Since(start).Round(time.Millisecond))
-		d.log.Info("host created", "host", j.host.Name, "vpc", j.vpcID, "addr", addr, "netns", ns)
-		return nil
-	}
-	if len(jobs) == 0 {
-		return offload, nil
-	}
-	if err := create(0); err != nil {
-		return offload, err
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(hostParallelism)
@@ -249,28 +242,61 @@ func (d *Daemon) createHosts(ctx context.Context, jobs []hostJob, rec *Record, s
 			if err := gctx.Err(); err != nil {
 				return fmt.Errorf("launch interrupted: %w", err)
 			}
-			return create(i)
+			return hc.create(i, jobs[i])
 		})
 	}
-	return offload, g.Wait()
+	if err := g.Wait(); err != nil {
+		return nil, false, err
+	}
+	devices := make(map[string]router.Device, len(jobs))
+	for i, j := range jobs {
+		devices[j.host.Name] = d.hosts[i].Device()
+	}
+	return devices, hc.offload, nil
 }
 
-// toRouter converts the control plane's view to the data plane's.
-func toRouter(s control.Snapshot) ([]router.Peering, map[string][]router.Route) {
-	peerings := make([]router.Peering, 0, len(s.Peerings))
-	for id, p := range s.Peerings {
-		peerings = append(peerings, router.Peering{ID: id, VPC: p.VPC, PeerVPC: p.PeerVPC})
+// hostCreator creates the hosts of one launch.
+type hostCreator struct {
+	d       *Daemon
+	step    func(string, ...any)
+	offload bool // decided by the first host, read-only after
+
+	mu  sync.Mutex // guards rec and d.hosts
+	rec *Record
+}
+
+// create creates host i of the launch.
+func (hc *hostCreator) create(i int, j hostJob) error {
+	d := hc.d
+	ns := d.Topology.Namespace(j.host.Name)
+	addr := netip.PrefixFrom(j.host.IP, j.subnet.CIDR.Bits())
+	start := time.Now()
+	hc.mu.Lock()
+	hc.rec.Namespaces = append(hc.rec.Namespaces, ns)
+	err := writeRecord(*hc.rec)
+	hc.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("write record of topology %q: %w", hc.rec.Name, err)
 	}
-	sort.Slice(peerings, func(i, j int) bool { return peerings[i].ID < peerings[j].ID })
-	tables := make(map[string][]router.Route, len(s.Tables))
-	for id, routes := range s.Tables {
-		rs := make([]router.Route, len(routes))
-		for i, r := range routes {
-			rs[i] = router.Route{Destination: r.Destination, Peering: r.Peering}
-		}
-		tables[id] = rs
+	cfg := tun.HostConfig{Namespace: ns, Addr: addr, Gateway: j.subnet.Gateway(), MTU: d.Topology.MTU, Offload: hc.offload}
+	th, err := tun.CreateHost(cfg)
+	if errors.Is(err, tun.ErrOffloadUnsupported) && i == 0 {
+		d.log.Warn("tun offloads unavailable, forwarding packet by packet", "err", err)
+		hc.step("offload  unavailable (%v): forwarding packet by packet", err)
+		hc.offload, cfg.Offload = false, false
+		th, err = tun.CreateHost(cfg)
 	}
-	return peerings, tables
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
+	if err != nil {
+		// Not ours to remove, if it existed already.
+		hc.rec.Namespaces = slices.DeleteFunc(hc.rec.Namespaces, func(n string) bool { return n == ns })
+		return errors.Join(fmt.Errorf("host %q: %w", j.host.Name, err), writeRecord(*hc.rec))
+	}
+	d.hosts[i] = th
+	hc.step("host     %-12s %-18s netns %s (%v)", j.host.Name, addr, ns, time.Since(start).Round(time.Millisecond))
+	d.log.Info("host created", "host", j.host.Name, "vpc", j.vpc, "addr", addr, "netns", ns)
+	return nil
 }
 
 // serve starts the control API on the topology's socket.
@@ -279,36 +305,32 @@ func (d *Daemon) serve() error {
 	if err != nil {
 		return fmt.Errorf("control socket: %w", err)
 	}
-	mux := http.NewServeMux()
-	api.Register(mux, d.State)
-	d.register(mux)
-	d.server = &http.Server{Handler: d.logChanges(mux), ReadHeaderTimeout: 10 * time.Second}
+	d.server = api.NewServer(d.State, d, d.log)
 	d.serving.Add(1)
 	go func() {
 		defer d.serving.Done()
-		if err := d.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := d.server.Serve(ln); err != nil {
 			d.log.Error("control API stopped", "err", err)
 		}
 	}()
 	return nil
 }
 
-// Done is closed when a client asks the daemon to shut down.
-func (d *Daemon) Done() <-chan struct{} { return d.done }
-
 // Close stops the API and the routers and removes every namespace, the
 // socket and the record. It is idempotent.
 func (d *Daemon) Close() error {
 	d.closeOnce.Do(func() {
 		var errs []error
-		close(d.closing)
 		if d.server != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			d.server.Shutdown(ctx)
+			d.server.Close(ctx)
 			cancel()
 		}
+		d.checker.stop()
 		if d.metrics != nil {
 			d.metrics.Close()
+		} else if d.metricsLn != nil {
+			d.metricsLn.Close()
 		}
 		d.serving.Wait()
 		if d.Network != nil {

@@ -2,17 +2,12 @@ package daemon
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"net/netip"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/vpcsim/vpcsim/api"
-	"github.com/vpcsim/vpcsim/control"
 	"github.com/vpcsim/vpcsim/explain"
 	"github.com/vpcsim/vpcsim/router"
 )
@@ -23,25 +18,6 @@ const probeTimeout = 1500 * time.Millisecond
 // defaultProbePort is the port a TCP or UDP probe uses when none is given:
 // discard, which nothing in a fresh namespace listens on.
 const defaultProbePort = 9
-
-// Explain analyses req against the running topology's live configuration
-// (see package explain). With probe, it also sends real packets from the
-// source host and reports what they met: ping for ICMP, a TCP connection
-// attempt, or a UDP datagram. Explain works for any hosts, whatever the
-// account asking: the operator of a topology sees all of it.
-func (d *Daemon) Explain(ctx context.Context, req explain.Request, probe bool) (*explain.Result, error) {
-	res, err := explain.Explain(d.State, req)
-	if err != nil {
-		if errors.Is(err, explain.ErrInvalidRequest) {
-			return nil, &control.Error{Code: control.CodeInvalidParameter, Message: err.Error()}
-		}
-		return nil, err
-	}
-	if probe {
-		res.Probe = d.probe(ctx, res)
-	}
-	return res, nil
-}
 
 // probe sends real packets for res and compares their fate with res.
 func (d *Daemon) probe(ctx context.Context, res *explain.Result) *explain.Probe {
@@ -174,45 +150,4 @@ func dropNames(moved map[string]router.Drops) map[string]map[string]uint64 {
 type probeOutcome struct {
 	answered bool
 	outcome  string
-}
-
-// registerExplain adds GET /v1/explain to mux:
-//
-//	GET /v1/explain?src=HOST&dst=HOST|IP[&protocol=icmp|tcp|udp][&port=N][&probe=true]
-//
-// It is open to every account (see Explain).
-func (d *Daemon) registerExplain(mux *http.ServeMux) {
-	mux.HandleFunc("GET /v1/explain", func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		req := explain.Request{Source: q.Get("src"), Destination: q.Get("dst"), Protocol: explain.Protocol(q.Get("protocol"))}
-		bad := func(format string, args ...any) {
-			api.WriteError(w, &control.Error{Code: control.CodeInvalidParameter, Message: fmt.Sprintf(format, args...)})
-		}
-		if req.Source == "" || req.Destination == "" {
-			bad("src and dst are required")
-			return
-		}
-		if s := q.Get("port"); s != "" {
-			n, err := strconv.Atoi(s)
-			if err != nil {
-				bad("invalid port %q: want 1..65535", s)
-				return
-			}
-			req.Port = n
-		}
-		probe := false
-		if s := q.Get("probe"); s != "" {
-			var err error
-			if probe, err = strconv.ParseBool(s); err != nil {
-				bad("invalid probe=%q: want true or false", s)
-				return
-			}
-		}
-		res, err := d.Explain(r.Context(), req, probe)
-		if err != nil {
-			api.WriteError(w, err)
-			return
-		}
-		api.WriteJSON(w, http.StatusOK, res)
-	})
 }

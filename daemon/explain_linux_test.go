@@ -87,7 +87,7 @@ func TestNSExplain(t *testing.T) {
 			tc.before()
 		}
 		req := explain.Request{Source: tc.src, Destination: tc.dst, Protocol: tc.proto, Port: tc.port}
-		res, err := d.Explain(context.Background(), req, true)
+		res, err := d.Explain(context.Background(), "", api.ExplainRequest{Request: req, Probe: true})
 		if err != nil {
 			t.Fatalf("%s: Explain(%+v): %v", tc.name, req, err)
 		}
@@ -123,19 +123,20 @@ func TestNSExplainAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := api.NewClient(api.SocketPath(d.Topology.Name), "")
-	var res explain.Result
-	if err := c.Do(context.Background(), "GET", "/v1/explain?src=a1&dst=b1&probe=true", nil, &res); err != nil {
+	ctx := context.Background()
+	res, err := c.Explain(ctx, api.ExplainRequest{Request: explain.Request{Source: "a1", Destination: "b1"}, Probe: true})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Verdict != explain.Reachable || res.Probe == nil || !res.Probe.OK {
-		t.Errorf("GET /v1/explain a1 -> b1 = %s, probe %+v; want reachable and an echo reply", res.Verdict, res.Probe)
+		t.Errorf("Explain(a1 -> b1, probe) = %s, probe %+v; want reachable and an echo reply", res.Verdict, res.Probe)
 	}
-	err := c.Do(context.Background(), "GET", "/v1/explain?src=a1&dst=b1&protocol=sctp", nil, &res)
+	_, err = c.Explain(ctx, api.ExplainRequest{Request: explain.Request{Source: "a1", Destination: "b1", Protocol: "sctp"}})
 	if control.ErrorCode(err) != control.CodeInvalidParameter {
-		t.Errorf("GET /v1/explain protocol=sctp: %v, want InvalidParameter", err)
+		t.Errorf("Explain(protocol sctp) = %v, want InvalidParameter", err)
 	}
-	err = c.Do(context.Background(), "GET", "/v1/explain?src=a1", nil, &res)
+	_, err = c.Explain(ctx, api.ExplainRequest{Request: explain.Request{Source: "a1"}})
 	if control.ErrorCode(err) != control.CodeInvalidParameter {
-		t.Errorf("GET /v1/explain without dst: %v, want InvalidParameter", err)
+		t.Errorf("Explain(no destination) = %v, want InvalidParameter", err)
 	}
 }

@@ -2,13 +2,13 @@ package daemon
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/netip"
 	"os"
 	"strings"
@@ -68,11 +68,12 @@ func (c *chanDevice) Close() error {
 }
 
 // fakeDaemon is a Daemon of the yaml topology on in-memory devices: no
-// namespaces, no root. Its API is served by an httptest server.
+// namespaces, no root. Its API is served on a socket in a temporary run
+// directory.
 type fakeDaemon struct {
 	*Daemon
 	devs map[string]*chanDevice
-	url  string
+	hc   *http.Client // of the daemon's socket
 	logs *bytes.Buffer
 }
 
@@ -87,49 +88,46 @@ func newFakeDaemon(t *testing.T, file string) *fakeDaemon {
 	if err != nil {
 		t.Fatal(err)
 	}
-	topo, err := topology.Parse(file, withPartner(b))
+	return newFakeDaemonYAML(t, file, withPartner(b))
+}
+
+// newFakeDaemonYAML is newFakeDaemon of the topology yaml.
+func newFakeDaemonYAML(t *testing.T, file string, yaml []byte) *fakeDaemon {
+	t.Helper()
+	topo, err := topology.Parse(file, yaml)
 	if err != nil {
 		t.Fatalf("Parse(%s): %v", file, err)
 	}
 	logs := new(bytes.Buffer)
 	var mu sync.Mutex
-	log := slog.New(slog.NewJSONHandler(lockedWriter{&mu, logs}, nil))
-	d := &Daemon{Topology: topo, log: log, started: time.Now(), done: make(chan struct{}), closing: make(chan struct{})}
+	d := newDaemon(topo, slog.New(slog.NewJSONHandler(lockedWriter{&mu, logs}, nil)))
 	f := &fakeDaemon{Daemon: d, devs: make(map[string]*chanDevice), logs: logs}
-	var cfg router.Config
+	devices := make(map[string]router.Device)
 	for _, v := range topo.VPCs {
-		rv := router.VPC{ID: v.ID, CIDR: v.CIDR}
-		for _, rt := range v.RouteTables {
-			rv.Tables = append(rv.Tables, rt.ID)
-		}
-		for _, s := range v.Subnets {
-			rv.Subnets = append(rv.Subnets, router.Subnet{ID: s.ID, CIDR: s.CIDR, Table: s.RouteTable})
-		}
 		for _, h := range v.Hosts {
-			dev := newChanDevice()
-			f.devs[h.Name] = dev
-			rv.Hosts = append(rv.Hosts, router.Host{Name: h.Name, Subnet: h.Subnet, IP: h.IP, Device: dev})
+			f.devs[h.Name] = newChanDevice()
+			devices[h.Name] = f.devs[h.Name]
 		}
-		cfg.VPCs = append(cfg.VPCs, rv)
 	}
-	if d.Network, err = router.New(cfg); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Network.Close() })
-	d.State, err = control.New(topo, control.Options{Apply: func(s control.Snapshot) {
-		if err := d.Network.Update(toRouter(s)); err != nil {
-			t.Errorf("Update: %v", err)
-		}
-	}})
+	d.Network, d.State, err = Wire(topo, devices, router.Config{}, control.Options{OnChange: d.logChange})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	api.Register(mux, d.State)
-	d.register(mux)
-	srv := httptest.NewServer(d.logChanges(mux))
-	t.Cleanup(srv.Close)
-	f.url = srv.URL
+	dir, err := os.MkdirTemp("", "vpcsim-daemon")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	t.Setenv(api.RunDirEnv, dir)
+	if err := d.serve(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	sock := api.SocketPath(topo.Name)
+	f.hc = &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", sock)
+	}}}
 	return f
 }
 
@@ -160,14 +158,14 @@ func echo(t testing.TB, src, dst netip.Addr, seq uint16) []byte {
 // get sends GET path as account acct.
 func (f *fakeDaemon) do(t testing.TB, method, path, acct string) *http.Response {
 	t.Helper()
-	req, err := http.NewRequest(method, f.url+path, nil)
+	req, err := http.NewRequest(method, "http://vpcsim"+path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if acct != "" {
 		req.Header.Set(api.AccountHeader, acct)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := f.hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,11 +226,11 @@ func TestCaptureHost(t *testing.T) {
 	if pkts[1].iface != "a1 in" {
 		t.Errorf("packet 1 on %q, want \"a1 in\" (the gateway's reply)", pkts[1].iface)
 	}
-	if got := resp.Trailer.Get(CaptureWrittenTrailer); got != "2" {
-		t.Errorf("trailer %s = %q, want 2", CaptureWrittenTrailer, got)
+	if got := resp.Trailer.Get(api.CaptureWrittenTrailer); got != "2" {
+		t.Errorf("trailer %s = %q, want 2", api.CaptureWrittenTrailer, got)
 	}
-	if got := resp.Trailer.Get(CaptureDroppedTrailer); got != "0" {
-		t.Errorf("trailer %s = %q, want 0", CaptureDroppedTrailer, got)
+	if got := resp.Trailer.Get(api.CaptureDroppedTrailer); got != "0" {
+		t.Errorf("trailer %s = %q, want 0", api.CaptureDroppedTrailer, got)
 	}
 	// The taps are gone: a new capture of the same host may start.
 	resp2 := f.do(t, "GET", "/v1/capture?host=a1&duration=10ms", "")
@@ -301,14 +299,14 @@ func TestCaptureErrors(t *testing.T) {
 	tests := []struct {
 		name, query, acct string
 		status            int
-		code              string
+		code              control.Code
 	}{
 		{"nothing", "", "", 400, control.CodeInvalidParameter},
 		{"both", "host=a1&peering=pcx-1", "", 400, control.CodeInvalidParameter},
 		{"bad count", "host=a1&count=-1", "", 400, control.CodeInvalidParameter},
 		{"bad duration", "host=a1&duration=soon", "", 400, control.CodeInvalidParameter},
-		{"unknown host", "host=zz", "", 404, CodeHostNotFound},
-		{"host of another account", "host=b1", partner, 404, CodeHostNotFound},
+		{"unknown host", "host=zz", "", 404, control.CodeHostNotFound},
+		{"host of another account", "host=b1", partner, 404, control.CodeHostNotFound},
 		{"unknown peering", "peering=pcx-9", "", 404, control.CodePeeringNotFound},
 		{"peering of another account", "peering=pcx-1", partner, 404, control.CodePeeringNotFound},
 		{"unknown account", "host=a1", "999", 404, control.CodeAccountNotFound},
@@ -408,9 +406,10 @@ func TestMetricsAddr(t *testing.T) {
 
 func TestServeMetrics(t *testing.T) {
 	f := newFakeDaemon(t, "best-practice.yaml")
-	if err := f.serveMetrics("127.0.0.1:0"); err != nil {
+	if err := f.listenMetrics("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
+	f.serveMetrics()
 	defer f.metrics.Close()
 	if _, _, err := net.SplitHostPort(f.MetricsAddr()); err != nil {
 		t.Fatalf("MetricsAddr() = %q: %v", f.MetricsAddr(), err)
@@ -442,7 +441,7 @@ func TestCaptureEndsWhenDaemonCloses(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /v1/capture: %s", resp.Status)
 	}
-	close(f.closing)
+	go f.Close()
 	done := make(chan []byte)
 	go func() {
 		b, _ := io.ReadAll(resp.Body)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vpcsim/vpcsim/control"
+	"github.com/vpcsim/vpcsim/daemon"
 	"github.com/vpcsim/vpcsim/explain"
 	"github.com/vpcsim/vpcsim/router"
 	"github.com/vpcsim/vpcsim/topology"
@@ -33,38 +34,24 @@ func TestExplainMatchesRouter(t *testing.T) {
 		t.Fatal(err)
 	}
 	devs := make(map[string]*tuntest.Device)
-	cfg := router.Config{}
+	devices := make(map[string]router.Device)
 	var dsts []string
 	for _, v := range topo.VPCs {
-		rv := router.VPC{ID: v.ID, CIDR: v.CIDR}
-		for _, rt := range v.RouteTables {
-			rv.Tables = append(rv.Tables, rt.ID)
-		}
 		for _, s := range v.Subnets {
-			rv.Subnets = append(rv.Subnets, router.Subnet{ID: s.ID, CIDR: s.CIDR, Table: s.RouteTable})
 			dsts = append(dsts, s.Gateway().String(), s.CIDR.Addr().Next().Next().Next().String())
 		}
 		for _, h := range v.Hosts {
 			devs[h.Name] = tuntest.NewDevice(16)
-			rv.Hosts = append(rv.Hosts, router.Host{Name: h.Name, Subnet: h.Subnet, IP: h.IP, Device: devs[h.Name]})
+			devices[h.Name] = devs[h.Name]
 			dsts = append(dsts, h.Name)
 		}
-		cfg.VPCs = append(cfg.VPCs, rv)
 	}
 	dsts = append(dsts, "8.8.8.8", "10.0.9.9", "172.17.9.9")
-	n, err := router.New(cfg)
+	n, st, err := daemon.Wire(topo, devices, router.Config{}, control.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close() })
-	st, err := control.New(topo, control.Options{Apply: func(s control.Snapshot) {
-		if err := n.Update(toRouter(s)); err != nil {
-			t.Errorf("Update: %v", err)
-		}
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
 
 	check := func(t *testing.T) {
 		for _, src := range topo.VPCs {
@@ -175,23 +162,4 @@ func packet(src, dst netip.Addr, proto explain.Protocol) []byte {
 		binary.BigEndian.PutUint16(p[24:26], 8)
 	}
 	return p
-}
-
-// toRouter converts the control plane's view to the data plane's, as the
-// daemon does.
-func toRouter(s control.Snapshot) ([]router.Peering, map[string][]router.Route) {
-	var peerings []router.Peering
-	for id, p := range s.Peerings {
-		peerings = append(peerings, router.Peering{ID: id, VPC: p.VPC, PeerVPC: p.PeerVPC})
-	}
-	tables := make(map[string][]router.Route, len(s.Tables))
-	for id, routes := range s.Tables {
-		for _, r := range routes {
-			tables[id] = append(tables[id], router.Route{Destination: r.Destination, Peering: r.Peering})
-		}
-		if tables[id] == nil {
-			tables[id] = []router.Route{}
-		}
-	}
-	return peerings, tables
 }

@@ -1,23 +1,15 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
-	"net/url"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
 	"github.com/vpcsim/vpcsim/api"
-	"github.com/vpcsim/vpcsim/control"
-	"github.com/vpcsim/vpcsim/daemon"
 )
 
 func newCaptureCmd(opts *options) *cobra.Command {
@@ -72,26 +64,14 @@ never forwarded ones.`,
 			if err != nil {
 				return err
 			}
-			q := url.Values{}
-			if peering != "" {
-				q.Set("peering", peering)
-			} else {
-				q.Set("host", host)
-			}
-			if count > 0 {
-				q.Set("count", strconv.Itoa(count))
-			}
-			if duration > 0 {
-				q.Set("duration", duration.String())
-			}
-			started := func() {
+			req := api.CaptureRequest{Peering: peering, Host: host, Count: count, Duration: duration}
+			sum, err := c.Capture(cmd.Context(), req, out, func() {
 				what := "peering " + peering
 				if host != "" {
 					what = "host " + host
 				}
 				fmt.Fprintf(opts.stderr, "capturing %s; Ctrl-C to stop\n", what)
-			}
-			sum, err := streamCapture(cmd.Context(), c.Socket(), opts.account, q, out, started)
+			})
 			if err != nil {
 				return err
 			}
@@ -100,7 +80,7 @@ never forwarded ones.`,
 					return err
 				}
 			}
-			fmt.Fprintln(opts.stderr, sum)
+			fmt.Fprintln(opts.stderr, captureSummary(sum))
 			return nil
 		},
 	}
@@ -113,67 +93,12 @@ never forwarded ones.`,
 	return cmd
 }
 
-// captureSummary is what the daemon reports at the end of a capture.
-type captureSummary struct {
-	written, dropped uint64
-	bytes            int64 // of pcapng copied
-	interrupted      bool  // ctx ended the capture before the daemon did
-}
-
-// streamCapture asks the daemon on socket for a capture and copies the
-// pcapng stream to out until the daemon ends it or ctx is done. started is
-// called once the capture runs.
-func streamCapture(ctx context.Context, socket, account string, q url.Values, out io.Writer, started func()) (captureSummary, error) {
-	hc := &http.Client{Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", socket)
-		},
-		DisableCompression: true,
-	}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://vpcsim/v1/capture?"+q.Encode(), nil)
-	if err != nil {
-		return captureSummary{}, err
+// captureSummary describes a capture for the summary line.
+func captureSummary(s api.CaptureSummary) string {
+	if s.Interrupted {
+		return fmt.Sprintf("capture interrupted after %d bytes", s.Bytes)
 	}
-	if account != "" {
-		req.Header.Set(api.AccountHeader, account)
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return captureSummary{}, fmt.Errorf("talk to the topology at %s: %w", socket, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		var e control.Error
-		data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		if json.Unmarshal(data, &e) == nil && e.Code != "" {
-			return captureSummary{}, &e
-		}
-		return captureSummary{}, fmt.Errorf("capture: %s", resp.Status)
-	}
-	started()
-	n, err := io.Copy(out, resp.Body)
-	sum := captureSummary{bytes: n}
-	if err != nil {
-		if ctx.Err() != nil {
-			// Interrupted: what was copied is a valid capture up to the
-			// last whole block; the daemon's totals never came.
-			sum.interrupted = true
-			return sum, nil
-		}
-		return sum, fmt.Errorf("capture: %w", err)
-	}
-	sum.written, _ = strconv.ParseUint(resp.Trailer.Get(daemon.CaptureWrittenTrailer), 10, 64)
-	sum.dropped, _ = strconv.ParseUint(resp.Trailer.Get(daemon.CaptureDroppedTrailer), 10, 64)
-	return sum, nil
-}
-
-// String describes the capture for the summary line.
-func (s captureSummary) String() string {
-	if s.interrupted {
-		return fmt.Sprintf("capture interrupted after %d bytes", s.bytes)
-	}
-	return fmt.Sprintf("%d packets captured, %d dropped by the capture", s.written, s.dropped)
+	return fmt.Sprintf("%d packets captured, %d dropped by the capture", s.Written, s.Dropped)
 }
 
 // isTerminal reports whether w is a terminal.

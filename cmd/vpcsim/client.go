@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vpcsim/vpcsim/api"
+	"github.com/vpcsim/vpcsim/control"
 )
 
 // dialTopology returns a client of the running topology the command acts on:
@@ -25,7 +25,7 @@ func dialTopology(opts *options) (*api.Client, error) {
 		}
 		path := api.SocketPath(name)
 		if _, err := os.Stat(path); err != nil {
-			return nil, fmt.Errorf("topology %q is not running (no socket %s)", name, path)
+			return nil, control.Errorf(control.CodeTopologyNotRunning, "topology %q is not running (no socket %s)", name, path)
 		}
 		return api.NewClient(path, opts.account), nil
 	}
@@ -35,7 +35,7 @@ func dialTopology(opts *options) (*api.Client, error) {
 	}
 	switch len(socks) {
 	case 0:
-		return nil, errors.New(`no topology is running; start one with "vpcsim up"`)
+		return nil, errNoTopology
 	case 1:
 		return api.NewClient(socks[0], opts.account), nil
 	}
@@ -43,8 +43,12 @@ func dialTopology(opts *options) (*api.Client, error) {
 	for i, s := range socks {
 		names[i] = strings.TrimSuffix(filepath.Base(s), ".sock")
 	}
-	return nil, fmt.Errorf("%d topologies are running (%s); choose one with --topology", len(names), strings.Join(names, ", "))
+	return nil, control.Errorf(control.CodeMissingParameter, "%d topologies are running (%s); choose one with --topology", len(names), strings.Join(names, ", "))
 }
+
+// errNoTopology is what a command that needs a running topology says when
+// none runs.
+var errNoTopology = control.Errorf(control.CodeTopologyNotRunning, `no topology is running; start one with "vpcsim up"`)
 
 // printJSON writes v to w as indented JSON.
 func printJSON(w io.Writer, v any) error {

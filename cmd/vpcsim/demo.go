@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/bench"
 	"github.com/vpcsim/vpcsim/daemon"
 	"github.com/vpcsim/vpcsim/examples"
@@ -72,7 +73,7 @@ func runDemo(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(w, "\n$ vpcsim explain a1 b1")
-	res, err := d.Explain(ctx, explain.Request{Source: "a1", Destination: "b1", Protocol: explain.ICMP}, false)
+	res, err := d.Explain(ctx, "", api.ExplainRequest{Request: explain.Request{Source: "a1", Destination: "b1", Protocol: explain.ICMP}})
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vpcsim/vpcsim/api"
+	"github.com/vpcsim/vpcsim/control"
 	"github.com/vpcsim/vpcsim/daemon"
 )
 
@@ -40,7 +41,7 @@ every topology and also removes what a killed daemon left behind.`,
 				case name != "":
 					r, err := daemon.ReadRecord(name)
 					if errors.Is(err, fs.ErrNotExist) {
-						return fmt.Errorf("topology %q is not running", name)
+						return control.Errorf(control.CodeTopologyNotRunning, "topology %q is not running", name)
 					} else if err != nil {
 						return err
 					}
@@ -49,7 +50,7 @@ every topology and also removes what a killed daemon left behind.`,
 					fmt.Fprintln(opts.stdout, "no topology is running")
 					return nil
 				case len(recs) > 1:
-					return fmt.Errorf("%d topologies are running (%s); name one, or use --all", len(recs), recordNames(recs))
+					return control.Errorf(control.CodeMissingParameter, "%d topologies are running (%s); name one, or use --all", len(recs), recordNames(recs))
 				}
 			}
 			var errs []error
@@ -75,7 +76,7 @@ func down(cmd *cobra.Command, opts *options, r daemon.Record) error {
 		return nil
 	}
 	c := api.NewClient(api.SocketPath(r.Name), opts.account)
-	if err := c.Do(cmd.Context(), "POST", "/v1/shutdown", nil, nil); err != nil {
+	if err := c.Shutdown(cmd.Context()); err != nil {
 		// The daemon does not answer: ask the process itself.
 		if err := syscall.Kill(r.PID, syscall.SIGTERM); err != nil {
 			return fmt.Errorf("stop pid %d: %w", r.PID, err)

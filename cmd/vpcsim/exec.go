@@ -2,13 +2,13 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"slices"
 
 	"github.com/spf13/cobra"
 
+	"github.com/vpcsim/vpcsim/control"
 	"github.com/vpcsim/vpcsim/daemon"
 	"github.com/vpcsim/vpcsim/topology"
 	"github.com/vpcsim/vpcsim/tun"
@@ -31,7 +31,7 @@ func newExecCmd(opts *options) *cobra.Command {
 			}
 			ns := topology.NamespaceName(r.Name, args[0])
 			if !slices.Contains(r.Namespaces, ns) {
-				return fmt.Errorf("topology %q has no host %q", r.Name, args[0])
+				return control.Errorf(control.CodeHostNotFound, "topology %q has no host %q", r.Name, args[0])
 			}
 			c := tun.ExecContext(cmd.Context(), ns, args[1], args[2:]...)
 			c.Stdin, c.Stdout, c.Stderr = os.Stdin, opts.stdout, opts.stderr
@@ -51,7 +51,7 @@ func runningRecord(opts *options) (daemon.Record, error) {
 	if opts.topology != "" {
 		r, err := daemon.ReadRecord(opts.topology)
 		if err != nil || !r.Alive() {
-			return r, fmt.Errorf("topology %q is not running", opts.topology)
+			return r, control.Errorf(control.CodeTopologyNotRunning, "topology %q is not running", opts.topology)
 		}
 		return r, nil
 	}
@@ -67,9 +67,9 @@ func runningRecord(opts *options) (daemon.Record, error) {
 	}
 	switch len(live) {
 	case 0:
-		return daemon.Record{}, errors.New(`no topology is running; start one with "vpcsim up"`)
+		return daemon.Record{}, errNoTopology
 	case 1:
 		return live[0], nil
 	}
-	return daemon.Record{}, fmt.Errorf("%d topologies are running (%s); choose one with --topology", len(live), recordNames(live))
+	return daemon.Record{}, control.Errorf(control.CodeMissingParameter, "%d topologies are running (%s); choose one with --topology", len(live), recordNames(live))
 }

@@ -4,13 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/explain"
 )
 
@@ -61,15 +60,9 @@ explanation was produced, reachable or not.`,
 			if err != nil {
 				return err
 			}
-			q := url.Values{"src": {args[0]}, "dst": {args[1]}, "protocol": {protocol}}
-			if port != 0 {
-				q.Set("port", strconv.Itoa(port))
-			}
-			if probe {
-				q.Set("probe", "true")
-			}
-			var res explain.Result
-			if err := c.Do(cmd.Context(), "GET", "/v1/explain?"+q.Encode(), nil, &res); err != nil {
+			req := explain.Request{Source: args[0], Destination: args[1], Protocol: explain.Protocol(protocol), Port: port}
+			res, err := c.Explain(cmd.Context(), api.ExplainRequest{Request: req, Probe: probe})
+			if err != nil {
 				return err
 			}
 			if opts.output == "json" {
@@ -79,7 +72,7 @@ explanation was produced, reachable or not.`,
 				enc.SetEscapeHTML(false)
 				return enc.Encode(res)
 			}
-			return writeExplain(opts.stdout, &res)
+			return writeExplain(opts.stdout, res)
 		},
 	}
 	f := cmd.Flags()

@@ -3,9 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"net/http"
 	"os"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -31,22 +29,13 @@ func startLab(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/explain", func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		port, _ := strconv.Atoi(q.Get("port"))
-		res, err := explain.Explain(st, explain.Request{Source: q.Get("src"), Destination: q.Get("dst"),
-			Protocol: explain.Protocol(q.Get("protocol")), Port: port})
+	serveFake(t, "lab", st, &fakeBackend{explain: func(req api.ExplainRequest) (*explain.Result, error) {
+		res, err := explain.Explain(st, req.Request)
 		if errors.Is(err, explain.ErrInvalidRequest) {
-			err = &control.Error{Code: control.CodeInvalidParameter, Message: err.Error()}
+			err = control.Errorf(control.CodeInvalidParameter, "%v", err)
 		}
-		if err != nil {
-			api.WriteError(w, err)
-			return
-		}
-		api.WriteJSON(w, http.StatusOK, res)
-	})
-	serveFake(t, "lab", mux)
+		return res, err
+	}})
 }
 
 func TestExplainCommand(t *testing.T) {

@@ -3,8 +3,8 @@ package main
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/control"
-	"github.com/vpcsim/vpcsim/daemon"
 	"github.com/vpcsim/vpcsim/graph"
 )
 
@@ -48,8 +48,8 @@ is DOT by default ("-o dot"; render with "dot -Tsvg"), or "-o mermaid", or
 				if err != nil {
 					return err
 				}
-				var st daemon.Status
-				if err := c.Do(cmd.Context(), "GET", "/v1/status", nil, &st); err != nil {
+				st, err := c.Status(cmd.Context())
+				if err != nil {
 					return err
 				}
 				g = graphOfStatus(st)
@@ -66,7 +66,7 @@ is DOT by default ("-o dot"; render with "dot -Tsvg"), or "-o mermaid", or
 }
 
 // graphOfStatus returns the graph of a running topology.
-func graphOfStatus(st daemon.Status) graph.Graph {
+func graphOfStatus(st api.Status) graph.Graph {
 	g := graph.Graph{Name: st.Name}
 	for _, v := range st.VPCs {
 		gv := graph.VPC{ID: v.ID, Name: v.Name, CIDR: v.CIDR, Account: v.Account, Region: v.Region}

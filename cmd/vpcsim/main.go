@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/vpcsim/vpcsim/control"
 	"github.com/vpcsim/vpcsim/topology"
 )
 
@@ -40,9 +41,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(opts.stderr, list.Error())
 		return 1
 	}
-	fmt.Fprintf(opts.stderr, "error: %v\n", err)
 	if isUsageError(err) {
+		fmt.Fprintf(opts.stderr, "error: %v\n", err)
 		return 2
 	}
+	// Every other error has a code: "error: Code: message".
+	fmt.Fprintf(opts.stderr, "error: %v\n", control.AsError(err))
 	return 1
 }

@@ -4,37 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net/http"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/google/gopacket/pcapgo"
 	"github.com/vpcsim/vpcsim/api"
-	"github.com/vpcsim/vpcsim/daemon"
 	"github.com/vpcsim/vpcsim/router"
 )
-
-// serveFake serves mux on name.sock in the run directory set by tempRunDir
-// until the test ends.
-func serveFake(t *testing.T, name string, mux *http.ServeMux) {
-	t.Helper()
-	l, err := api.Listen(api.SocketPath(name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: mux}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		srv.Serve(l)
-	}()
-	t.Cleanup(func() {
-		srv.Close()
-		<-done
-	})
-}
 
 func TestStatsWatch(t *testing.T) {
 	for _, format := range []string{"table", "json"} {
@@ -43,15 +24,13 @@ func TestStatsWatch(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			var fetches atomic.Int32
-			mux := http.NewServeMux()
-			mux.HandleFunc("GET /v1/stats", func(w http.ResponseWriter, r *http.Request) {
+			serveFake(t, "one", nil, &fakeBackend{stats: func() (api.Stats, error) {
 				n := fetches.Add(1)
 				if n == 3 {
 					defer cancel() // Ctrl-C after the third refresh
 				}
-				api.WriteJSON(w, http.StatusOK, router.Stats{VPCs: []router.VPCStats{{VPC: "vpc1", Received: router.Count{Packets: uint64(n)}}}})
-			})
-			serveFake(t, "one", mux)
+				return router.Stats{VPCs: []router.VPCStats{{VPC: "vpc1", Received: router.Count{Packets: uint64(n)}}}}, nil
+			}})
 			var out, errOut bytes.Buffer
 			code := run(ctx, []string{"stats", "--watch", "--interval", "5ms", "-o", format}, &out, &errOut)
 			if code != 0 {
@@ -80,34 +59,78 @@ func TestStatsWatch(t *testing.T) {
 
 func TestCaptureCommand(t *testing.T) {
 	tempRunDir(t)
-	const body = "pcapng bytes"
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/capture", func(w http.ResponseWriter, r *http.Request) {
-		if got, want := r.URL.RawQuery, "count=5&duration=2s&host=a1"; got != want {
-			t.Errorf("query %q, want %q", got, want)
-		}
-		w.Header().Set("Trailer", daemon.CaptureWrittenTrailer+", "+daemon.CaptureDroppedTrailer)
-		w.WriteHeader(http.StatusOK)
-		w.Write([]byte(body))
-		w.Header().Set(daemon.CaptureWrittenTrailer, "5")
-		w.Header().Set(daemon.CaptureDroppedTrailer, "1")
-	})
-	serveFake(t, "one", mux)
+	pkt := tuntestEcho()
+	var got []api.CaptureRequest
+	serveFake(t, "one", nil, &fakeBackend{capture: func(req api.CaptureRequest) (api.CapturePoint, error) {
+		got = append(got, req)
+		return api.CapturePoint{
+			Names: [2]string{"a1 out", "a1 in"},
+			Attach: func(out, in router.Tap) (func(), error) {
+				stop := make(chan struct{})
+				go func() { // a1 pings until the capture has its packets
+					for {
+						select {
+						case <-stop:
+							return
+						case <-time.After(time.Millisecond):
+							out(pkt)
+						}
+					}
+				}()
+				return func() { close(stop) }, nil
+			},
+		}, nil
+	}})
 	file := filepath.Join(t.TempDir(), "a1.pcapng")
-	_, errOut, code := vpcsim(t, "capture", "--host", "a1", "-w", file, "--count", "5", "--duration", "2s")
+	_, errOut, code := vpcsim(t, "capture", "--host", "a1", "-w", file, "--count", "5", "--duration", "20s")
 	if code != 0 {
 		t.Fatalf("vpcsim capture: exit %d, stderr %q", code, errOut)
 	}
-	if want := "capturing host a1; Ctrl-C to stop\n5 packets captured, 1 dropped by the capture\n"; errOut != want {
+	if want := "capturing host a1; Ctrl-C to stop\n5 packets captured, 0 dropped by the capture\n"; errOut != want {
 		t.Errorf("stderr = %q, want %q", errOut, want)
 	}
-	if b, err := os.ReadFile(file); err != nil || string(b) != body {
-		t.Errorf("file holds %q (%v), want %q", b, err, body)
+	if want := (api.CaptureRequest{Host: "a1", Count: 5, Duration: 20 * time.Second}); len(got) != 1 || got[0] != want {
+		t.Errorf("the daemon was asked for %+v, want %+v", got, want)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if n := countPackets(t, f); n != 5 {
+		t.Errorf("%s holds %d packets, want 5", file, n)
 	}
 	// Standard output, when it is not a terminal.
-	out := mustRun(t, "capture", "--host", "a1", "--count", "5", "--duration", "2s")
-	if out != body {
-		t.Errorf("stdout = %q, want %q", out, body)
+	out := mustRun(t, "capture", "--host", "a1", "--count", "3")
+	if n := countPackets(t, strings.NewReader(out)); n != 3 {
+		t.Errorf("stdout holds %d packets, want 3", n)
+	}
+}
+
+// tuntestEcho returns a minimal IPv4 packet for a fake capture.
+func tuntestEcho() []byte {
+	p := make([]byte, 28)
+	p[0], p[3], p[9] = 0x45, 28, 1
+	return p
+}
+
+// countPackets reads a pcapng stream to its end and counts its packets.
+func countPackets(t *testing.T, r io.Reader) int {
+	t.Helper()
+	ng, err := pcapgo.NewNgReader(r, pcapgo.DefaultNgReaderOptions)
+	if err != nil {
+		t.Fatalf("not pcapng: %v", err)
+	}
+	n := 0
+	for {
+		_, _, err := ng.ReadPacketData()
+		if err == io.EOF {
+			return n
+		}
+		if err != nil {
+			t.Fatalf("ReadPacketData: %v", err)
+		}
+		n++
 	}
 }
 

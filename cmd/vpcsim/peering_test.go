@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -72,9 +71,7 @@ func startTopology(t *testing.T, name string) *control.State {
 	if err != nil {
 		t.Fatalf("control.New: %v", err)
 	}
-	mux := http.NewServeMux()
-	api.Register(mux, st)
-	serveFake(t, name, mux)
+	serveFake(t, name, st, &fakeBackend{})
 	return st
 }
 
@@ -216,7 +213,7 @@ func TestPeeringErrors(t *testing.T) {
 		{[]string{"peering", "accept"}, "error: accepts 1 arg(s), received 0\n", 2},
 		{[]string{"peering", "show", "pcx-9"}, `error: PeeringNotFound: peering "pcx-9" not found in account 100000000001` + "\n", 1},
 		{[]string{"peering", "delete", "pcx-1", "--account", "42"}, `error: AccountNotFound: account "42" not found` + "\n", 1},
-		{[]string{"peering", "list", "--topology", "other"}, "error: topology \"other\" is not running (no socket " + api.SocketPath("other") + ")\n", 1},
+		{[]string{"peering", "list", "--topology", "other"}, "error: TopologyNotRunning: topology \"other\" is not running (no socket " + api.SocketPath("other") + ")\n", 1},
 		{[]string{"peering", "list", "-o", "yaml"}, "error: invalid --output \"yaml\": want table or json\n", 2},
 	}
 	for _, tt := range tests {
@@ -234,7 +231,7 @@ func TestDialTopology(t *testing.T) {
 	dir := tempRunDir(t)
 
 	_, errOut, code := vpcsim(t, "account")
-	if want := "error: no topology is running; start one with \"vpcsim up\"\n"; errOut != want || code != 1 {
+	if want := "error: TopologyNotRunning: no topology is running; start one with \"vpcsim up\"\n"; errOut != want || code != 1 {
 		t.Errorf("account with nothing running: exit %d, stderr %q; want 1, %q", code, errOut, want)
 	}
 
@@ -244,7 +241,7 @@ func TestDialTopology(t *testing.T) {
 	}
 	startTopology(t, "two")
 	_, errOut, code = vpcsim(t, "account")
-	if want := "error: 2 topologies are running (one, two); choose one with --topology\n"; errOut != want || code != 1 {
+	if want := "error: MissingParameter: 2 topologies are running (one, two); choose one with --topology\n"; errOut != want || code != 1 {
 		t.Errorf("account with two running: exit %d, stderr %q; want 1, %q", code, errOut, want)
 	}
 	if out := mustRun(t, "account", "--topology", "two", "--account", partner, "-o", "json"); out != "{\n  \"id\": \"200000000002\",\n  \"name\": \"partner\"\n}\n" {

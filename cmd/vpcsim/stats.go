@@ -41,7 +41,7 @@ With --watch the table is redrawn every --interval until Ctrl-C; with -o json
 			}
 			ctx := cmd.Context()
 			if !watch {
-				st, err := fetchStats(ctx, c)
+				st, err := c.Stats(ctx)
 				if err != nil {
 					return err
 				}
@@ -59,18 +59,12 @@ With --watch the table is redrawn every --interval until Ctrl-C; with -o json
 	return cmd
 }
 
-func fetchStats(ctx context.Context, c *api.Client) (router.Stats, error) {
-	var st router.Stats
-	err := c.Do(ctx, "GET", "/v1/stats", nil, &st)
-	return st, err
-}
-
 // watchStats redraws the counters every interval until ctx is done.
 func watchStats(ctx context.Context, c *api.Client, opts *options, interval time.Duration) error {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
-		st, err := fetchStats(ctx, c)
+		st, err := c.Stats(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}

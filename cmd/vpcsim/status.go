@@ -23,7 +23,7 @@ func newStatusCmd(opts *options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var out []daemon.Status
+			var out []api.Status
 			var dead []daemon.Record
 			for _, r := range recs {
 				if opts.topology != "" && r.Name != opts.topology {
@@ -41,7 +41,7 @@ func newStatusCmd(opts *options) *cobra.Command {
 			}
 			if opts.output == "json" {
 				if out == nil {
-					out = []daemon.Status{}
+					out = []api.Status{}
 				}
 				return printJSON(opts.stdout, out)
 			}
@@ -62,15 +62,12 @@ func newStatusCmd(opts *options) *cobra.Command {
 	}
 }
 
-func fetchStatus(ctx context.Context, opts *options, name string) (daemon.Status, error) {
-	var st daemon.Status
-	c := api.NewClient(api.SocketPath(name), opts.account)
-	err := c.Do(ctx, "GET", "/v1/status", nil, &st)
-	return st, err
+func fetchStatus(ctx context.Context, opts *options, name string) (api.Status, error) {
+	return api.NewClient(api.SocketPath(name), opts.account).Status(ctx)
 }
 
 // writeStatus prints a topology's status as tables.
-func writeStatus(w io.Writer, st daemon.Status) {
+func writeStatus(w io.Writer, st api.Status) {
 	fmt.Fprintf(w, "TOPOLOGY %s  pid %d  region %s  mtu %d  up %s  file %s\n\n",
 		st.Name, st.PID, st.Region, st.MTU, time.Since(st.Started).Round(time.Second), st.File)
 	tw := newTable(w)
@@ -96,5 +93,15 @@ func writeStatus(w io.Writer, st daemon.Status) {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, orDash(p.Name), p.Status, p.VPC, p.PeerVPC, p.Account, p.PeerAccount)
 		}
 		tw.Flush()
+	}
+	if dp := st.DataPlane; !dp.InStep || dp.Repairs > 0 {
+		fmt.Fprintln(w)
+		if !dp.InStep {
+			fmt.Fprintf(w, "DATA PLANE DIFFERED from the control plane at %s; the routers were given its state again:\n", dp.Checked.Format(time.RFC3339))
+			for _, d := range dp.Differences {
+				fmt.Fprintf(w, "  %s\n", d)
+			}
+		}
+		fmt.Fprintf(w, "data plane repaired %d times since launch; the daemon's log says when\n", dp.Repairs)
 	}
 }

@@ -62,7 +62,17 @@ func loadTopology(args []string) (*topology.Topology, error) {
 	if len(args) == 0 {
 		return topology.Parse("best-practice.yaml (built-in)", examples.BestPractice())
 	}
-	return topology.Load(args[0])
+	return loadFile(args[0])
+}
+
+// loadFile parses the topology file path; a file that cannot be read is
+// an InvalidParameter.
+func loadFile(path string) (*topology.Topology, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, control.Errorf(control.CodeInvalidParameter, "cannot read topology file: %v", err)
+	}
+	return topology.Parse(path, data)
 }
 
 // launchFlags are the settings of vpcsim up that a detached daemon is

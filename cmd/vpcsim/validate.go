@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/vpcsim/vpcsim/control"
-	"github.com/vpcsim/vpcsim/topology"
 )
 
 func newValidateCmd(opts *options) *cobra.Command {
@@ -14,7 +13,7 @@ func newValidateCmd(opts *options) *cobra.Command {
 		Short: "Check a topology file and report every problem with its position",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			t, err := topology.Load(args[0])
+			t, err := loadFile(args[0])
 			if err != nil {
 				return err
 			}

@@ -1,0 +1,199 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vpcsim/vpcsim/control"
+	"github.com/vpcsim/vpcsim/explain"
+	"github.com/vpcsim/vpcsim/router"
+)
+
+// fakeBackend answers the daemon's endpoints with fixed values and records
+// what it was asked.
+type fakeBackend struct {
+	st *control.State
+
+	mu       sync.Mutex
+	accounts []string // acting account of every call
+	explains []ExplainRequest
+	shutdown int
+	attached chan [2]router.Tap // the taps of each capture, once attached
+}
+
+func (f *fakeBackend) called(acct string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.accounts = append(f.accounts, acct)
+}
+
+func (f *fakeBackend) Status(acct string) (Status, error) {
+	f.called(acct)
+	ps, err := f.st.Peerings(acct, true)
+	return Status{Name: "fake", PID: 42, Peerings: ps}, err
+}
+
+func (f *fakeBackend) Stats(acct string) (Stats, error) {
+	f.called(acct)
+	return Stats{VPCs: []router.VPCStats{{VPC: "vpc1", Received: router.Count{Packets: 3, Bytes: 252}, Drops: router.Drops{router.DropNoRoute: 1}}}}, nil
+}
+
+func (f *fakeBackend) Explain(_ context.Context, acct string, req ExplainRequest) (*explain.Result, error) {
+	f.called(acct)
+	f.mu.Lock()
+	f.explains = append(f.explains, req)
+	f.mu.Unlock()
+	if req.Destination == "nosuch" {
+		return nil, control.Errorf(control.CodeInvalidParameter, "unknown destination %q", req.Destination)
+	}
+	return &explain.Result{Protocol: req.Protocol, Port: req.Port, Verdict: explain.Reachable}, nil
+}
+
+func (f *fakeBackend) CapturePoint(acct string, req CaptureRequest) (CapturePoint, error) {
+	f.called(acct)
+	if req.Host != "a1" {
+		return CapturePoint{}, control.Errorf(control.CodeHostNotFound, "no host %q", req.Host)
+	}
+	return CapturePoint{
+		Names: [2]string{"a1 out", "a1 in"},
+		Attach: func(a, b router.Tap) (func(), error) {
+			f.attached <- [2]router.Tap{a, b}
+			return func() {}, nil
+		},
+	}, nil
+}
+
+func (f *fakeBackend) Shutdown(acct string) error {
+	f.called(acct)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.shutdown++
+	return nil
+}
+
+// serveFake serves st's API with a fakeBackend and returns both.
+func serveFake(t *testing.T) (*Client, *fakeBackend) {
+	st := testState(t)
+	f := &fakeBackend{st: st, attached: make(chan [2]router.Tap, 1)}
+	l, err := Listen(shortTempDir(t) + "/api.sock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := NewServer(st, f, nil)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		srv.Serve(l)
+	}()
+	t.Cleanup(func() {
+		srv.Close(context.Background())
+		<-done
+	})
+	return NewClient(l.Addr().String(), partner), f
+}
+
+func TestBackendEndpoints(t *testing.T) {
+	c, f := serveFake(t)
+	ctx := context.Background()
+
+	st, err := c.Status(ctx)
+	if err != nil || st.Name != "fake" || st.PID != 42 || st.Peerings == nil {
+		t.Errorf("Status() = %+v, %v", st, err)
+	}
+	stats, err := c.Stats(ctx)
+	if err != nil || len(stats.VPCs) != 1 || stats.VPCs[0].Drops[router.DropNoRoute] != 1 {
+		t.Errorf("Stats() = %+v, %v", stats, err)
+	}
+	req := ExplainRequest{Request: explain.Request{Source: "a1", Destination: "10.0.1.10", Protocol: explain.UDP, Port: 53}, Probe: true}
+	res, err := c.Explain(ctx, req)
+	if err != nil || res.Verdict != explain.Reachable || res.Port != 53 {
+		t.Errorf("Explain() = %+v, %v", res, err)
+	}
+	if _, err := c.Explain(ctx, ExplainRequest{Request: explain.Request{Source: "a1", Destination: "nosuch"}}); control.ErrorCode(err) != control.CodeInvalidParameter {
+		t.Errorf("Explain(nosuch) = %v, want InvalidParameter", err)
+	}
+	if _, err := c.Explain(ctx, ExplainRequest{Request: explain.Request{Source: "a1"}}); control.ErrorCode(err) != control.CodeInvalidParameter {
+		t.Errorf("Explain(no destination) = %v, want InvalidParameter", err)
+	}
+	err = c.Shutdown(ctx)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err != nil || f.shutdown != 1 {
+		t.Errorf("Shutdown() = %v; backend asked %d times", err, f.shutdown)
+	}
+	if len(f.explains) != 2 || !reflect.DeepEqual(f.explains[0], req) {
+		t.Errorf("backend was asked to explain %+v, want first %+v", f.explains, req)
+	}
+	for i, a := range f.accounts {
+		if a != partner {
+			t.Errorf("call %d acted as %q, want %s", i, a, partner)
+		}
+	}
+}
+
+func TestCaptureStream(t *testing.T) {
+	c, f := serveFake(t)
+	ctx := context.Background()
+
+	if _, err := c.Capture(ctx, CaptureRequest{Host: "zz"}, new(bytes.Buffer), nil); control.ErrorCode(err) != control.CodeHostNotFound {
+		t.Errorf("Capture(unknown host) = %v, want HostNotFound", err)
+	}
+	if _, err := c.Capture(ctx, CaptureRequest{}, new(bytes.Buffer), nil); control.ErrorCode(err) != control.CodeInvalidParameter {
+		t.Errorf("Capture(nothing) = %v, want InvalidParameter", err)
+	}
+
+	go func() {
+		taps := <-f.attached
+		pkt := make([]byte, 28)
+		pkt[0] = 0x45
+		for range 3 {
+			taps[0](pkt)
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	var out bytes.Buffer
+	started := false
+	sum, err := c.Capture(ctx, CaptureRequest{Host: "a1", Count: 3}, &out, func() { started = true })
+	if err != nil || !started {
+		t.Fatalf("Capture() = %+v, %v (started %v)", sum, err, started)
+	}
+	if sum.Written != 3 || sum.Interrupted || sum.Bytes != int64(out.Len()) || out.Len() == 0 {
+		t.Errorf("Capture() = %+v with %d bytes, want 3 packets written", sum, out.Len())
+	}
+}
+
+func TestCaptureEndsWhenServerCloses(t *testing.T) {
+	st := testState(t)
+	f := &fakeBackend{st: st, attached: make(chan [2]router.Tap, 1)}
+	l, err := Listen(shortTempDir(t) + "/api.sock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := NewServer(st, f, nil)
+	go srv.Serve(l)
+	c := NewClient(l.Addr().String(), "")
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.Capture(context.Background(), CaptureRequest{Host: "a1"}, new(bytes.Buffer), nil)
+		errc <- err
+	}()
+	<-f.attached
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Close(ctx); err != nil {
+		t.Errorf("Close() = %v, want the capture ended and the server down", err)
+	}
+	select {
+	case err := <-errc:
+		if err != nil && !errors.Is(err, context.Canceled) {
+			t.Logf("capture ended with %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("capture still running after the server closed")
+	}
+}

@@ -1,0 +1,106 @@
+package api
+
+import (
+	"time"
+
+	"github.com/vpcsim/vpcsim/control"
+	"github.com/vpcsim/vpcsim/explain"
+	"github.com/vpcsim/vpcsim/router"
+)
+
+// The wire types: what the endpoints take and return, as JSON with
+// snake_case names. Control-plane objects (control.Peering,
+// control.PeeringDetail, control.Route, control.Account, control.Error) and
+// explanations (explain.Result) travel as their packages define them.
+
+// AddRouteRequest is the body of POST /v1/routes.
+type AddRouteRequest struct {
+	RouteTable  string `json:"route_table"`
+	Destination string `json:"destination"`
+	Peering     string `json:"peering"`
+}
+
+// Status describes a running topology as the acting account sees it.
+type Status struct {
+	Name     string            `json:"name"`
+	PID      int               `json:"pid"`
+	File     string            `json:"file"`
+	Started  time.Time         `json:"started"`
+	Region   string            `json:"region"`
+	MTU      int               `json:"mtu"`
+	VPCs     []VPCStatus       `json:"vpcs"`
+	Hosts    []HostStatus      `json:"hosts"`
+	Peerings []control.Peering `json:"peerings"`
+	// DataPlane is the comparison of the routers with the control plane
+	// made for this status.
+	DataPlane DataPlaneStatus `json:"data_plane"`
+}
+
+// DataPlaneStatus is a comparison of the data plane with the control
+// plane, made at one instant: whether the routers hold exactly the active
+// peerings and the routes the control plane has accepted.
+type DataPlaneStatus struct {
+	InStep  bool      `json:"in_step"`
+	Checked time.Time `json:"checked"`
+	// Differences describes what differed, when not in step; the daemon
+	// then handed the routers the control plane's state again.
+	Differences []string `json:"differences"`
+	// Repairs counts the checks since launch that found a difference.
+	Repairs int `json:"repairs"`
+}
+
+// VPCStatus describes a VPC of a running topology.
+type VPCStatus struct {
+	ID      string         `json:"id"`
+	Name    string         `json:"name,omitempty"`
+	Account string         `json:"account"`
+	Region  string         `json:"region"`
+	CIDR    string         `json:"cidr"`
+	Subnets []SubnetStatus `json:"subnets"`
+}
+
+// SubnetStatus describes a subnet.
+type SubnetStatus struct {
+	ID         string `json:"id"`
+	CIDR       string `json:"cidr"`
+	Gateway    string `json:"gateway"`
+	RouteTable string `json:"route_table"`
+}
+
+// HostStatus describes a host.
+type HostStatus struct {
+	Name      string `json:"name"`
+	VPC       string `json:"vpc"`
+	Subnet    string `json:"subnet"`
+	IP        string `json:"ip"`
+	Namespace string `json:"namespace"`
+}
+
+// Stats is the data plane's counters: per VPC, peering direction and host.
+type Stats = router.Stats
+
+// ExplainRequest is GET /v1/explain: explain.Request and whether to send
+// real packets too.
+type ExplainRequest struct {
+	explain.Request
+	Probe bool
+}
+
+// CaptureRequest is GET /v1/capture: one of Peering and Host, and when to
+// stop (zero: no limit).
+type CaptureRequest struct {
+	Peering  string
+	Host     string
+	Count    int
+	Duration time.Duration
+}
+
+// CaptureSummary is what a capture reports when it ends.
+type CaptureSummary struct {
+	Written uint64 // packets written to the stream
+	Dropped uint64 // packets the capture lost because the stream was slow
+	Bytes   int64  // of pcapng received
+	// Interrupted is set when the client ended the capture: the daemon's
+	// totals never came, and the stream ends at the last whole block.
+	Interrupted bool
+}

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/vpcsim/vpcsim/api"
+	"github.com/vpcsim/vpcsim/control"
+	"github.com/vpcsim/vpcsim/daemon"
+)
+
+// writeRecord leaves the record of a topology name run by this process, as
+// a daemon does, with the namespaces of its hosts.
+func writeRecord(t *testing.T, name string, namespaces ...string) {
+	t.Helper()
+	b, err := json.Marshal(daemon.Record{Name: name, PID: os.Getpid(), Namespaces: namespaces})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(api.SocketDir(), name+".json"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestErrorsHaveCodes runs every error path around the control API that a
+// user meets: each prints "error: <Code>: <message>" and exits 1.
+func TestErrorsHaveCodes(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	tests := []struct {
+		name  string
+		setup func(t *testing.T)
+		args  []string
+		code  control.Code
+		msg   string // a regular expression the message matches
+	}{
+		{"no topology is running", nil,
+			[]string{"peering", "list"}, control.CodeTopologyNotRunning, `^no topology is running; start one with "vpcsim up"$`},
+		{"several topologies are running", func(t *testing.T) { startTopology(t, "one"); startTopology(t, "two") },
+			[]string{"route", "list"}, control.CodeMissingParameter, `^2 topologies are running \(one, two\); choose one with --topology$`},
+		{"the named topology is not running", nil,
+			[]string{"--topology", "gone", "stats"}, control.CodeTopologyNotRunning, `^topology "gone" is not running`},
+		{"exec: no topology is running", nil,
+			[]string{"exec", "a1", "--", "true"}, control.CodeTopologyNotRunning, `^no topology is running`},
+		{"exec: the named topology is not running", nil,
+			[]string{"--topology", "gone", "exec", "a1", "--", "true"}, control.CodeTopologyNotRunning, `^topology "gone" is not running$`},
+		{"exec: several topologies are running", func(t *testing.T) { writeRecord(t, "one"); writeRecord(t, "two") },
+			[]string{"exec", "a1", "--", "true"}, control.CodeMissingParameter, `^2 topologies are running \(one, two\)`},
+		{"the topology has no such host", func(t *testing.T) { writeRecord(t, "one", "one-a1") },
+			[]string{"exec", "b9", "--", "true"}, control.CodeHostNotFound, `^topology "one" has no host "b9"$`},
+		{"down: the named topology is not running", nil,
+			[]string{"down", "gone"}, control.CodeTopologyNotRunning, `^topology "gone" is not running$`},
+		{"already running", func(t *testing.T) { writeRecord(t, "best-practice") },
+			[]string{"up"}, control.CodeAlreadyRunning, `^topology "best-practice" is already running \(pid \d+\)`},
+		{"an unreadable file", nil,
+			[]string{"validate", "no/such/file.yaml"}, control.CodeInvalidParameter, `^cannot read topology file: open no/such/file.yaml: no such file or directory$`},
+		{"an unreadable file to launch", nil,
+			[]string{"up", "no/such/file.yaml"}, control.CodeInvalidParameter, `^cannot read topology file: `},
+		{"a metrics address in use", nil,
+			[]string{"up", "--metrics-addr", busy.Addr().String()}, control.CodeAddressInUse, `^metrics: ` + regexp.QuoteMeta(busy.Addr().String()) + ` is already in use`},
+		{"a daemon that does not answer", func(t *testing.T) {
+			l, err := net.ListenUnix("unix", &net.UnixAddr{Name: api.SocketPath("dead"), Net: "unix"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			l.SetUnlinkOnClose(false)
+			l.Close() // the socket file stays, nobody listens
+		}, []string{"--topology", "dead", "account"}, control.CodeTopologyNotRunning, `^no daemon answers at `},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tempRunDir(t)
+			if tt.setup != nil {
+				tt.setup(t)
+			}
+			_, errOut, code := vpcsim(t, tt.args...)
+			prefix := "error: " + string(tt.code) + ": "
+			msg, ok := strings.CutPrefix(strings.TrimSuffix(errOut, "\n"), prefix)
+			if code != 1 || !ok || strings.Contains(msg, "\n") || !regexp.MustCompile(tt.msg).MatchString(msg) {
+				t.Errorf("vpcsim %s: exit %d, stderr %q; want exit 1 and one line %q matching %q",
+					strings.Join(tt.args, " "), code, errOut, prefix+"...", tt.msg)
+			}
+		})
+	}
+}
