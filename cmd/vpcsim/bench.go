@@ -13,14 +13,23 @@ import (
 	"github.com/vpcsim/vpcsim/bench"
 )
 
+// benchFlags are the settings of vpcsim bench.
+type benchFlags struct {
+	mtus     []int
+	duration time.Duration
+	subjects []string
+	scale    []int
+	busyPoll time.Duration
+}
+
+// benchResults is what vpcsim bench measured.
+type benchResults struct {
+	Forwarding *bench.Report       `json:"forwarding,omitempty"`
+	Scale      []bench.ScaleResult `json:"scale,omitempty"`
+}
+
 func newBenchCmd(opts *options) *cobra.Command {
-	var (
-		mtus     []int
-		duration time.Duration
-		subjects []string
-		scale    []int
-		busyPoll time.Duration
-	)
+	var bf benchFlags
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure forwarding beside the kernel and a bare TUN loop, in one run",
@@ -41,68 +50,76 @@ time. Everything it creates is removed, even when interrupted.`,
   vpcsim bench --subjects vpcsim --scale 10,100,500`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if busyPoll <= 0 {
-				return usageErrorf("invalid --busy-poll %v: must be positive", busyPoll)
-			}
-			byName := map[string]bench.Subject{
-				"kernel": bench.Kernel{}, "bare-tun": bench.BareTUN{},
-				"vpcsim": bench.VPCSim{}, "vpcsim-busy": bench.VPCSim{BusyPoll: busyPoll},
-			}
-			var ss []bench.Subject
-			for _, name := range subjects {
-				s, ok := byName[name]
-				if !ok {
-					return usageErrorf("unknown subject %q: want kernel, bare-tun, vpcsim or vpcsim-busy", name)
-				}
-				ss = append(ss, s)
+			ss, err := bf.subjectsToRun()
+			if err != nil {
+				return err
 			}
 			ctx := cmd.Context()
 			defer bench.Cleanup(context.WithoutCancel(ctx), bench.ProcessPrefix())
-			out := struct {
-				Forwarding *bench.Report       `json:"forwarding,omitempty"`
-				Scale      []bench.ScaleResult `json:"scale,omitempty"`
-			}{}
-			var runErr error
+			var res benchResults
 			if len(ss) > 0 {
-				out.Forwarding, runErr = bench.Run(ctx, bench.Config{Subjects: ss, MTUs: mtus, Duration: duration, Progress: opts.stderr})
+				res.Forwarding, err = bench.Run(ctx, bench.Config{Subjects: ss, MTUs: bf.mtus, Duration: bf.duration, Progress: opts.stderr})
 			}
-			if runErr == nil && len(scale) > 0 {
-				out.Scale, runErr = bench.Scale(ctx, bench.LaunchChain, scale, opts.stderr)
+			if err == nil && len(bf.scale) > 0 {
+				res.Scale, err = bench.Scale(ctx, bench.LaunchChain, bf.scale, opts.stderr)
 			}
-			if opts.output == "json" {
-				if err := printJSON(opts.stdout, out); err != nil {
-					return err
-				}
-				return runErr
+			if werr := writeBench(opts, bf, res); werr != nil {
+				return werr
 			}
-			if out.Forwarding != nil {
-				fmt.Fprintf(opts.stdout, "forwarding, %d CPUs, %s per iperf3 test (subjects: %s)\n",
-					out.Forwarding.CPUs, duration, strings.Join(subjects, ", "))
-				if slices.Contains(subjects, "vpcsim-busy") {
-					fmt.Fprintf(opts.stdout, "vpcsim-busy: vpcsim up --busy-poll %v\n", busyPoll)
-				}
-				fmt.Fprintln(opts.stdout)
-				if err := out.Forwarding.WriteTable(opts.stdout); err != nil {
-					return err
-				}
-			}
-			if len(out.Scale) > 0 {
-				fmt.Fprintln(opts.stdout, "\nscale: chains of VPCs, one host each")
-				if err := bench.WriteScaleTable(opts.stdout, out.Scale); err != nil {
-					return err
-				}
-			}
-			if errors.Is(runErr, context.Canceled) {
+			if errors.Is(err, context.Canceled) {
 				return errors.New("interrupted; partial results above, everything created was removed")
 			}
-			return runErr
+			return err
 		},
 	}
 	f := cmd.Flags()
-	f.IntSliceVar(&mtus, "mtu", bench.DefaultMTUs, "MTUs to measure at")
-	f.DurationVar(&duration, "duration", bench.DefaultDuration, "length of each iperf3 test")
-	f.StringSliceVar(&subjects, "subjects", []string{"kernel", "bare-tun", "vpcsim", "vpcsim-busy"}, "paths to measure: kernel, bare-tun, vpcsim, vpcsim-busy (none: skip)")
-	f.DurationVar(&busyPoll, "busy-poll", 50*time.Millisecond, "the --busy-poll of the vpcsim-busy subject")
-	f.IntSliceVar(&scale, "scale", nil, "also launch chains of this many VPCs, e.g. 10,100,500")
+	f.IntSliceVar(&bf.mtus, "mtu", bench.DefaultMTUs, "MTUs to measure at")
+	f.DurationVar(&bf.duration, "duration", bench.DefaultDuration, "length of each iperf3 test")
+	f.StringSliceVar(&bf.subjects, "subjects", []string{"kernel", "bare-tun", "vpcsim", "vpcsim-busy"}, "paths to measure: kernel, bare-tun, vpcsim, vpcsim-busy (none: skip)")
+	f.DurationVar(&bf.busyPoll, "busy-poll", 50*time.Millisecond, "the --busy-poll of the vpcsim-busy subject")
+	f.IntSliceVar(&bf.scale, "scale", nil, "also launch chains of this many VPCs, e.g. 10,100,500")
 	return cmd
+}
+
+// subjectsToRun returns the subjects --subjects names.
+func (bf benchFlags) subjectsToRun() ([]bench.Subject, error) {
+	if bf.busyPoll <= 0 {
+		return nil, usageErrorf("invalid --busy-poll %v: must be positive", bf.busyPoll)
+	}
+	byName := map[string]bench.Subject{
+		"kernel": bench.Kernel{}, "bare-tun": bench.BareTUN{},
+		"vpcsim": bench.VPCSim{}, "vpcsim-busy": bench.VPCSim{BusyPoll: bf.busyPoll},
+	}
+	var ss []bench.Subject
+	for _, name := range bf.subjects {
+		s, ok := byName[name]
+		if !ok {
+			return nil, usageErrorf("unknown subject %q: want kernel, bare-tun, vpcsim or vpcsim-busy", name)
+		}
+		ss = append(ss, s)
+	}
+	return ss, nil
+}
+
+// writeBench prints what bench measured, as tables or JSON.
+func writeBench(opts *options, bf benchFlags, res benchResults) error {
+	if opts.output == "json" {
+		return printJSON(opts.stdout, res)
+	}
+	if res.Forwarding != nil {
+		fmt.Fprintf(opts.stdout, "forwarding, %d CPUs, %s per iperf3 test (subjects: %s)\n",
+			res.Forwarding.CPUs, bf.duration, strings.Join(bf.subjects, ", "))
+		if slices.Contains(bf.subjects, "vpcsim-busy") {
+			fmt.Fprintf(opts.stdout, "vpcsim-busy: vpcsim up --busy-poll %v\n", bf.busyPoll)
+		}
+		fmt.Fprintln(opts.stdout)
+		if err := res.Forwarding.WriteTable(opts.stdout); err != nil {
+			return err
+		}
+	}
+	if len(res.Scale) > 0 {
+		fmt.Fprintln(opts.stdout, "\nscale: chains of VPCs, one host each")
+		return bench.WriteScaleTable(opts.stdout, res.Scale)
+	}
+	return nil
 }

@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
 	"github.com/vpcsim/vpcsim/api"
+	"github.com/vpcsim/vpcsim/control"
 )
 
 func newCaptureCmd(opts *options) *cobra.Command {
@@ -43,23 +45,11 @@ never forwarded ones.`,
 			if duration < 0 {
 				return usageErrorf("invalid --duration %v: want a positive duration, 0 for no limit", duration)
 			}
-			var out io.Writer
-			switch file {
-			case "":
-				if isTerminal(opts.stdout) {
-					return usageErrorf("capture: standard output is a terminal; give -w FILE, or -w - to write pcapng there anyway")
-				}
-				out = opts.stdout
-			case "-":
-				out = opts.stdout
-			default:
-				f, err := os.Create(file)
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				out = f
+			out, closeOut, err := captureOutput(opts, file)
+			if err != nil {
+				return err
 			}
+			defer closeOut()
 			c, err := dialTopology(opts)
 			if err != nil {
 				return err
@@ -75,10 +65,8 @@ never forwarded ones.`,
 			if err != nil {
 				return err
 			}
-			if f, ok := out.(*os.File); ok && file != "" && file != "-" {
-				if err := f.Close(); err != nil {
-					return err
-				}
+			if err := closeOut(); err != nil {
+				return err
 			}
 			fmt.Fprintln(opts.stderr, captureSummary(sum))
 			return nil
@@ -91,6 +79,28 @@ never forwarded ones.`,
 	f.IntVarP(&count, "count", "c", 0, "stop after N packets (0: no limit)")
 	f.DurationVar(&duration, "duration", 0, "stop after this long (0: no limit)")
 	return cmd
+}
+
+// captureOutput opens where the pcapng stream of -w FILE goes and returns
+// the function that closes it (idempotent).
+func captureOutput(opts *options, file string) (io.Writer, func() error, error) {
+	none := func() error { return nil }
+	switch file {
+	case "":
+		if isTerminal(opts.stdout) {
+			return nil, none, usageErrorf("capture: standard output is a terminal; give -w FILE, or -w - to write pcapng there anyway")
+		}
+		return opts.stdout, none, nil
+	case "-":
+		return opts.stdout, none, nil
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, none, control.Errorf(control.CodeInvalidParameter, "capture: %v", err)
+	}
+	var once sync.Once
+	var cerr error
+	return f, func() error { once.Do(func() { cerr = f.Close() }); return cerr }, nil
 }
 
 // captureSummary describes a capture for the summary line.
