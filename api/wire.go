@@ -22,7 +22,12 @@ type AddRouteRequest struct {
 
 // Status describes a running topology as the acting account sees it.
 type Status struct {
-	Name     string            `json:"name"`
+	Name string `json:"name"`
+	// State is StateRunning for a status the daemon gave; vpcsim status
+	// lists topologies whose daemon is dead or does not answer too, with
+	// only what their record tells and Problem saying what to do.
+	State    string            `json:"state"`
+	Problem  string            `json:"problem,omitempty"`
 	PID      int               `json:"pid"`
 	File     string            `json:"file"`
 	Started  time.Time         `json:"started"`
@@ -35,6 +40,13 @@ type Status struct {
 	// made for this status.
 	DataPlane DataPlaneStatus `json:"data_plane"`
 }
+
+// The states of a topology in a Status.
+const (
+	StateRunning      = "running"
+	StateDead         = "dead"          // its daemon is gone
+	StateNotAnswering = "not-answering" // its daemon runs but does not answer
+)
 
 // DataPlaneStatus is a comparison of the data plane with the control
 // plane, made at one instant: whether the routers hold exactly the active

@@ -23,7 +23,7 @@ func (d *Daemon) Status(acct string) (api.Status, error) {
 	if err != nil {
 		return api.Status{}, err
 	}
-	s := api.Status{Name: t.Name, PID: os.Getpid(), File: t.File, Started: d.started, Region: t.Region, MTU: t.MTU, Peerings: peerings}
+	s := api.Status{Name: t.Name, State: api.StateRunning, PID: os.Getpid(), File: t.File, Started: d.started, Region: t.Region, MTU: t.MTU, Peerings: peerings}
 	for _, v := range t.VPCs {
 		vs := api.VPCStatus{ID: v.ID, Name: v.Name, Account: v.Account, Region: v.Region, CIDR: v.CIDR.String()}
 		for _, sn := range v.Subnets {

@@ -95,7 +95,7 @@ func Launch(ctx context.Context, t *topology.Topology, opts Options) (_ *Daemon,
 	}
 	// The record lists each namespace before it is created, so that a
 	// daemon killed at any moment can be cleaned up after.
-	rec := Record{Name: t.Name, PID: os.Getpid(), File: t.File, Started: d.started}
+	rec := Record{Name: t.Name, PID: os.Getpid(), StartTime: selfStart(), File: t.File, Started: d.started}
 	if err := writeRecord(rec); err != nil {
 		return nil, fmt.Errorf("write record of topology %q: %w", t.Name, err)
 	}

@@ -8,33 +8,29 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/vpcsim/vpcsim/api"
+	"github.com/vpcsim/vpcsim/control"
+	"github.com/vpcsim/vpcsim/topology"
 	"github.com/vpcsim/vpcsim/tun"
 )
 
 // Record is what a running topology leaves in the run directory: enough for
 // another process to find it, or to remove what it created if it died.
 type Record struct {
-	Name       string    `json:"name"`
-	PID        int       `json:"pid"`
+	Name string `json:"name"`
+	PID  int    `json:"pid"`
+	// StartTime is when the daemon process started, in clock ticks since
+	// boot: with PID, it tells the daemon from a process that reused its
+	// PID. 0 in records of older versions: the PID alone is checked.
+	StartTime  uint64    `json:"start_time,omitempty"`
 	File       string    `json:"file"`
 	Started    time.Time `json:"started"`
 	Namespaces []string  `json:"namespaces"`
 }
 
 func recordPath(name string) string { return filepath.Join(api.SocketDir(), name+".json") }
-
-// Alive reports whether the record's daemon process still runs.
-func (r Record) Alive() bool {
-	if r.PID <= 0 {
-		return false
-	}
-	err := syscall.Kill(r.PID, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
-}
 
 func writeRecord(r Record) error {
 	if err := os.MkdirAll(api.SocketDir(), 0o755); err != nil {
@@ -51,15 +47,28 @@ func writeRecord(r Record) error {
 	return os.Rename(tmp, recordPath(r.Name))
 }
 
-// ReadRecord returns the record of the topology name.
+// ReadRecord returns the record of the topology name. An invalid name is
+// an InvalidParameter; so is a record that is not one this name would
+// have made (another name, namespaces not of this topology).
 func ReadRecord(name string) (Record, error) {
 	var r Record
+	if err := topology.CheckName(name); err != nil {
+		return r, control.Errorf(control.CodeInvalidParameter, "%v", err)
+	}
 	b, err := os.ReadFile(recordPath(name))
 	if err != nil {
 		return r, err
 	}
 	if err := json.Unmarshal(b, &r); err != nil {
 		return r, fmt.Errorf("record of topology %q: %w", name, err)
+	}
+	if r.Name != name {
+		return r, fmt.Errorf("record of topology %q names topology %q", name, r.Name)
+	}
+	for _, ns := range r.Namespaces {
+		if !strings.HasPrefix(ns, name+"-") || strings.ContainsAny(ns, "/\x00") || len(ns) > 255 {
+			return r, fmt.Errorf("record of topology %q lists namespace %q, which is not one of its hosts'", name, ns)
+		}
 	}
 	return r, nil
 }

@@ -85,14 +85,25 @@ func build(file string, r *rawTopology, errs *ErrorList) *Topology {
 	return b.t
 }
 
+// CheckName reports whether name is a valid topology name: 1 to MaxNameLen
+// lowercase letters, digits and '-'. Every place a topology name comes in
+// (a file, --topology, vpcsim down NAME) checks it, so that a name never
+// reaches a path or a namespace name unchecked.
+func CheckName(name string) error {
+	if !nameRE.MatchString(name) {
+		return fmt.Errorf("invalid topology name %q: use 1 to %d lowercase letters, digits and '-'", name, MaxNameLen)
+	}
+	return nil
+}
+
 // settings checks and defaults the top-level scalars.
 func (b *builder) settings(r *rawTopology) {
 	t := b.t
 	switch {
 	case !r.Name.Set:
 		b.errorf(orPos(r.Name.Pos, r.Pos), "missing required field %q in topology", "name")
-	case !nameRE.MatchString(r.Name.V):
-		b.errorf(r.Name.Pos, "invalid topology name %q: use 1 to %d lowercase letters, digits and '-'", r.Name.V, MaxNameLen)
+	case CheckName(r.Name.V) != nil:
+		b.errorf(r.Name.Pos, "%v", CheckName(r.Name.V))
 	default:
 		t.Name = r.Name.V
 	}

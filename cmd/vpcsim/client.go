@@ -12,6 +12,7 @@ import (
 
 	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/control"
+	"github.com/vpcsim/vpcsim/topology"
 )
 
 // dialTopology returns a client of the running topology the command acts on:
@@ -20,8 +21,8 @@ import (
 func dialTopology(opts *options) (*api.Client, error) {
 	dir := api.SocketDir()
 	if name := opts.topology; name != "" {
-		if strings.ContainsAny(name, `/\`) || name == "." || name == ".." {
-			return nil, usageErrorf("invalid --topology %q: want a topology name", name)
+		if err := checkTopologyName("--topology", name); err != nil {
+			return nil, err
 		}
 		path := api.SocketPath(name)
 		if _, err := os.Stat(path); err != nil {
@@ -44,6 +45,15 @@ func dialTopology(opts *options) (*api.Client, error) {
 		names[i] = strings.TrimSuffix(filepath.Base(s), ".sock")
 	}
 	return nil, control.Errorf(control.CodeMissingParameter, "%d topologies are running (%s); choose one with --topology", len(names), strings.Join(names, ", "))
+}
+
+// checkTopologyName checks a topology name given on the command line as
+// what (--topology, NAME): a name no topology can have is a usage error.
+func checkTopologyName(what, name string) error {
+	if topology.CheckName(name) != nil {
+		return usageErrorf("invalid %s %q: a topology name is 1 to %d lowercase letters, digits and '-'", what, name, topology.MaxNameLen)
+	}
+	return nil
 }
 
 // errNoTopology is what a command that needs a running topology says when

@@ -39,6 +39,9 @@ every topology and also removes what a killed daemon left behind.`,
 			} else {
 				switch {
 				case name != "":
+					if err := checkTopologyName("NAME", name); err != nil {
+						return err
+					}
 					r, err := daemon.ReadRecord(name)
 					if errors.Is(err, fs.ErrNotExist) {
 						return control.Errorf(control.CodeTopologyNotRunning, "topology %q is not running", name)
@@ -66,7 +69,17 @@ every topology and also removes what a killed daemon left behind.`,
 	return cmd
 }
 
-// down stops r's daemon, or cleans up after it if it died.
+// How long vpcsim down gives a daemon to answer its request, to tear the
+// topology down after SIGTERM, and to die after SIGKILL.
+const (
+	downAnswer = 5 * time.Second
+	downTerm   = 15 * time.Second
+	downKill   = 5 * time.Second
+)
+
+// down stops r's daemon, or cleans up after it if it died. A daemon that
+// does not answer is sent SIGTERM, then SIGKILL; signals go to that
+// process only, never to one that reused its PID.
 func down(cmd *cobra.Command, opts *options, r daemon.Record) error {
 	if !r.Alive() {
 		if err := daemon.Cleanup(r); err != nil {
@@ -75,26 +88,41 @@ func down(cmd *cobra.Command, opts *options, r daemon.Record) error {
 		fmt.Fprintf(opts.stdout, "topology %q: daemon (pid %d) was gone; removed %d namespaces\n", r.Name, r.PID, len(r.Namespaces))
 		return nil
 	}
-	c := api.NewClient(api.SocketPath(r.Name), opts.account)
+	c := api.NewClient(api.SocketPath(r.Name), opts.account).WithTimeout(downAnswer)
 	if err := c.Shutdown(cmd.Context()); err != nil {
-		// The daemon does not answer: ask the process itself.
-		if err := syscall.Kill(r.PID, syscall.SIGTERM); err != nil {
-			return fmt.Errorf("stop pid %d: %w", r.PID, err)
+		fmt.Fprintf(opts.stderr, "topology %q: the daemon did not answer (%v); sending it SIGTERM\n", r.Name, err)
+		if err := r.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, daemon.ErrGone) {
+			return err
+		}
+		r.Signal(syscall.SIGCONT) // a stopped daemon must run to tear down
+	}
+	if !waitGone(r, downTerm) {
+		fmt.Fprintf(opts.stderr, "topology %q: the daemon (pid %d) did not stop within %v; sending it SIGKILL\n", r.Name, r.PID, downTerm)
+		if err := r.Signal(syscall.SIGKILL); err != nil && !errors.Is(err, daemon.ErrGone) {
+			return err
+		}
+		if !waitGone(r, downKill) {
+			return control.Errorf(control.CodeInternal, "the daemon of topology %q (pid %d) survived SIGKILL", r.Name, r.PID)
 		}
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for r.Alive() {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("daemon (pid %d) did not stop within 30s", r.PID)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	// A daemon removes its own namespaces; this only finds what it could not.
+	// A daemon removes its own namespaces; this finds what it could not.
 	if err := daemon.Cleanup(r); err != nil {
 		return err
 	}
 	fmt.Fprintf(opts.stdout, "topology %q is down\n", r.Name)
 	return nil
+}
+
+// waitGone waits up to d for r's daemon to exit, and reports whether it did.
+func waitGone(r daemon.Record, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for r.Alive() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return true
 }
 
 func recordNames(recs []daemon.Record) string {

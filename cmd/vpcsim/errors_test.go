@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/control"
@@ -56,6 +58,8 @@ func TestErrorsHaveCodes(t *testing.T) {
 			[]string{"exec", "a1", "--", "true"}, control.CodeMissingParameter, `^2 topologies are running \(one, two\)`},
 		{"the topology has no such host", func(t *testing.T) { writeRecord(t, "one", "one-a1") },
 			[]string{"exec", "b9", "--", "true"}, control.CodeHostNotFound, `^topology "one" has no host "b9"$`},
+		{"status: the named topology is not running", nil,
+			[]string{"--topology", "gone", "status"}, control.CodeTopologyNotRunning, `^topology "gone" is not running$`},
 		{"down: the named topology is not running", nil,
 			[]string{"down", "gone"}, control.CodeTopologyNotRunning, `^topology "gone" is not running$`},
 		{"already running", func(t *testing.T) { writeRecord(t, "best-practice") },
@@ -89,5 +93,57 @@ func TestErrorsHaveCodes(t *testing.T) {
 					strings.Join(tt.args, " "), code, errOut, prefix+"...", tt.msg)
 			}
 		})
+	}
+}
+
+// TestDownNeverSignalsAnotherProcess leaves a record whose PID another
+// process has since taken: down must see the daemon is gone, clean up,
+// and leave that process alone.
+func TestDownNeverSignalsAnotherProcess(t *testing.T) {
+	tempRunDir(t)
+	sleep := exec.Command("sleep", "60")
+	if err := sleep.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer sleep.Process.Kill()
+	exited := make(chan error, 1)
+	go func() { exited <- sleep.Wait() }()
+	b, _ := json.Marshal(daemon.Record{Name: "reused", PID: sleep.Process.Pid, StartTime: 1})
+	if err := os.WriteFile(filepath.Join(api.SocketDir(), "reused.json"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := mustRun(t, "status")
+	if !strings.Contains(out, "DEAD") || !strings.Contains(out, `"vpcsim down reused"`) || strings.Contains(out, "--all") {
+		t.Errorf("status of a dead daemon:\n%s\nwant it marked dead, advising \"vpcsim down reused\" (not --all)", out)
+	}
+	out = mustRun(t, "down", "reused")
+	if !strings.Contains(out, "was gone") {
+		t.Errorf("down printed %q, want it to say the daemon was gone", out)
+	}
+	select {
+	case err := <-exited:
+		t.Fatalf("down killed an unrelated process that reused the daemon's PID: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	if _, err := os.Stat(filepath.Join(api.SocketDir(), "reused.json")); !os.IsNotExist(err) {
+		t.Errorf("the record is still there after down: %v", err)
+	}
+}
+
+// TestTopologyNamesAreChecked: a name no topology can have never reaches a
+// path: it is a usage error wherever it is given.
+func TestTopologyNamesAreChecked(t *testing.T) {
+	tempRunDir(t)
+	for _, args := range [][]string{
+		{"down", "../../etc"},
+		{"--topology", "../x", "status"},
+		{"--topology", "../x", "peering", "list"},
+		{"--topology", "A", "exec", "a1", "--", "true"},
+		{"down", "--topology", "x/y"},
+	} {
+		_, errOut, code := vpcsim(t, args...)
+		if code != 2 || !strings.Contains(errOut, "a topology name is") {
+			t.Errorf("vpcsim %s: exit %d, stderr %q; want exit 2 and what a topology name is", strings.Join(args, " "), code, errOut)
+		}
 	}
 }

@@ -49,6 +49,9 @@ func newExecCmd(opts *options) *cobra.Command {
 // topology.
 func runningRecord(opts *options) (daemon.Record, error) {
 	if opts.topology != "" {
+		if err := checkTopologyName("--topology", opts.topology); err != nil {
+			return daemon.Record{}, err
+		}
 		r, err := daemon.ReadRecord(opts.topology)
 		if err != nil || !r.Alive() {
 			return r, control.Errorf(control.CodeTopologyNotRunning, "topology %q is not running", opts.topology)

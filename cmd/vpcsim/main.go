@@ -35,6 +35,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if errors.As(err, &ex) {
 		return ex.code
 	}
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		// Ctrl-C: what was under way was undone; exit as a shell does.
+		fmt.Fprintln(opts.stderr, "interrupted")
+		return 130
+	}
 	var list topology.ErrorList
 	if errors.As(err, &list) {
 		// FILE:LINE:COL: message, one per line, as compilers do.

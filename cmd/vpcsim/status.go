@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vpcsim/vpcsim/api"
+	"github.com/vpcsim/vpcsim/control"
 	"github.com/vpcsim/vpcsim/daemon"
 )
 
@@ -17,35 +18,39 @@ func newStatusCmd(opts *options) *cobra.Command {
 	return &cobra.Command{
 		Use:   "status",
 		Short: "Show running topologies: VPCs, hosts, peerings",
-		Args:  cobra.NoArgs,
+		Long: `Show every topology this machine runs (or the one --topology names): its
+VPCs, subnets, hosts with their namespaces, and the peerings the acting
+account takes part in. A topology whose daemon died or does not answer is
+listed too, with what to do about it.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.topology != "" {
+				if err := checkTopologyName("--topology", opts.topology); err != nil {
+					return err
+				}
+			}
 			recs, err := daemon.Records()
 			if err != nil {
 				return err
 			}
-			var out []api.Status
-			var dead []daemon.Record
+			out := []api.Status{}
 			for _, r := range recs {
 				if opts.topology != "" && r.Name != opts.topology {
 					continue
 				}
-				if !r.Alive() {
-					dead = append(dead, r)
-					continue
-				}
-				st, err := fetchStatus(cmd.Context(), opts, r.Name)
+				st, err := statusOf(cmd.Context(), opts, r)
 				if err != nil {
 					return fmt.Errorf("topology %q: %w", r.Name, err)
 				}
 				out = append(out, st)
 			}
+			if opts.topology != "" && len(out) == 0 {
+				return control.Errorf(control.CodeTopologyNotRunning, "topology %q is not running", opts.topology)
+			}
 			if opts.output == "json" {
-				if out == nil {
-					out = []api.Status{}
-				}
 				return printJSON(opts.stdout, out)
 			}
-			if len(out) == 0 && len(dead) == 0 {
+			if len(out) == 0 {
 				fmt.Fprintln(opts.stdout, `no topology is running; start one with "vpcsim up"`)
 			}
 			for i, st := range out {
@@ -54,20 +59,43 @@ func newStatusCmd(opts *options) *cobra.Command {
 				}
 				writeStatus(opts.stdout, st)
 			}
-			for _, r := range dead {
-				fmt.Fprintf(opts.stdout, "topology %q: daemon (pid %d) is gone; remove its leftovers with \"vpcsim down --all\"\n", r.Name, r.PID)
-			}
 			return nil
 		},
 	}
 }
 
-func fetchStatus(ctx context.Context, opts *options, name string) (api.Status, error) {
-	return api.NewClient(api.SocketPath(name), opts.account).Status(ctx)
+// statusOf asks r's daemon for its status. A dead daemon, or one that does
+// not answer, is not an error: its status says so and what to do. Errors
+// of the request itself (an unknown account) are.
+func statusOf(ctx context.Context, opts *options, r daemon.Record) (api.Status, error) {
+	st := api.Status{Name: r.Name, PID: r.PID, File: r.File, Started: r.Started}
+	if !r.Alive() {
+		st.State = api.StateDead
+		st.Problem = fmt.Sprintf("its daemon (pid %d) is gone: run \"vpcsim up -d %s\" to resume or \"vpcsim down %s\"", r.PID, orDash(r.File), r.Name)
+		return st, nil
+	}
+	got, err := api.NewClient(api.SocketPath(r.Name), opts.account).WithTimeout(statusTimeout).Status(ctx)
+	switch code := control.ErrorCode(err); {
+	case err == nil:
+		return got, nil
+	case code == control.CodeInternal || code == control.CodeTopologyNotRunning:
+		st.State = api.StateNotAnswering
+		st.Problem = fmt.Sprintf("its daemon (pid %d) does not answer (%v): \"vpcsim down %s\" stops it", r.PID, err, r.Name)
+		return st, nil
+	}
+	return st, err
 }
+
+// statusTimeout bounds the wait for one daemon's status, so that a hung
+// daemon cannot hide the others.
+const statusTimeout = 5 * time.Second
 
 // writeStatus prints a topology's status as tables.
 func writeStatus(w io.Writer, st api.Status) {
+	if st.State != api.StateRunning {
+		fmt.Fprintf(w, "TOPOLOGY %s  %s: %s\n", st.Name, strings.ToUpper(st.State), st.Problem)
+		return
+	}
 	fmt.Fprintf(w, "TOPOLOGY %s  pid %d  region %s  mtu %d  up %s  file %s\n\n",
 		st.Name, st.PID, st.Region, st.MTU, time.Since(st.Started).Round(time.Second), st.File)
 	tw := newTable(w)

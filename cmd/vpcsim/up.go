@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"syscall"
 	"time"
@@ -44,7 +46,7 @@ is launched.`,
 				return err
 			}
 			if detach && !child {
-				return upDetached(opts, t, args, lf)
+				return upDetached(cmd.Context(), opts, t, args, lf)
 			}
 			return upForeground(cmd, opts, t, child, lf)
 		},
@@ -98,6 +100,9 @@ func upForeground(cmd *cobra.Command, opts *options, t *topology.Topology, child
 	ctx := cmd.Context()
 	logOut := opts.stderr
 	if child {
+		// A parent that goes away must not kill the launch: writes to
+		// its pipes fail instead of raising SIGPIPE, and are ignored.
+		signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 		if err := os.MkdirAll(api.SocketDir(), 0o755); err != nil {
 			return err
 		}
@@ -128,12 +133,12 @@ func upForeground(cmd *cobra.Command, opts *options, t *topology.Topology, child
 	}
 	writeStatus(opts.stdout, st)
 	if child {
-		// Tell the waiting parent we are up: it reads until our end of
-		// the pipe closes. From now on only the log file is written.
+		// Tell the waiting parent we are up, then write only the log.
 		fmt.Fprintf(opts.stdout, "\ntopology %q is up (pid %d); stop it with \"vpcsim down %s\"\n", t.Name, os.Getpid(), t.Name)
 		if err := detachStdio(logOut.(*os.File)); err != nil {
 			return err
 		}
+		signalReady()
 	} else {
 		fmt.Fprintf(opts.stdout, "\ntopology %q is up; press Ctrl-C to tear it down\n", t.Name)
 	}
@@ -164,64 +169,105 @@ func detachStdio(log *os.File) error {
 	return nil
 }
 
+// readyFD is the descriptor on which a daemon child tells its parent that
+// the topology is up: the first of exec.Cmd.ExtraFiles.
+const readyFD = 3
+
+// signalReady tells the parent of a daemon child that the topology is up.
+func signalReady() {
+	f := os.NewFile(readyFD, "ready")
+	f.Write([]byte("ready\n")) // the parent may be gone: nothing to do then
+	f.Close()
+}
+
 // upDetached validates t, then starts vpcsim up as a daemon in its own
-// session and relays its progress until it is up or has failed.
-func upDetached(opts *options, t *topology.Topology, args []string, lf launchFlags) error {
-	self, err := os.Executable()
+// session and relays its progress until it is up or has failed. Ctrl-C
+// meanwhile (ctx done) interrupts the launch: the daemon removes what it
+// created, and says so.
+func upDetached(ctx context.Context, opts *options, t *topology.Topology, args []string, lf launchFlags) error {
+	// Every rule is checked here too, so that a bad file fails before a
+	// daemon starts.
+	if _, err := control.New(t, control.Options{}); err != nil {
+		return err
+	}
+	if r, err := daemon.ReadRecord(t.Name); err == nil && r.Alive() {
+		return control.Errorf(control.CodeAlreadyRunning, "topology %q is already running (pid %d); stop it with \"vpcsim down %s\"", t.Name, r.PID, t.Name)
+	}
+	c, err := daemonCommand(opts, args, lf)
 	if err != nil {
 		return err
+	}
+	readyR, readyW, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer readyR.Close()
+	c.ExtraFiles = []*os.File{readyW}
+	relay, err := relayOutput(c, opts.stdout, opts.stderr)
+	if err != nil {
+		readyW.Close()
+		return err
+	}
+	err = c.Start()
+	readyW.Close()
+	if err != nil {
+		relay.abort()
+		return fmt.Errorf("start daemon: %w", err)
+	}
+	ready := make(chan bool, 1)
+	go func() {
+		b := make([]byte, 16)
+		n, _ := readyR.Read(b)
+		ready <- n > 0
+	}()
+	exited := make(chan error, 1)
+	go func() { exited <- c.Wait() }()
+
+	select {
+	case ok := <-ready:
+		if ok {
+			relay.wait()
+			return nil
+		}
+		// The daemon closed the pipe without being up: it failed.
+	case <-ctx.Done():
+		c.Process.Signal(os.Interrupt)
+		<-exited
+		relay.wait()
+		fmt.Fprintf(opts.stderr, "launch of topology %q interrupted; the daemon removed what it had created\n", t.Name)
+		return &exitError{code: 130}
+	}
+	err = <-exited
+	relay.wait()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return &exitError{code: ee.ExitCode()}
+	}
+	if err == nil {
+		return control.Errorf(control.CodeInternal, "the daemon of topology %q exited before the topology was up", t.Name)
+	}
+	return err
+}
+
+// daemonCommand returns the command of a detached daemon: vpcsim up with
+// the same settings, in a session of its own.
+func daemonCommand(opts *options, args []string, lf launchFlags) (*exec.Cmd, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
 	}
 	childArgs := []string{"up", "--daemon-child", "--log-level", opts.logLevel, "--log-format", opts.logFormat}
 	childArgs = append(childArgs, lf.args()...)
 	if len(args) == 1 {
 		abs, err := filepath.Abs(args[0])
 		if err != nil {
-			return err
+			return nil, err
 		}
 		childArgs = append(childArgs, abs)
 	}
-	// Every rule is checked here too, so that a bad file fails before a
-	// daemon starts.
-	if _, err := control.New(t, control.Options{}); err != nil {
-		return err
-	}
 	c := exec.Command(self, childArgs...)
 	c.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	relay, err := relayOutput(c, opts.stdout, opts.stderr)
-	if err != nil {
-		return err
-	}
-	if err := c.Start(); err != nil {
-		relay.abort()
-		return fmt.Errorf("start daemon: %w", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- c.Wait() }()
-	relay.wait() // until the daemon is up or gone
-
-	// The daemon closed its output: either it is up and serving, or it died.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		select {
-		case err := <-exited:
-			var ee *exec.ExitError
-			if errors.As(err, &ee) {
-				return &exitError{code: ee.ExitCode()}
-			}
-			if err == nil {
-				return fmt.Errorf("daemon exited before the topology was up")
-			}
-			return err
-		default:
-		}
-		if _, err := os.Stat(api.SocketPath(t.Name)); err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("daemon (pid %d) did not open %s", c.Process.Pid, api.SocketPath(t.Name))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return c, nil
 }
 
 // outputRelay copies a child's standard output and error until the child

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/vpcsim/vpcsim/daemon"
+)
+
+// The tests in this file hold vpcsim to honest outcomes: a command that
+// fails says so with its exit status, and one that is interrupted either
+// finishes or undoes what it did, and says which.
+
+// manyHosts is a topology of n hosts in one VPC: slow enough to launch that
+// a test can interrupt it.
+func manyHosts(n int) string {
+	var b strings.Builder
+	b.WriteString("name: NAME\nvpcs:\n  - id: vpc1\n    cidr: 10.1.0.0/16\n    subnets: [{id: s1, cidr: 10.1.0.0/22}]\n    hosts:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "      - {name: h%d, subnet: s1}\n", i)
+	}
+	return b.String()
+}
+
+func TestNSUpWhileRunningFails(t *testing.T) {
+	needRoot(t)
+	name, file := writeTopology(t, "ar", bestPractice)
+	up(t, name, file)
+	binFails(t, "AlreadyRunning", "up", "-d", file)
+	// Another file with the same topology name.
+	other := filepath.Join(t.TempDir(), "other.yaml")
+	yaml := strings.Replace(manyHosts(1), "name: NAME", "name: "+name, 1)
+	if err := os.WriteFile(other, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	binFails(t, "AlreadyRunning", "up", "-d", other)
+	binFails(t, "AlreadyRunning", "up", other)
+	if !ping(t, name, "a1", "10.0.1.10") {
+		t.Error("the running topology stopped forwarding")
+	}
+}
+
+// startUp starts "vpcsim up -d file" and returns it once it has printed
+// its first host, with the rest of its output to come on lines.
+func startUp(t *testing.T, file string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	c := exec.Command(vpcsimBin, "up", "-d", file)
+	stdout, err := c.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	c.Stderr = &stderr
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), "host ") {
+			go func() {
+				for sc.Scan() {
+				}
+			}()
+			return c, &stderr
+		}
+	}
+	c.Wait()
+	t.Fatalf("vpcsim up -d %s created no host: %s", file, &stderr)
+	return nil, nil
+}
+
+func TestNSInterruptedLaunchUndoesItself(t *testing.T) {
+	needRoot(t)
+	name, file := writeTopology(t, "ci", manyHosts(600))
+	c, stderr := startUp(t, file)
+	c.Process.Signal(os.Interrupt)
+	err := c.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
+		t.Errorf("vpcsim up -d interrupted: %v, want exit status 130", err)
+	}
+	if !strings.Contains(stderr.String(), "interrupted; the daemon removed what it had created") {
+		t.Errorf("stderr %q does not say the launch was undone", stderr)
+	}
+	if left := netnsWithPrefix(t, name+"-"); len(left) > 0 {
+		t.Errorf("namespaces left after an interrupted launch: %d", len(left))
+		runBin(t, "down", name)
+	}
+	if _, err := daemon.ReadRecord(name); err == nil {
+		t.Errorf("record of %s left after an interrupted launch", name)
+	}
+}
+
+func TestNSLaunchOutlivesItsParent(t *testing.T) {
+	needRoot(t)
+	name, file := writeTopology(t, "cp", manyHosts(400))
+	c, _ := startUp(t, file)
+	c.Process.Kill()
+	c.Wait()
+	t.Cleanup(func() { runBin(t, "down", name) })
+	// The daemon finishes the launch on its own.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		r := runBin(t, "--topology", name, "status")
+		if r.code == 0 && strings.Contains(r.stdout, "TOPOLOGY "+name+"  pid") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the daemon did not finish its launch after its parent died:\n%s%s", r.stdout, r.stderr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if n := len(netnsWithPrefix(t, name+"-")); n != 400 {
+		t.Errorf("%d namespaces, want 400", n)
+	}
+	if !ping(t, name, "h0", "10.1.0.3") {
+		t.Error("h0 cannot reach h1")
+	}
+}
+
+func TestNSHungDaemonDoesNotHangCommands(t *testing.T) {
+	needRoot(t)
+	name, file := writeTopology(t, "hd", bestPractice)
+	other, otherFile := writeTopology(t, "ok", manyHosts(1))
+	up(t, name, file)
+	up(t, other, otherFile)
+	r, err := daemon.ReadRecord(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	syscall.Kill(r.PID, syscall.SIGSTOP)
+	defer syscall.Kill(r.PID, syscall.SIGCONT)
+
+	start := time.Now()
+	out := binOK(t, "status")
+	if !strings.Contains(out, "TOPOLOGY "+name+"  NOT-ANSWERING") || !strings.Contains(out, "TOPOLOGY "+other+"  pid") {
+		t.Errorf("status with a hung daemon:\n%s\nwant %s marked not answering and %s shown", out, name, other)
+	}
+	if d := time.Since(start); d > 15*time.Second {
+		t.Errorf("status took %v with a hung daemon", d)
+	}
+	start = time.Now()
+	binOK(t, "down", name)
+	if d := time.Since(start); d > 25*time.Second {
+		t.Errorf("down of a hung daemon took %v", d)
+	}
+	if left := netnsWithPrefix(t, name+"-"); len(left) > 0 {
+		t.Errorf("namespaces left after down of a hung daemon: %v", left)
+	}
+}
