@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -132,5 +133,23 @@ func TestAsError(t *testing.T) {
 		if got := AsError(tt.err); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("AsError(%v) = %+v, want %+v", tt.err, got, tt.want)
 		}
+	}
+}
+
+// TestHostileNamesAreRefused: a name is printed in the other account's
+// tables, so it must be one line of printable text of sane length.
+func TestHostileNamesAreRefused(t *testing.T) {
+	s := newState(t, nil, Options{})
+	for _, name := range []string{"\x1b[2J", "ding\a", "two\nlines", "a\tb", "abc\u202edcba", strings.Repeat("x", 1<<20)} {
+		_, err := s.CreatePeering(me, CreatePeeringRequest{VPC: "vpc1", PeerVPC: "vpc2", Name: name})
+		if ErrorCode(err) != CodeInvalidParameter || len(err.Error()) > 500 {
+			t.Errorf("CreatePeering(name %.20q) = %.200v, want a short InvalidParameter", name, err)
+		}
+	}
+	if len(s.AllPeerings()) != 0 {
+		t.Errorf("peerings were created: %+v", s.AllPeerings())
+	}
+	if _, err := s.CreatePeering(me, CreatePeeringRequest{VPC: "vpc1", PeerVPC: "vpc2", Name: "对等连接 1"}); err != nil {
+		t.Errorf("CreatePeering(a printable name) = %v", err)
 	}
 }

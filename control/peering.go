@@ -1,6 +1,10 @@
 package control
 
-import "net/netip"
+import (
+	"net/netip"
+
+	"github.com/vpcsim/vpcsim/topology"
+)
 
 // CreatePeeringRequest asks for a peering from VPC (owned by the acting
 // account) to PeerVPC.
@@ -53,6 +57,9 @@ func (s *State) createPeeringLocked(acct string, req CreatePeeringRequest) (Peer
 	s.expireLocked()
 	if req.VPC == "" || req.PeerVPC == "" {
 		return Peering{}, Errorf(CodeInvalidParameter, "both vpc and peer vpc are required")
+	}
+	if err := topology.CheckLabel(req.Name); err != nil {
+		return Peering{}, Errorf(CodeInvalidParameter, "peering %v", err)
 	}
 	v := s.vpc(req.VPC)
 	if v == nil || v.Account != a {

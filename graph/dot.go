@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/vpcsim/vpcsim/topology"
 )
 
 // DOT writes g as a Graphviz digraph: a cluster per VPC holding a router
@@ -51,11 +53,17 @@ func (g Graph) DOT(w io.Writer) error {
 
 func dotRouter(vpc string) string { return "vpc:" + vpc }
 
-// dotQuote returns s as a DOT double-quoted string.
+// dotQuote returns s as a DOT double-quoted string. Newlines are line
+// breaks; other characters that are not printable are written as \u
+// escapes (topology.Printable), so that none reaches a terminal.
 func dotQuote(s string) string {
 	var b strings.Builder
 	b.WriteByte('"')
-	for _, r := range s {
+	lines := strings.Split(s, "\n")
+	for i := range lines {
+		lines[i] = topology.Printable(strings.ReplaceAll(lines[i], "\r", ""))
+	}
+	for _, r := range strings.Join(lines, "\n") {
 		switch r {
 		case '"', '\\':
 			b.WriteByte('\\')

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -153,5 +154,34 @@ func TestDOTRenders(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestHostileLabels: names from other accounts reach a terminal through
+// DOT and Mermaid too; no control character may pass.
+func TestHostileLabels(t *testing.T) {
+	g := oddGraph()
+	g.VPCs[0].Name = "\x1b[2J\a\t\u202e"
+	g.Peerings[0].Name = "two\nlines\x1b]0;title\a"
+	for _, format := range []string{"dot", "mermaid"} {
+		var b bytes.Buffer
+		if format == "dot" {
+			g.DOT(&b)
+		} else {
+			g.Mermaid(&b)
+		}
+		for _, r := range b.String() {
+			if r != '\n' && r != '\t' && !unicode.IsPrint(r) {
+				t.Errorf("%s output holds %U:\n%q", format, r, b.String())
+				break
+			}
+		}
+		want := `\u001b[2J\u0007\u0009\u202e`
+		if format == "dot" {
+			want = strings.ReplaceAll(want, `\`, `\\`) // DOT escapes backslashes
+		}
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("%s output does not show the escaped name:\n%s", format, b.String())
+		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/vpcsim/vpcsim/topology"
 )
 
 // Mermaid writes g as a Mermaid flowchart: a subgraph per VPC holding a
@@ -66,7 +68,7 @@ func mermaidLabel(lines []string) string {
 		if i > 0 {
 			b.WriteString("<br/>")
 		}
-		for _, r := range l {
+		for _, r := range topology.Printable(strings.ReplaceAll(l, "\n", " ")) {
 			switch r {
 			case '"':
 				b.WriteString("#quot;")

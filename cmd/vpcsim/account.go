@@ -29,7 +29,7 @@ peering names the peer account.`,
 			}
 			tw := newTable(opts.stdout)
 			fmt.Fprintln(tw, "ID\tNAME")
-			fmt.Fprintf(tw, "%s\t%s\n", a.ID, orDash(a.Name))
+			row(tw, a.ID, orDash(a.Name))
 			return tw.Flush()
 		},
 	}

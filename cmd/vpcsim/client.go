@@ -68,7 +68,8 @@ func printJSON(w io.Writer, v any) error {
 }
 
 // printRows prints items as JSON (one as an object when single is set, else
-// an array) or as a table of header and one row per item; none prints empty.
+// an array) or as a table of header and one row per item (see cells); none
+// prints empty.
 func printRows[T any](opts *options, items []T, single bool, empty, header string, row func(T) string) error {
 	if opts.output == "json" {
 		if single && len(items) == 1 {
@@ -86,6 +87,26 @@ func printRows[T any](opts *options, items []T, single bool, empty, header strin
 		fmt.Fprintln(tw, row(it))
 	}
 	return tw.Flush()
+}
+
+// cells returns a table row of values: each formatted with %v and made
+// printable (topology.Printable: names and ids come from other accounts
+// too, and a control character must not reach the terminal), joined with
+// tabs.
+func cells(values ...any) string {
+	var b strings.Builder
+	for i, v := range values {
+		if i > 0 {
+			b.WriteByte('\t')
+		}
+		b.WriteString(topology.Printable(fmt.Sprint(v)))
+	}
+	return b.String()
+}
+
+// row writes cells(values...) as a line of the table tw.
+func row(tw io.Writer, values ...any) {
+	fmt.Fprintln(tw, cells(values...))
 }
 
 // newTable returns a tabwriter for aligned columns; Flush it.

@@ -158,7 +158,7 @@ func pingMatrix(ctx context.Context, w io.Writer, d *daemon.Daemon) error {
 			if !res.OK {
 				verdict, why = "UNREACHABLE", res.Reason()
 			}
-			fmt.Fprintf(tw, "%s\t%s (%s)\t%s\t%s\n", from.name, to.name, to.ip, verdict, why)
+			row(tw, from.name, fmt.Sprintf("%s (%s)", to.name, to.ip), verdict, why)
 		}
 	}
 	return tw.Flush()

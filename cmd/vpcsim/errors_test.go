@@ -147,3 +147,15 @@ func TestTopologyNamesAreChecked(t *testing.T) {
 		}
 	}
 }
+
+// TestCellsArePrintable: a name from another account cannot clear the
+// screen or forge a row of a table.
+func TestCellsArePrintable(t *testing.T) {
+	got := cells("pcx-1", "\x1b[2J", "a\npcx-9\tactive", "\u202eevil", strings.Repeat("\a", 1<<20))
+	if strings.ContainsAny(got, "\x1b\n\a\u202e") || strings.Count(got, "\t") != 4 || len(got) > 10000 {
+		t.Errorf("cells(hostile) = %.300q", got)
+	}
+	if want := "pcx-1\t\\u001b[2J\ta\\u000apcx-9\\u0009active\t\\u202eevil\t"; !strings.HasPrefix(got, want) {
+		t.Errorf("cells(hostile) = %.200q, want it to start %q", got, want)
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/explain"
+	"github.com/vpcsim/vpcsim/topology"
 )
 
 func newExplainCmd(opts *options) *cobra.Command {
@@ -88,14 +89,14 @@ func writeExplain(w io.Writer, res *explain.Result) error {
 	if res.Port != 0 {
 		what += fmt.Sprintf(" port %d", res.Port)
 	}
-	fmt.Fprintf(w, "%s -> %s, %s: %s\n", endpoint(res.Source), endpoint(res.Destination), what, strings.ToUpper(string(res.Verdict)))
+	fmt.Fprintf(w, "%s -> %s, %s: %s\n", topology.Printable(endpoint(res.Source)), topology.Printable(endpoint(res.Destination)), what, strings.ToUpper(string(res.Verdict)))
 	for _, p := range []struct {
 		name string
 		path explain.Path
 	}{{"FORWARD", res.Forward}, {"RETURN", res.Return}} {
 		fmt.Fprintf(w, "\n%s  %s\n", p.name, strings.ReplaceAll(string(p.path.Verdict), "_", " "))
 		if p.path.Note != "" {
-			fmt.Fprintf(w, "  note: %s\n", p.path.Note)
+			fmt.Fprintf(w, "  note: %s\n", topology.Printable(p.path.Note))
 		}
 		if len(p.path.Hops) > 0 {
 			tw := newTable(w)
@@ -105,22 +106,22 @@ func writeExplain(w io.Writer, res *explain.Result) error {
 				if v == explain.HopBlocked {
 					v = "BLOCKED"
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", h.Step, h.Component, h.ID, v, h.Detail)
+				row(tw, h.Step, h.Component, h.ID, v, h.Detail)
 			}
 			if err := tw.Flush(); err != nil {
 				return err
 			}
 		}
 		if b := p.path.Blocked; b != nil {
-			fmt.Fprintf(w, "blocked: %s at %s %s", b.Code, b.Component, b.ID)
+			fmt.Fprintf(w, "blocked: %s at %s %s", b.Code, b.Component, topology.Printable(b.ID))
 			if b.Drop != "" {
 				fmt.Fprintf(w, " (the router of %s counts it as %s)", b.DropVPC, b.Drop)
 			}
-			fmt.Fprintf(w, "\n  %s\n", b.Message)
+			fmt.Fprintf(w, "\n  %s\n", topology.Printable(b.Message))
 		}
 	}
 	if p := res.Probe; p != nil {
-		fmt.Fprintf(w, "\nPROBE  %s: %s\n", p.Method, p.Outcome)
+		fmt.Fprintf(w, "\nPROBE  %s: %s\n", p.Method, topology.Printable(p.Outcome))
 		if len(p.Drops) > 0 {
 			var parts []string
 			for vpc, ds := range p.Drops {
@@ -141,7 +142,7 @@ func writeExplain(w io.Writer, res *explain.Result) error {
 		if p.Note != "" {
 			agree += ": " + p.Note
 		}
-		fmt.Fprintf(w, "  %s\n", agree)
+		fmt.Fprintf(w, "  %s\n", topology.Printable(agree))
 	}
 	return nil
 }

@@ -51,6 +51,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	// Every other error has a code: "error: Code: message".
-	fmt.Fprintf(opts.stderr, "error: %v\n", control.AsError(err))
+	e := control.AsError(err)
+	fmt.Fprintf(opts.stderr, "error: %s: %s\n", topology.Printable(string(e.Code)), topology.Printable(e.Message))
 	return 1
 }

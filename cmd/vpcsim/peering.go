@@ -141,8 +141,7 @@ func printPeerings(opts *options, ps []control.Peering, single bool) error {
 	return printRows(opts, ps, single, "No peerings.",
 		"ID\tNAME\tSTATUS\tVPC\tPEER VPC\tACCOUNT\tPEER ACCOUNT\tREGION\tEXPIRES",
 		func(p control.Peering) string {
-			return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", p.ID, orDash(p.Name), p.Status,
-				p.VPC, p.PeerVPC, p.Account, p.PeerAccount, p.Region, formatTime(p.ExpiresAt))
+			return cells(p.ID, orDash(p.Name), p.Status, p.VPC, p.PeerVPC, p.Account, p.PeerAccount, p.Region, formatTime(p.ExpiresAt))
 		})
 }
 
@@ -159,7 +158,7 @@ func printPeeringDetail(w io.Writer, d control.PeeringDetail) error {
 		{"Created", formatTime(&d.CreatedAt)},
 		{"Expires", formatTime(d.ExpiresAt)},
 	} {
-		fmt.Fprintf(tw, "%s:\t%s\n", kv[0], kv[1])
+		row(tw, kv[0]+":", kv[1])
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -176,7 +175,7 @@ func printPeeringDetail(w io.Writer, d control.PeeringDetail) error {
 		if len(r.Subnets) > 0 {
 			subnets = strings.Join(r.Subnets, ",")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.RouteTable, r.VPC, r.Destination, subnets)
+		row(tw, r.RouteTable, r.VPC, r.Destination, subnets)
 	}
 	return tw.Flush()
 }

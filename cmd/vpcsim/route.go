@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 	"github.com/vpcsim/vpcsim/control"
 )
@@ -108,6 +106,6 @@ func newRouteListCmd(opts *options) *cobra.Command {
 func printRoutes(opts *options, rs []control.Route, single bool) error {
 	return printRows(opts, rs, single, "No routes.", "ROUTE TABLE\tDESTINATION\tNEXT HOP TYPE\tNEXT HOP",
 		func(r control.Route) string {
-			return fmt.Sprintf("%s\t%s\t%s\t%s", r.RouteTable, r.Destination, r.NextHopType, r.NextHop)
+			return cells(r.RouteTable, r.Destination, r.NextHopType, r.NextHop)
 		})
 }

@@ -112,7 +112,7 @@ func writeStats(w io.Writer, st router.Stats) {
 	}
 	fmt.Fprintln(tw)
 	for _, v := range st.VPCs {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d", v.VPC, v.Received.Packets, v.Received.Bytes, v.Drops.Total())
+		fmt.Fprint(tw, cells(v.VPC, v.Received.Packets, v.Received.Bytes, v.Drops.Total()))
 		for _, r := range reasons {
 			fmt.Fprintf(tw, "\t%d", v.Drops[r])
 		}
@@ -126,7 +126,7 @@ func writeStats(w io.Writer, st router.Stats) {
 	} else {
 		fmt.Fprintln(tw, "PEERING\tDIRECTION\tPACKETS\tBYTES\tDROPS")
 		for _, l := range st.Links {
-			fmt.Fprintf(tw, "%s\t%s->%s\t%d\t%d\t%s\n", l.Peering, l.From, l.To, l.Count.Packets, l.Count.Bytes, formatDrops(l.Drops))
+			row(tw, l.Peering, l.From+"->"+l.To, l.Count.Packets, l.Count.Bytes, formatDrops(l.Drops))
 		}
 		tw.Flush()
 	}
@@ -134,7 +134,7 @@ func writeStats(w io.Writer, st router.Stats) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(tw, "HOST\tVPC\tRX PACKETS\tRX BYTES\tTX PACKETS\tTX BYTES")
 	for _, h := range st.Hosts {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\n", h.Host, h.VPC, h.RX.Packets, h.RX.Bytes, h.TX.Packets, h.TX.Bytes)
+		row(tw, h.Host, h.VPC, h.RX.Packets, h.RX.Bytes, h.TX.Packets, h.TX.Bytes)
 	}
 	tw.Flush()
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/control"
 	"github.com/vpcsim/vpcsim/daemon"
+	"github.com/vpcsim/vpcsim/topology"
 )
 
 func newStatusCmd(opts *options) *cobra.Command {
@@ -93,7 +94,7 @@ const statusTimeout = 5 * time.Second
 // writeStatus prints a topology's status as tables.
 func writeStatus(w io.Writer, st api.Status) {
 	if st.State != api.StateRunning {
-		fmt.Fprintf(w, "TOPOLOGY %s  %s: %s\n", st.Name, strings.ToUpper(st.State), st.Problem)
+		fmt.Fprintf(w, "TOPOLOGY %s  %s: %s\n", st.Name, strings.ToUpper(st.State), topology.Printable(st.Problem))
 		return
 	}
 	fmt.Fprintf(w, "TOPOLOGY %s  pid %d  region %s  mtu %d  up %s  file %s\n\n",
@@ -105,20 +106,20 @@ func writeStatus(w io.Writer, st api.Status) {
 		for _, s := range v.Subnets {
 			subnets = append(subnets, fmt.Sprintf("%s %s (gw %s, %s)", s.ID, s.CIDR, s.Gateway, s.RouteTable))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", v.ID, orDash(v.Name), v.Account, v.Region, v.CIDR, strings.Join(subnets, ", "))
+		row(tw, v.ID, orDash(v.Name), v.Account, v.Region, v.CIDR, strings.Join(subnets, ", "))
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
 	fmt.Fprintln(tw, "HOST\tVPC\tSUBNET\tIP\tNAMESPACE")
 	for _, h := range st.Hosts {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", h.Name, h.VPC, h.Subnet, h.IP, h.Namespace)
+		row(tw, h.Name, h.VPC, h.Subnet, h.IP, h.Namespace)
 	}
 	tw.Flush()
 	if len(st.Peerings) > 0 {
 		fmt.Fprintln(w)
 		fmt.Fprintln(tw, "PEERING\tNAME\tSTATUS\tVPC\tPEER VPC\tACCOUNT\tPEER ACCOUNT")
 		for _, p := range st.Peerings {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, orDash(p.Name), p.Status, p.VPC, p.PeerVPC, p.Account, p.PeerAccount)
+			row(tw, p.ID, orDash(p.Name), p.Status, p.VPC, p.PeerVPC, p.Account, p.PeerAccount)
 		}
 		tw.Flush()
 	}
@@ -127,7 +128,7 @@ func writeStatus(w io.Writer, st api.Status) {
 		if !dp.InStep {
 			fmt.Fprintf(w, "DATA PLANE DIFFERED from the control plane at %s; the routers were given its state again:\n", dp.Checked.Format(time.RFC3339))
 			for _, d := range dp.Differences {
-				fmt.Fprintf(w, "  %s\n", d)
+				fmt.Fprintf(w, "  %s\n", topology.Printable(d))
 			}
 		}
 		fmt.Fprintf(w, "data plane repaired %d times since launch; the daemon's log says when\n", dp.Repairs)
