@@ -68,9 +68,12 @@ func SocketPath(name string) string {
 	return filepath.Join(SocketDir(), name+".sock")
 }
 
-// Listen listens on the Unix socket path, mode 0600. It creates the socket's
-// directory when needed and removes a stale socket left by a daemon that
-// died; a socket a live daemon still answers on is ErrSocketInUse.
+// Listen listens on the Unix socket path, mode 0600 from the moment it
+// exists: it is made in a directory only its owner may enter, then renamed
+// into place. Listen creates the socket's directory when needed and
+// removes a stale socket left by a daemon that died; a socket a live
+// daemon still answers on is ErrSocketInUse. Closing the listener removes
+// the socket.
 func Listen(path string) (net.Listener, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("listen %s: %w", path, err)
@@ -87,13 +90,39 @@ func Listen(path string) (net.Listener, error) {
 			return nil, fmt.Errorf("listen %s: remove stale socket: %w", path, err)
 		}
 	}
-	l, err := net.Listen("unix", path)
+	private, err := os.MkdirTemp(filepath.Dir(path), ".listen-")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("listen %s: %w", path, err)
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
+	defer os.RemoveAll(private)
+	tmp := filepath.Join(private, "s")
+	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: tmp, Net: "unix"})
+	if err != nil {
+		return nil, fmt.Errorf("listen %s: %w", path, err)
+	}
+	l.SetUnlinkOnClose(false) // it will not be at tmp
+	if err := os.Chmod(tmp, 0o600); err != nil {
 		l.Close()
 		return nil, fmt.Errorf("listen %s: %w", path, err)
 	}
-	return l, nil
+	if err := os.Rename(tmp, path); err != nil {
+		l.Close()
+		return nil, fmt.Errorf("listen %s: %w", path, err)
+	}
+	return &socketListener{UnixListener: l, path: path}, nil
 }
+
+// socketListener removes its socket when it closes.
+type socketListener struct {
+	*net.UnixListener
+	path string
+}
+
+func (l *socketListener) Close() error {
+	err := l.UnixListener.Close()
+	os.Remove(l.path)
+	return err
+}
+
+// Addr returns the socket's path, where clients connect.
+func (l *socketListener) Addr() net.Addr { return &net.UnixAddr{Name: l.path, Net: "unix"} }

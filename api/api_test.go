@@ -216,6 +216,11 @@ func TestErrorMapping(t *testing.T) {
 		{"already exists as partner", "POST", "/v1/peerings", partner, `{"vpc":"vpc3","peer_vpc":"vpc1","peer_account":"` + me + `"}`, 409, control.CodePeeringAlreadyExists},
 		{"bad json", "POST", "/v1/peerings", "", `{"vpc":`, 400, control.CodeInvalidParameter},
 		{"unknown field", "POST", "/v1/peerings", "", `{"vpc":"vpc1","peer":"vpc2"}`, 400, control.CodeInvalidParameter},
+		{"trailing data", "POST", "/v1/routes", "", `{"route_table":"rtb-1a","destination":"10.2.0.0/16","peering":"pcx-p"} garbage`, 400, control.CodeInvalidParameter},
+		{"a second object", "POST", "/v1/routes", "", `{"route_table":"rtb-1a","destination":"10.2.0.0/16","peering":"pcx-p"}{}`, 400, control.CodeInvalidParameter},
+		{"no such endpoint", "GET", "/v1/nothing", "", "", 404, control.CodeInvalidParameter},
+		{"no such method", "PUT", "/v1/peerings", "", "", 405, control.CodeInvalidParameter},
+		{"wrong method", "DELETE", "/v1/status", "", "", 405, control.CodeInvalidParameter},
 		{"accept by requester", "POST", "/v1/peerings/pcx-p/accept", me, "", 403, control.CodeNotPermitted},
 		{"accept unknown", "POST", "/v1/peerings/pcx-zz/accept", partner, "", 404, control.CodePeeringNotFound},
 		{"accept ok", "POST", "/v1/peerings/pcx-p/accept", partner, "", 200, ""},
@@ -302,10 +307,10 @@ func TestClientErrors(t *testing.T) {
 		t.Errorf("error = %q, want %q", err, want)
 	}
 
-	// An endpoint the daemon does not have: an Internal error with the status.
+	// An endpoint the daemon does not have: a JSON error too.
 	err = c.do(ctx, "GET", "/v1/nothing", nil, nil)
-	if control.ErrorCode(err) != control.CodeInternal || !strings.Contains(err.Error(), "404") {
-		t.Errorf("do(GET /v1/nothing) = %v, want an Internal error naming 404", err)
+	if control.ErrorCode(err) != control.CodeInvalidParameter || !strings.Contains(err.Error(), "no endpoint GET /v1/nothing") {
+		t.Errorf("do(GET /v1/nothing) = %v, want InvalidParameter naming the endpoint", err)
 	}
 
 	// No daemon.
@@ -337,6 +342,9 @@ func TestListen(t *testing.T) {
 	}
 	if fi.Mode()&os.ModeSocket == 0 || fi.Mode().Perm() != 0o600 {
 		t.Errorf("socket mode = %v, want a socket with 0600", fi.Mode())
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "sub", ".listen-*")); len(left) > 0 {
+		t.Errorf("Listen left %v behind", left)
 	}
 
 	// A live socket is not taken over.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"reflect"
 	"sync"
 	"testing"
@@ -195,5 +196,42 @@ func TestCaptureEndsWhenServerCloses(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("capture still running after the server closed")
+	}
+}
+
+// TestSlowAndIdleClientsLetGo: connections that never finish a request,
+// or hold more than their share, are closed, so the API answers others.
+func TestSlowAndIdleClientsLetGo(t *testing.T) {
+	st := testState(t)
+	srv := NewServer(st, &fakeBackend{st: st}, nil)
+	srv.http.ReadHeaderTimeout = 200 * time.Millisecond
+	srv.http.ReadTimeout = 300 * time.Millisecond
+	srv.http.IdleTimeout = 200 * time.Millisecond
+	srv.maxConns = 3
+	path := shortTempDir(t) + "/api.sock"
+	l, err := Listen(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close(context.Background()) })
+
+	// Take every slot: one that sends nothing, one stuck in its headers,
+	// one stuck in its body.
+	for _, partial := range []string{"", "GET /v1/account HTTP/1.1\r\nHost: x\r\n", "POST /v1/peerings HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"} {
+		c, err := net.Dial("unix", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.Write([]byte(partial))
+	}
+	start := time.Now()
+	a, err := NewClient(path, "").WithTimeout(10 * time.Second).Account(context.Background())
+	if err != nil || a.ID != me {
+		t.Fatalf("Account() with every slot taken = %+v, %v", a, err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Account() waited %v for a slot", d)
 	}
 }

@@ -80,11 +80,11 @@ func (h handlers) capture(w http.ResponseWriter, r *http.Request) {
 	}
 	// The pcapng header waits in out until the taps are attached, so that
 	// a failure can still be answered with a JSON error.
-	out := &heldWriter{w: w}
-	flusher, _ := w.(http.Flusher)
+	rc := http.NewResponseController(w)
+	out := &heldWriter{w: w, rc: rc}
 	cw, err := capture.NewWriter(out, pt.Names[:], func() {
-		if out.open && flusher != nil {
-			flusher.Flush()
+		if out.open {
+			rc.Flush()
 		}
 	})
 	if err != nil {
@@ -103,9 +103,7 @@ func (h handlers) capture(w http.ResponseWriter, r *http.Request) {
 		detach()
 		return
 	}
-	if flusher != nil {
-		flusher.Flush()
-	}
+	rc.Flush()
 	ctx := r.Context()
 	if req.Duration > 0 {
 		var cancel context.CancelFunc
@@ -127,9 +125,11 @@ func (h handlers) capture(w http.ResponseWriter, r *http.Request) {
 }
 
 // heldWriter holds what is written to it until release, then passes writes
-// through to w.
+// through to w. The stream stays open while it makes progress: each write
+// has StreamTimeout to complete, however long the stream has run.
 type heldWriter struct {
 	w    http.ResponseWriter
+	rc   *http.ResponseController
 	buf  bytes.Buffer
 	open bool
 }
@@ -138,12 +138,13 @@ func (h *heldWriter) Write(p []byte) (int, error) {
 	if !h.open {
 		return h.buf.Write(p)
 	}
+	h.rc.SetWriteDeadline(time.Now().Add(StreamTimeout))
 	return h.w.Write(p)
 }
 
 func (h *heldWriter) release() error {
 	h.open = true
-	_, err := h.w.Write(h.buf.Bytes())
+	_, err := h.Write(h.buf.Bytes())
 	h.buf = bytes.Buffer{}
 	return err
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/vpcsim/vpcsim/control"
@@ -43,13 +44,25 @@ type CapturePoint struct {
 	Attach func(a, b router.Tap) (detach func(), err error)
 }
 
-// maxBody bounds request bodies.
-const maxBody = 1 << 20
+// Limits of the API server: they keep a client that sends slowly, holds
+// connections idle or opens thousands of them from taking the API away
+// from the others. Streams (a capture) stay open while they make progress:
+// each write pushes their deadline StreamTimeout further.
+const (
+	maxBody           = 1 << 20          // bytes of a request body
+	ReadHeaderTimeout = 10 * time.Second // to send a request's headers
+	ReadTimeout       = 30 * time.Second // to send a whole request
+	WriteTimeout      = 60 * time.Second // to answer, but for streams
+	StreamTimeout     = 60 * time.Second // between two writes of a stream
+	IdleTimeout       = 30 * time.Second // a keep-alive connection waits for its next request
+	MaxConnections    = 256              // open at once; more wait to be accepted
+)
 
 // Server serves the API of one topology. Create it with NewServer.
 type Server struct {
-	http   *http.Server
-	cancel context.CancelFunc // ends the requests in flight: streams stop
+	http     *http.Server
+	cancel   context.CancelFunc // ends the requests in flight: streams stop
+	maxConns int
 }
 
 // NewServer returns a server of the API of the control state st and the
@@ -59,16 +72,21 @@ func NewServer(st *control.State, b Backend, log *slog.Logger) *Server {
 	return &Server{
 		http: &http.Server{
 			Handler:           Handler(st, b, log),
-			ReadHeaderTimeout: 10 * time.Second,
+			ReadHeaderTimeout: ReadHeaderTimeout,
+			ReadTimeout:       ReadTimeout,
+			WriteTimeout:      WriteTimeout,
+			IdleTimeout:       IdleTimeout,
 			BaseContext:       func(net.Listener) context.Context { return ctx },
 		},
-		cancel: cancel,
+		cancel:   cancel,
+		maxConns: MaxConnections,
 	}
 }
 
-// Serve accepts connections on l until Close; then it returns nil.
+// Serve accepts connections on l, at most MaxConnections at once, until
+// Close; then it returns nil.
 func (s *Server) Serve(l net.Listener) error {
-	if err := s.http.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+	if err := s.http.Serve(limitListener(l, s.maxConns)); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
@@ -104,7 +122,28 @@ func Handler(st *control.State, b Backend, log *slog.Logger) http.Handler {
 	mux.HandleFunc("GET /v1/explain", h.explain)
 	mux.HandleFunc("GET /v1/capture", h.capture)
 	mux.HandleFunc("POST /v1/shutdown", h.shutdown)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { noEndpoint(mux, w, r) })
 	return mux
+}
+
+// noEndpoint answers a request no endpoint takes, as JSON: 405 with the
+// methods the path takes, or 404.
+func noEndpoint(mux *http.ServeMux, w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeJSON(w, http.StatusMethodNotAllowed, control.Errorf(control.CodeInvalidParameter,
+			"%s %s: method not allowed; the endpoint takes %s", r.Method, r.URL.Path, strings.Join(allow, ", ")))
+		return
+	}
+	writeJSON(w, http.StatusNotFound, control.Errorf(control.CodeInvalidParameter, "no endpoint %s %s", r.Method, r.URL.Path))
 }
 
 type handlers struct {
@@ -242,7 +281,11 @@ func boolParam(r *http.Request, name string) (bool, error) {
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	err := dec.Decode(v)
+	if err == nil && dec.Decode(&struct{}{}) != io.EOF {
+		err = errors.New("data after the JSON object")
+	}
+	if err != nil {
 		WriteError(w, control.Errorf(control.CodeInvalidParameter, "invalid request body: %v", err))
 		return false
 	}

@@ -15,16 +15,24 @@ import (
 var _ api.Backend = (*Daemon)(nil)
 
 // Status returns the topology's status as seen by the account acct
-// ("" is the default account): peerings are those it can see. It compares
-// the data plane with the control plane first (see Verify).
+// ("" is the default account): its own VPCs, their hosts, and the
+// peerings it takes part in. It compares the data plane with the control
+// plane first (see Verify).
 func (d *Daemon) Status(acct string) (api.Status, error) {
 	t := d.Topology
+	a, err := d.State.Account(acct)
+	if err != nil {
+		return api.Status{}, err
+	}
 	peerings, err := d.State.Peerings(acct, true)
 	if err != nil {
 		return api.Status{}, err
 	}
 	s := api.Status{Name: t.Name, State: api.StateRunning, PID: os.Getpid(), File: t.File, Started: d.started, Region: t.Region, MTU: t.MTU, Peerings: peerings}
 	for _, v := range t.VPCs {
+		if v.Account != a.ID {
+			continue // another account's VPCs are invisible
+		}
 		vs := api.VPCStatus{ID: v.ID, Name: v.Name, Account: v.Account, Region: v.Region, CIDR: v.CIDR.String()}
 		for _, sn := range v.Subnets {
 			vs.Subnets = append(vs.Subnets, api.SubnetStatus{ID: sn.ID, CIDR: sn.CIDR.String(), Gateway: sn.Gateway().String(), RouteTable: sn.RouteTable})
@@ -38,17 +46,48 @@ func (d *Daemon) Status(acct string) (api.Status, error) {
 	return s, nil
 }
 
-// Stats returns the data plane's counters.
+// Stats returns the data plane's counters that the account acct may see:
+// those of its own VPCs and their hosts, and both directions of the
+// peerings it takes part in.
 func (d *Daemon) Stats(acct string) (api.Stats, error) {
-	return d.Network.Stats(), nil
+	a, err := d.State.Account(acct)
+	if err != nil {
+		return api.Stats{}, err
+	}
+	own := make(map[string]bool)
+	for _, v := range d.Topology.VPCs {
+		own[v.ID] = v.Account == a.ID
+	}
+	all := d.Network.Stats()
+	s := api.Stats{VPCs: []router.VPCStats{}, Links: []router.LinkStats{}, Hosts: []router.HostStats{}}
+	for _, v := range all.VPCs {
+		if own[v.VPC] {
+			s.VPCs = append(s.VPCs, v)
+		}
+	}
+	for _, l := range all.Links {
+		if own[l.From] || own[l.To] {
+			s.Links = append(s.Links, l)
+		}
+	}
+	for _, h := range all.Hosts {
+		if own[h.VPC] {
+			s.Hosts = append(s.Hosts, h)
+		}
+	}
+	return s, nil
 }
 
 // Explain analyses req against the running topology's live configuration
 // (see package explain). With req.Probe, it also sends real packets from
 // the source host and reports what they met: ping for ICMP, a TCP
 // connection attempt, or a UDP datagram. Explain works for any hosts,
-// whatever the account asking: the operator of a topology sees all of it.
+// whatever account of the topology asks: the operator of a topology sees
+// all of it, and the answer names the account a fix belongs to.
 func (d *Daemon) Explain(ctx context.Context, acct string, req api.ExplainRequest) (*explain.Result, error) {
+	if _, err := d.State.Account(acct); err != nil {
+		return nil, err
+	}
 	res, err := explain.Explain(d.State, req.Request)
 	if err != nil {
 		if errors.Is(err, explain.ErrInvalidRequest) {
@@ -99,8 +138,17 @@ func (d *Daemon) CapturePoint(acct string, req api.CaptureRequest) (api.CaptureP
 }
 
 // Shutdown makes Done return a closed channel: whoever runs the daemon
-// tears it down.
+// tears it down. Only the topology's first account, which stands for its
+// operator (and acts when no account is named), may; another account of
+// the topology gets NotPermitted.
 func (d *Daemon) Shutdown(acct string) error {
+	a, err := d.State.Account(acct)
+	if err != nil {
+		return err
+	}
+	if op, _ := d.State.Account(""); a.ID != op.ID {
+		return control.Errorf(control.CodeNotPermitted, "only the topology's first account %s may shut it down", op.ID)
+	}
 	d.shutdown.Do(func() { close(d.done) })
 	return nil
 }

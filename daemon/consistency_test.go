@@ -198,3 +198,44 @@ func TestRefusedUpdateIsAnError(t *testing.T) {
 		t.Errorf("Verify() = %+v, want in step", st)
 	}
 }
+
+// TestAccountRules: status, stats, explain and shutdown answer an unknown
+// account with AccountNotFound and show no account another's resources.
+func TestAccountRules(t *testing.T) {
+	f := newFakeDaemon(t, "best-practice.yaml")
+	const partner = "200000000002"
+	for name, call := range map[string]func(acct string) error{
+		"status":   func(a string) error { _, err := f.Status(a); return err },
+		"stats":    func(a string) error { _, err := f.Stats(a); return err },
+		"explain":  func(a string) error { _, err := f.Explain(context.Background(), a, api.ExplainRequest{}); return err },
+		"shutdown": func(a string) error { return f.Shutdown(a) },
+	} {
+		if err := call("999"); control.ErrorCode(err) != control.CodeAccountNotFound {
+			t.Errorf("%s as an unknown account = %v, want AccountNotFound", name, err)
+		}
+	}
+	st, err := f.Status(partner)
+	if err != nil || len(st.VPCs) != 0 || len(st.Hosts) != 0 || len(st.Peerings) != 0 {
+		t.Errorf("Status(partner) = %+v, %v; want none of the other account's VPCs, hosts or peerings", st, err)
+	}
+	stats, err := f.Stats(partner)
+	if err != nil || len(stats.VPCs)+len(stats.Links)+len(stats.Hosts) != 0 {
+		t.Errorf("Stats(partner) = %+v, %v; want nothing of the other account", stats, err)
+	}
+	stats, err = f.Stats("")
+	if err != nil || len(stats.VPCs) != 2 || len(stats.Links) != 2 || len(stats.Hosts) != 2 {
+		t.Errorf("Stats(me) = %+v, %v; want its 2 VPCs, 2 link directions, 2 hosts", stats, err)
+	}
+	if err := f.Shutdown(partner); control.ErrorCode(err) != control.CodeNotPermitted {
+		t.Errorf("Shutdown(partner) = %v, want NotPermitted", err)
+	}
+	select {
+	case <-f.Done():
+		t.Fatal("a refused shutdown shut the daemon down")
+	default:
+	}
+	if err := f.Shutdown(""); err != nil {
+		t.Errorf("Shutdown(operator) = %v", err)
+	}
+	<-f.Done()
+}

@@ -88,7 +88,9 @@ func down(cmd *cobra.Command, opts *options, r daemon.Record) error {
 		fmt.Fprintf(opts.stdout, "topology %q: daemon (pid %d) was gone; removed %d namespaces\n", r.Name, r.PID, len(r.Namespaces))
 		return nil
 	}
-	c := api.NewClient(api.SocketPath(r.Name), opts.account).WithTimeout(downAnswer)
+	// down acts as the topology's operator, whatever --account says: who
+	// may open the socket may signal the daemon anyway.
+	c := api.NewClient(api.SocketPath(r.Name), "").WithTimeout(downAnswer)
 	if err := c.Shutdown(cmd.Context()); err != nil {
 		fmt.Fprintf(opts.stderr, "topology %q: the daemon did not answer (%v); sending it SIGTERM\n", r.Name, err)
 		if err := r.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, daemon.ErrGone) {
