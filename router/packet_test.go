@@ -1,44 +1,21 @@
 package router
 
 import (
-	"encoding/binary"
 	"net/netip"
 	"testing"
+
+	"github.com/vpcsim/vpcsim/tun/tuntest"
 )
 
-// echoRequest builds an IPv4 ICMP echo request of total length size (>= 28).
+// echoRequest returns an ICMP echo request of size bytes in all (>= 28).
 func echoRequest(src, dst netip.Addr, seq uint16, size int) []byte {
-	p := make([]byte, size)
-	p[0] = 0x45
-	binary.BigEndian.PutUint16(p[2:4], uint16(size))
-	p[8] = 64
-	p[9] = protoICMP
-	s, d := src.As4(), dst.As4()
-	copy(p[12:16], s[:])
-	copy(p[16:20], d[:])
-	binary.BigEndian.PutUint16(p[10:12], checksum(p[:20]))
-	icmp := p[20:]
-	icmp[0] = icmpEcho
-	binary.BigEndian.PutUint16(icmp[4:6], 0x77)
-	binary.BigEndian.PutUint16(icmp[6:8], seq)
-	for i := 8; i < len(icmp); i++ {
-		icmp[i] = byte(i)
-	}
-	binary.BigEndian.PutUint16(icmp[2:4], checksum(icmp))
-	return p
+	return tuntest.ICMPEcho(src, dst, 0x77, seq, tuntest.Payload(size-tuntest.IPv4HeaderLen-tuntest.ICMPHeaderLen))
 }
 
-// udp builds an IPv4 UDP packet (zero UDP checksum) of total length size (>= 28).
+// udp returns a UDP datagram from port 40000 to 5201 of size bytes in all
+// (>= 28).
 func udp(src, dst netip.Addr, size int) []byte {
-	p := echoRequest(src, dst, 0, size)
-	p[9] = 17
-	p[10], p[11] = 0, 0
-	binary.BigEndian.PutUint16(p[10:12], checksum(p[:20]))
-	binary.BigEndian.PutUint16(p[20:22], 40000)
-	binary.BigEndian.PutUint16(p[22:24], 5201)
-	binary.BigEndian.PutUint16(p[24:26], uint16(size-20))
-	p[26], p[27] = 0, 0
-	return p
+	return tuntest.UDP(src, dst, 40000, 5201, tuntest.Payload(size-tuntest.IPv4HeaderLen-tuntest.UDPHeaderLen))
 }
 
 func TestValid(t *testing.T) {
