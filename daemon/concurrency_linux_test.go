@@ -16,6 +16,7 @@ import (
 	"github.com/vpcsim/vpcsim/control"
 	"github.com/vpcsim/vpcsim/examples"
 	"github.com/vpcsim/vpcsim/topology"
+	"github.com/vpcsim/vpcsim/tun/tuntest"
 )
 
 // hubTopology is the best-practice example plus four host-less VPCs that
@@ -33,7 +34,7 @@ func hubTopology() []byte {
 // detector watches the whole daemon; afterwards the data plane must hold
 // exactly the control plane's state, and pcx-1 must still carry traffic.
 func TestNSConcurrentControlWhileTrafficFlows(t *testing.T) {
-	needRoot(t)
+	tuntest.NeedRoot(t, "ping", "iperf3")
 	name := uniqueName("cc")
 	topo, err := topology.Parse("hub.yaml", renameTopology(hubTopology(), name))
 	if err != nil {
