@@ -6,6 +6,8 @@ import (
 	"os"
 	"slices"
 	"testing"
+
+	"github.com/vpcsim/vpcsim/tun/tuntest"
 )
 
 // threadNS returns the identity of the calling thread's network namespace.
@@ -19,12 +21,7 @@ func threadNS(t *testing.T) string {
 }
 
 func TestNSAddDoDelete(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: creates network namespaces")
-	}
-	if testing.Short() {
-		t.Skip("skipped in -short mode")
-	}
+	tuntest.NeedRoot(t, "ip")
 	ctx := context.Background()
 	name := fmt.Sprintf("vb-%d-netns-test", os.Getpid())
 	if err := Add(ctx, name); err != nil {
