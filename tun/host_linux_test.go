@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -26,6 +27,10 @@ import (
 var testPrefix = fmt.Sprintf("vpcsimtun%d-", os.Getpid())
 
 func TestMain(m *testing.M) {
+	// The runtime never ends the main thread, which /proc/self names: a
+	// thread that TestNSDo leaves in a namespace to be ended must not be
+	// it. Locked to this goroutine, it runs no test.
+	runtime.LockOSThread()
 	code := m.Run()
 	if os.Geteuid() == 0 {
 		// Leak check: every test must have removed its namespaces.
@@ -623,19 +628,7 @@ func TestNSThreadsStayHome(t *testing.T) {
 		}
 		testHookStep = nil
 	}
-	tasks, err := os.ReadDir("/proc/self/task")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, task := range tasks {
-		ns, err := os.Readlink("/proc/self/task/" + task.Name() + "/ns/net")
-		if err != nil {
-			continue // the thread exited meanwhile
-		}
-		if ns != home {
-			t.Errorf("thread %s is in netns %s, want %s", task.Name(), ns, home)
-		}
-	}
+	checkThreadsHome(t, home)
 }
 
 // TestNSCreateHostConcurrent launches hosts in parallel, as a topology
@@ -674,5 +667,96 @@ func TestNSCreateHostConcurrent(t *testing.T) {
 	}
 	for i, h := range hs {
 		echoRoundTrip(t, h, cfgs[i])
+	}
+}
+
+// TestNSDo checks that Do runs its function in the namespace, returns its
+// error, and leaves the calling thread and every other at home.
+func TestNSDo(t *testing.T) {
+	tuntest.NeedRoot(t)
+	cfg := testConfig()
+	h := newHost(t, cfg)
+	var want unix.Stat_t
+	if err := unix.Stat(nsPath(h.Namespace()), &want); err != nil {
+		t.Fatal(err)
+	}
+	home, err := os.Readlink("/proc/self/ns/net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inside string
+	errFn := errors.New("from fn")
+	err = Do(h.Namespace(), func() error {
+		var err error
+		inside, err = os.Readlink("/proc/thread-self/ns/net")
+		if err != nil {
+			return err
+		}
+		// The host's address exists only in its namespace.
+		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return err
+		}
+		defer unix.Close(fd)
+		if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: cfg.Addr.Addr().As4()}); err != nil {
+			return fmt.Errorf("bind to the host's address: %w", err)
+		}
+		return errFn
+	})
+	if !errors.Is(err, errFn) {
+		t.Fatalf("Do(%q) = %v, want fn's error", h.Namespace(), err)
+	}
+	if wantNS := fmt.Sprintf("net:[%d]", want.Ino); inside != wantNS {
+		t.Errorf("fn ran in %s, want %s (%s)", inside, wantNS, h.Namespace())
+	}
+	checkThreadsHome(t, home)
+
+	// A function that does not return leaves the thread in the namespace:
+	// the thread must end.
+	tid := 0
+	if err := Do(h.Namespace(), func() error { tid = unix.Gettid(); runtime.Goexit(); return nil }); err == nil {
+		t.Error("Do(fn that calls runtime.Goexit) = nil, want an error")
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		if _, err := os.Stat(fmt.Sprintf("/proc/self/task/%d", tid)); errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("thread %d, left in %s by a function that did not return, still runs", tid, h.Namespace())
+		}
+	}
+	checkThreadsHome(t, home)
+}
+
+// checkThreadsHome fails t if a thread of the process is not in the
+// network namespace home.
+func checkThreadsHome(t *testing.T, home string) {
+	t.Helper()
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, task := range tasks {
+		ns, err := os.Readlink("/proc/self/task/" + task.Name() + "/ns/net")
+		if err != nil {
+			continue // the thread exited meanwhile
+		}
+		if ns != home {
+			t.Errorf("thread %s is in netns %s, want %s", task.Name(), ns, home)
+		}
+	}
+}
+
+func TestDoErrors(t *testing.T) {
+	called := false
+	fn := func() error { called = true; return nil }
+	if err := Do("vpcsim-no-such-netns", fn); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Do(a missing namespace) = %v, want fs.ErrNotExist", err)
+	}
+	if err := Do("../etc", fn); !errors.Is(err, ErrInvalidName) {
+		t.Errorf("Do(%q) = %v, want ErrInvalidName", "../etc", err)
+	}
+	if called {
+		t.Error("Do ran fn for a namespace it could not enter")
 	}
 }
