@@ -37,6 +37,14 @@ func newTestNet(t testing.TB, cfg Config) *testNet {
 func newTestNetWith(t testing.TB, cfg Config, devs map[string]Device) *testNet {
 	t.Helper()
 	checkGoroutines(t)
+	return buildTestNet(t, cfg, devs)
+}
+
+// buildTestNet is newTestNetWith without the check for leaked goroutines,
+// which a fuzz target cannot have: the fuzzing engine starts goroutines of
+// its own after the target has built its network.
+func buildTestNet(t testing.TB, cfg Config, devs map[string]Device) *testNet {
+	t.Helper()
 	tn := &testNet{dev: make(map[string]*tuntest.Device)}
 	host := func(name, subnet, ip string) Host {
 		if d := devs[name]; d != nil {
