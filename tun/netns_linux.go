@@ -44,8 +44,9 @@ func Do(name string, fn func() error) error {
 // network namespace name, and may have moved it even when it fails. Then
 // the thread is switched back to the namespace it started in. If that
 // fails, or fn does not return, the thread stays locked and the Go runtime
-// destroys it when the goroutine ends, so no other goroutine ever runs in
-// a namespace it did not ask for.
+// retires it when the goroutine ends (it ends the thread, or parks it for
+// good if it is the main thread), so no other goroutine ever runs in a
+// namespace it did not ask for.
 func onNetnsThread(name string, enter, fn func() error) error {
 	done := make(chan error, 1)
 	go func() {
