@@ -6,7 +6,7 @@ PKGS     := ./...
 # Integration tests create network namespaces and TUN devices: run as root.
 TESTFLAGS ?= -race -count=1 -timeout 20m
 
-.PHONY: help build test test-deps unit demo bench bench-fib bench-forward lint deps clean
+.PHONY: help build test test-deps unit unit-check demo bench bench-fib bench-forward lint deps clean
 
 help: ## show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -22,12 +22,25 @@ test-deps: deps ## also curl, tcpdump, tshark and graphviz, which the tests use
 	@command -v curl >/dev/null && command -v tcpdump >/dev/null && command -v tshark >/dev/null && command -v dot >/dev/null || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl tcpdump tshark graphviz; }
 
-test: test-deps build ## all tests, integration ones included (root needed for those)
-	$(GO) vet $(PKGS)
+test: test-deps build lint unit-check ## lint, then all tests, integration ones included (root needed for those)
 	$(GO) test $(TESTFLAGS) $(PKGS)
 
-unit: ## tests that need no root
+unit: ## tests that need no root; even as root they create no namespace or TUN device
 	$(GO) test -race -count=1 -short $(PKGS)
+
+# unit-check runs make unit, as root, in a private mount namespace where
+# /run/netns is an empty read-only tmpfs and /dev/net/tun is /dev/null, so
+# that a unit test that creates a named namespace or a TUN device fails.
+# (Comparing `ip netns list` before and after would miss them: every test
+# removes what it creates.) Without root it is make unit.
+unit-check: ## make unit, failing if a test creates a namespace or TUN device
+	@if [ "$$(id -u)" != 0 ]; then exec $(MAKE) --no-print-directory unit; fi; \
+	echo "make unit with /run/netns read-only and /dev/net/tun unusable"; \
+	exec unshare --mount --propagation private sh -ec ' \
+		mkdir -p /run/netns; \
+		mount -t tmpfs -o ro,size=4k,mode=0755 vpcsim-unit-check /run/netns; \
+		if [ -e /dev/net/tun ]; then mount --bind /dev/null /dev/net/tun; fi; \
+		exec $(MAKE) --no-print-directory unit'
 
 demo: deps build ## launch the best-practice example and tour it
 	./$(BIN) demo
@@ -49,9 +62,13 @@ bench-forward: deps build ## iperf3/ping through vpcsim beside the kernel and a 
 	./$(BIN) bench --scale 10,100,500
 	$(GO) test -run '^$$' -bench Forward -benchmem ./router/
 
-lint: ## gofmt and go vet
-	@test -z "$$(gofmt -l .)" || { gofmt -l .; exit 1; }
+# STATICCHECK is the staticcheck that lint runs, pinned.
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+lint: ## gofmt, go vet and staticcheck
+	@test -z "$$(gofmt -l .)" || { echo "gofmt -l: not formatted:"; gofmt -l .; exit 1; }
 	$(GO) vet $(PKGS)
+	$(GO) run $(STATICCHECK) $(PKGS)
 
 clean: ## remove build output
 	rm -rf bin

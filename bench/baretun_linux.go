@@ -12,7 +12,7 @@ import (
 
 	"github.com/songgao/water"
 
-	"github.com/vpcsim/vpcsim/bench/internal/netns"
+	"github.com/vpcsim/vpcsim/tun"
 )
 
 // BareTUN is the floor under any userspace forwarder: two namespaces, each
@@ -78,7 +78,7 @@ func (BareTUN) Setup(ctx context.Context, mtu int) (*Endpoints, error) {
 // as long as the returned file is open.
 func openTUN(ns, name string) (*water.Interface, error) {
 	var dev *water.Interface
-	err := netns.Do(ns, func() error {
+	err := tun.Do(ns, func() error {
 		var err error
 		dev, err = water.New(water.Config{
 			DeviceType:             water.TUN,

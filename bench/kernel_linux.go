@@ -6,7 +6,7 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/vpcsim/vpcsim/bench/internal/netns"
+	"github.com/vpcsim/vpcsim/tun"
 )
 
 // Kernel is the kernel's own forwarding: namespaces client, router and
@@ -62,7 +62,7 @@ func (k Kernel) Setup(ctx context.Context, mtu int) (*Endpoints, error) {
 	if err != nil {
 		return nil, td.fail(err)
 	}
-	err = netns.Do(router, func() error {
+	err = tun.Do(router, func() error {
 		return os.WriteFile("/proc/sys/net/ipv4/ip_forward", []byte("1\n"), 0o644)
 	})
 	if err != nil {

@@ -4,24 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
 	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/vpcsim/vpcsim/bench/internal/netns"
+	"github.com/vpcsim/vpcsim/tun/tuntest"
 )
-
-// requireRoot skips t unless it runs as root with the tools installed.
-func requireRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: creates network namespaces and TUN devices")
-	}
-	if testing.Short() {
-		t.Skip("skipped in -short mode")
-	}
-}
 
 // checkNoNamespaces fails t if any namespace of this process is left.
 func checkNoNamespaces(t *testing.T) {
@@ -36,7 +25,7 @@ func checkNoNamespaces(t *testing.T) {
 }
 
 func TestNSSubjects(t *testing.T) {
-	requireRoot(t)
+	tuntest.NeedRoot(t, "ip", "ping", "iperf3")
 	for _, s := range []Subject{Kernel{}, BareTUN{}} {
 		t.Run(s.Name(), func(t *testing.T) {
 			t.Cleanup(func() {
@@ -106,7 +95,7 @@ func (c *cancelOn) Write(p []byte) (int, error) {
 }
 
 func TestNSRunCancelled(t *testing.T) {
-	requireRoot(t)
+	tuntest.NeedRoot(t, "ip", "ping", "iperf3")
 	t.Cleanup(func() { _ = Cleanup(context.Background(), ProcessPrefix()) })
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -131,7 +120,7 @@ func TestNSRunCancelled(t *testing.T) {
 }
 
 func TestNSCleanup(t *testing.T) {
-	requireRoot(t)
+	tuntest.NeedRoot(t, "ip", "ping", "iperf3")
 	name := NamePrefix() + "leftover"
 	ctx := context.Background()
 	if err := netns.Add(ctx, name); err != nil {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/vpcsim/vpcsim/topology"
+	"github.com/vpcsim/vpcsim/tun/tuntest"
 )
 
 func TestChainYAML(t *testing.T) {
@@ -20,7 +21,7 @@ func TestChainYAML(t *testing.T) {
 }
 
 func TestNSVPCSimSubject(t *testing.T) {
-	requireRoot(t)
+	tuntest.NeedRoot(t, "ip", "ping", "iperf3")
 	defer checkNoNamespaces(t)
 	rep, err := Run(context.Background(), Config{Subjects: []Subject{VPCSim{}}, MTUs: []int{1500}, Duration: 1e9, Pings: 20})
 	if err != nil {
@@ -33,7 +34,7 @@ func TestNSVPCSimSubject(t *testing.T) {
 }
 
 func TestNSScaleChain(t *testing.T) {
-	requireRoot(t)
+	tuntest.NeedRoot(t, "ip", "ping", "iperf3")
 	defer checkNoNamespaces(t)
 	res, err := Scale(context.Background(), LaunchChain, []int{10}, nil)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vpcsim/vpcsim/topology"
+	"github.com/vpcsim/vpcsim/tun/tuntest"
 )
 
 // TestNSConcurrentControlWhileTrafficFlows drives the API from parallel
@@ -14,7 +15,7 @@ import (
 // detector watches the whole daemon; afterwards the data plane must hold
 // exactly the control plane's state, and pcx-1 must still carry traffic.
 func TestNSConcurrentControlWhileTrafficFlows(t *testing.T) {
-	needRoot(t)
+	tuntest.NeedRoot(t, "ping", "iperf3")
 	name := uniqueName("cc")
 	topo, err := topology.Parse("hub.yaml", renameTopology(hubTopology(), name))
 	if err != nil {
@@ -34,7 +35,7 @@ func TestNSConcurrentControlWhileTrafficFlows(t *testing.T) {
 		ping <- res
 	}()
 
-	succeeded := churn(ctx, t, name, 6, func(*rand.Rand) time.Duration { return 0 })
+	succeeded := churn(ctx, t, name, 6, 0, func(*rand.Rand) time.Duration { return 0 })
 	if succeeded < 20 {
 		t.Errorf("only %d operations succeeded; the test exercised too little", succeeded)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/vpcsim/vpcsim/examples"
 	"github.com/vpcsim/vpcsim/router"
 	"github.com/vpcsim/vpcsim/topology"
+	"github.com/vpcsim/vpcsim/tun/tuntest"
 )
 
 // hubTopology is the best-practice example plus four host-less VPCs that
@@ -30,11 +31,14 @@ func hubTopology() []byte {
 }
 
 // churn drives the API of the topology name from parallel clients until ctx
-// is done: peerings created and deleted, routes added and deleted among
-// vpc3..vpc6. Each request gets a deadline drawn from deadlines (0: only
-// ctx's), so that clients give up on requests the daemon still serves. It
-// returns how many calls succeeded, and fails t on an error without a code.
-func churn(ctx context.Context, t *testing.T, name string, clients int, deadlines func(*rand.Rand) time.Duration) int {
+// is done or, when enough > 0, that many calls succeeded: peerings created
+// and deleted, routes added and deleted among vpc3..vpc6. Each request gets
+// a deadline drawn from deadlines (0: only ctx's), so that clients give up
+// on requests the daemon still serves. It returns how many calls
+// succeeded, and fails t on an error without a code.
+func churn(ctx context.Context, t *testing.T, name string, clients, enough int, deadlines func(*rand.Rand) time.Duration) int {
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	vpcs := []string{"vpc3", "vpc4", "vpc5", "vpc6"}
 	cidrs := map[string]string{"vpc3": "172.19.0.0/16", "vpc4": "172.20.0.0/16", "vpc5": "172.21.0.0/16", "vpc6": "172.22.0.0/16"}
 	var wg sync.WaitGroup
@@ -80,7 +84,9 @@ func churn(ctx context.Context, t *testing.T, name string, clients int, deadline
 				cancel()
 				switch {
 				case err == nil:
-					succeeded.Add(1)
+					if n := succeeded.Add(1); enough > 0 && n >= int64(enough) {
+						stop()
+					}
 				case control.ErrorCode(err) == "" && !abandoned && ctx.Err() == nil:
 					t.Errorf("client %d: %v", w, err)
 					return
@@ -108,12 +114,13 @@ func TestConsistencyWithAbandonedRequests(t *testing.T) {
 	}
 	t.Cleanup(func() { testHookApply = nil })
 	f := newFakeDaemonYAML(t, "hub.yaml", hubTopology())
-	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
+	churning, stopChecks := context.WithCancel(ctx)
 	checks := make(chan int)
 	go func() {
 		n := 0
-		for ; ctx.Err() == nil; n++ {
+		for ; churning.Err() == nil; n++ {
 			if st := f.Verify(); !st.InStep {
 				t.Errorf("check %d: data plane out of step with the control plane: %q", n, st.Differences)
 			}
@@ -121,13 +128,14 @@ func TestConsistencyWithAbandonedRequests(t *testing.T) {
 		}
 		checks <- n
 	}()
-	n := churn(ctx, t, f.Topology.Name, 6, func(rng *rand.Rand) time.Duration {
+	n := churn(ctx, t, f.Topology.Name, 6, 300, func(rng *rand.Rand) time.Duration {
 		if rng.IntN(2) == 0 {
 			return 0 // this one is waited for
 		}
 		return time.Duration(100+rng.IntN(2000)) * time.Microsecond
 	})
-	if n < 10 || <-checks < 10 {
+	stopChecks()
+	if n < 300 || <-checks < 10 {
 		t.Errorf("only %d operations succeeded; the test exercised too little", n)
 	}
 	// Abandoned requests may still run: compare once more, at one instant.
@@ -160,9 +168,9 @@ func TestVerifyRepairs(t *testing.T) {
 		t.Errorf("Status() after the repair = %+v, %v; want in step, 1 repair", status.DataPlane, err)
 	}
 	a1, b1 := netip.MustParseAddr("192.168.1.10"), netip.MustParseAddr("10.0.1.10")
-	f.devs["a1"].in <- echo(t, a1, b1, 1)
+	f.devs["a1"].Inbound <- tuntest.ICMPEcho(a1, b1, 7, 1, nil)
 	select {
-	case <-f.devs["b1"].out:
+	case <-f.devs["b1"].Outbound:
 	case <-time.After(5 * time.Second):
 		t.Error("nothing crossed pcx-1 after the repair")
 	}

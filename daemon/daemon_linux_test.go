@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -22,6 +21,7 @@ import (
 	"github.com/vpcsim/vpcsim/router"
 	"github.com/vpcsim/vpcsim/topology"
 	"github.com/vpcsim/vpcsim/tun"
+	"github.com/vpcsim/vpcsim/tun/tuntest"
 )
 
 func TestMain(m *testing.M) {
@@ -43,19 +43,6 @@ func uniqueName(prefix string) string {
 	return fmt.Sprintf("%s%d-%d", prefix, os.Getpid()%100000, topoSeq.Add(1))
 }
 
-// needRoot skips t unless it may create namespaces and TUN devices.
-func needRoot(t testing.TB) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: creates network namespaces and TUN devices")
-	}
-	for _, tool := range []string{"ping", "iperf3"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("needs %s (apt-get install iputils-ping iperf3)", tool)
-		}
-	}
-}
-
 // launch parses yaml (its name: field replaced by a unique one), launches
 // it, and tears it down when the test ends, checking nothing is left.
 func launch(t *testing.T, file string, yaml []byte) *Daemon {
@@ -73,7 +60,7 @@ func launchWith(t *testing.T, file string, opts Options) *Daemon {
 // it down at the end of the test, checking nothing is left.
 func launchYAML(t *testing.T, file string, yaml []byte, opts Options) *Daemon {
 	t.Helper()
-	needRoot(t)
+	tuntest.NeedRoot(t, "ping", "iperf3")
 	name := uniqueName(strings.TrimSuffix(file, ".yaml")[:2])
 	topo, err := topology.Parse(file, renameTopology(yaml, name))
 	if err != nil {
@@ -314,34 +301,12 @@ func sendRaw(t *testing.T, ns string, pkt []byte) {
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
 
-// udpPacket builds an IPv4 UDP packet.
-func udpPacket(src, dst netip.Addr) []byte {
-	p := make([]byte, 48)
-	p[0], p[8], p[9] = 0x45, 64, 17
-	binary.BigEndian.PutUint16(p[2:4], uint16(len(p)))
-	s, d := src.As4(), dst.As4()
-	copy(p[12:16], s[:])
-	copy(p[16:20], d[:])
-	var sum uint32
-	for i := 0; i < 20; i += 2 {
-		sum += uint32(binary.BigEndian.Uint16(p[i:]))
-	}
-	for sum > 0xffff {
-		sum = sum>>16 + sum&0xffff
-	}
-	binary.BigEndian.PutUint16(p[10:12], ^uint16(sum))
-	binary.BigEndian.PutUint16(p[20:22], 9999)
-	binary.BigEndian.PutUint16(p[22:24], 9999)
-	binary.BigEndian.PutUint16(p[24:26], uint16(len(p)-20))
-	return p
-}
-
 func TestNSBadPacketsAreCountedAndForwardingGoesOn(t *testing.T) {
 	d := launch(t, "best-practice.yaml", example(t, "best-practice.yaml"))
 	a1, b1 := d.hostIP(t, "a1"), d.hostIP(t, "b1")
 	ns := d.Topology.Namespace("a1")
-	spoofed := udpPacket(netip.MustParseAddr("192.168.1.99"), b1)
-	truncated := udpPacket(a1, b1)[:30] // total length says 48
+	spoofed := tuntest.UDP(netip.MustParseAddr("192.168.1.99"), b1, 9999, 9999, make([]byte, 20))
+	truncated := tuntest.UDP(a1, b1, 9999, 9999, make([]byte, 20))[:30] // total length says 48
 	garbage := []byte{0x4f, 0xff, 0x00}
 	for _, tc := range []struct {
 		name   string
@@ -366,7 +331,7 @@ func TestNSBadPacketsAreCountedAndForwardingGoesOn(t *testing.T) {
 }
 
 func TestNSFailedLaunchRemovesWhatItCreated(t *testing.T) {
-	needRoot(t)
+	tuntest.NeedRoot(t, "ping", "iperf3")
 	name := uniqueName("fl")
 	topo, err := topology.Parse("best-practice.yaml", renameTopology(example(t, "best-practice.yaml"), name))
 	if err != nil {
@@ -398,7 +363,7 @@ func TestNSFailedLaunchRemovesWhatItCreated(t *testing.T) {
 }
 
 func TestNSCleanupAfterDeadDaemon(t *testing.T) {
-	needRoot(t)
+	tuntest.NeedRoot(t, "ping", "iperf3")
 	name := uniqueName("dd")
 	ns := topology.NamespaceName(name, "x1")
 	h, err := tun.CreateHost(tun.HostConfig{Namespace: ns, Addr: netip.MustParsePrefix("10.9.0.10/24"), Gateway: netip.MustParseAddr("10.9.0.1")})

@@ -7,11 +7,11 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"path/filepath"
-	"runtime"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/vpcsim/vpcsim/tun"
 )
 
 // sendProbe sends one TCP connection attempt or one UDP datagram to dst from
@@ -19,30 +19,15 @@ import (
 // A TCP reset and an ICMP port unreachable are answers: they came back from
 // the destination host, so both paths carried packets.
 func sendProbe(ctx context.Context, ns, proto string, dst netip.AddrPort, timeout time.Duration) (probeOutcome, error) {
-	type result struct {
-		out probeOutcome
-		err error
+	var out probeOutcome
+	var perr error
+	if err := tun.Do(ns, func() error {
+		out, perr = probeIn(ctx, proto, dst, timeout)
+		return nil
+	}); err != nil {
+		return probeOutcome{}, fmt.Errorf("probe from %s: %w", ns, err)
 	}
-	done := make(chan result, 1)
-	go func() {
-		// The thread enters ns and is never unlocked: it ends with this
-		// goroutine instead of going back to the pool in another namespace.
-		runtime.LockOSThread()
-		out, err := func() (probeOutcome, error) {
-			f, err := os.Open(filepath.Join("/run/netns", ns))
-			if err != nil {
-				return probeOutcome{}, fmt.Errorf("probe from %s: %w", ns, err)
-			}
-			defer f.Close()
-			if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
-				return probeOutcome{}, fmt.Errorf("probe from %s: enter namespace: %w", ns, err)
-			}
-			return probeIn(ctx, proto, dst, timeout)
-		}()
-		done <- result{out, err}
-	}()
-	r := <-done
-	return r.out, r.err
+	return out, perr
 }
 
 // probeIn sends the probe from the current thread's namespace. The socket is

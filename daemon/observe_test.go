@@ -16,8 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/gopacket"
-	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
 
 	"github.com/vpcsim/vpcsim/api"
@@ -25,54 +23,15 @@ import (
 	"github.com/vpcsim/vpcsim/examples"
 	"github.com/vpcsim/vpcsim/router"
 	"github.com/vpcsim/vpcsim/topology"
+	"github.com/vpcsim/vpcsim/tun/tuntest"
 )
-
-// chanDevice is an in-memory router.Device: packets sent into in are read by
-// the router; what the router writes goes to out (dropped when out is full).
-type chanDevice struct {
-	in     chan []byte
-	out    chan []byte
-	closed chan struct{}
-	once   sync.Once
-}
-
-var _ router.Device = (*chanDevice)(nil)
-
-func newChanDevice() *chanDevice {
-	return &chanDevice{in: make(chan []byte, 16), out: make(chan []byte, 16), closed: make(chan struct{})}
-}
-
-func (c *chanDevice) Read(bufs [][]byte, sizes []int, offset int) (int, error) {
-	select {
-	case p := <-c.in:
-		sizes[0] = copy(bufs[0][offset:], p)
-		return 1, nil
-	case <-c.closed:
-		return 0, os.ErrClosed
-	}
-}
-
-func (c *chanDevice) Write(bufs [][]byte, offset int) (int, error) {
-	for _, b := range bufs {
-		select {
-		case c.out <- append([]byte(nil), b[offset:]...):
-		default:
-		}
-	}
-	return len(bufs), nil
-}
-
-func (c *chanDevice) Close() error {
-	c.once.Do(func() { close(c.closed) })
-	return nil
-}
 
 // fakeDaemon is a Daemon of the yaml topology on in-memory devices: no
 // namespaces, no root. Its API is served on a socket in a temporary run
 // directory.
 type fakeDaemon struct {
 	*Daemon
-	devs map[string]*chanDevice
+	devs map[string]*tuntest.Device
 	hc   *http.Client // of the daemon's socket
 	logs *bytes.Buffer
 }
@@ -101,11 +60,11 @@ func newFakeDaemonYAML(t *testing.T, file string, yaml []byte) *fakeDaemon {
 	logs := new(bytes.Buffer)
 	var mu sync.Mutex
 	d := newDaemon(topo, slog.New(slog.NewJSONHandler(lockedWriter{&mu, logs}, nil)))
-	f := &fakeDaemon{Daemon: d, devs: make(map[string]*chanDevice), logs: logs}
+	f := &fakeDaemon{Daemon: d, devs: make(map[string]*tuntest.Device), logs: logs}
 	devices := make(map[string]router.Device)
 	for _, v := range topo.VPCs {
 		for _, h := range v.Hosts {
-			f.devs[h.Name] = newChanDevice()
+			f.devs[h.Name] = tuntest.NewDevice(16)
 			devices[h.Name] = f.devs[h.Name]
 		}
 	}
@@ -140,19 +99,6 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
-}
-
-// echo returns an ICMP echo request from src to dst.
-func echo(t testing.TB, src, dst netip.Addr, seq uint16) []byte {
-	t.Helper()
-	ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolICMPv4, SrcIP: src.AsSlice(), DstIP: dst.AsSlice()}
-	icmp := &layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(layers.ICMPv4TypeEchoRequest, 0), Id: 7, Seq: seq}
-	buf := gopacket.NewSerializeBuffer()
-	opts := gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}
-	if err := gopacket.SerializeLayers(buf, opts, ip, icmp, gopacket.Payload("vpcsim")); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }
 
 // get sends GET path as account acct.
@@ -214,8 +160,8 @@ func TestCaptureHost(t *testing.T) {
 		t.Errorf("Content-Type = %q, want application/x-pcapng", ct)
 	}
 	// The headers come once the taps are attached: the ping is seen.
-	req := echo(t, a1, gw, 1)
-	f.devs["a1"].in <- req
+	req := tuntest.ICMPEcho(a1, gw, 7, 1, []byte("vpcsim"))
+	f.devs["a1"].Inbound <- req
 	pkts := readCapture(t, resp.Body)
 	if len(pkts) != 2 {
 		t.Fatalf("captured %d packets, want 2 (request out, reply in)", len(pkts))
@@ -249,14 +195,14 @@ func TestCapturePeering(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /v1/capture: %s", resp.Status)
 	}
-	req := echo(t, a1, b1, 1)
-	f.devs["a1"].in <- req
+	req := tuntest.ICMPEcho(a1, b1, 7, 1, []byte("vpcsim"))
+	f.devs["a1"].Inbound <- req
 	pkts := readCapture(t, resp.Body)
 	if len(pkts) != 1 || pkts[0].iface != "pcx-1 vpc1->vpc2" || !bytes.Equal(pkts[0].data, req) {
 		t.Fatalf("captured %v, want the request on \"pcx-1 vpc1->vpc2\"", pkts)
 	}
 	select {
-	case got := <-f.devs["b1"].out:
+	case got := <-f.devs["b1"].Outbound:
 		if !bytes.Equal(got, req) {
 			t.Errorf("b1 got %x, want %x", got, req)
 		}
@@ -414,7 +360,7 @@ func TestServeMetrics(t *testing.T) {
 	if _, _, err := net.SplitHostPort(f.MetricsAddr()); err != nil {
 		t.Fatalf("MetricsAddr() = %q: %v", f.MetricsAddr(), err)
 	}
-	f.devs["a1"].in <- echo(t, netip.MustParseAddr("192.168.1.10"), netip.MustParseAddr("192.168.1.1"), 1)
+	f.devs["a1"].Inbound <- tuntest.ICMPEcho(netip.MustParseAddr("192.168.1.10"), netip.MustParseAddr("192.168.1.1"), 7, 1, []byte("vpcsim"))
 	want := `vpcsim_vpc_received_packets_total{vpc="vpc1"} 1`
 	deadline := time.Now().Add(5 * time.Second)
 	for {

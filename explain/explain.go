@@ -350,20 +350,44 @@ func (t *tracer) block(b Blocked) {
 }
 
 // trace follows a packet from the host from to dst through the routers, as
-// router.port.forward, Router.receive and Router.deliverLocal do.
+// router.port.forward, Router.receive and Router.deliverLocal do: out of
+// the host, the longest match in its subnet's route table, then either a
+// local delivery or the peering and the peer VPC's checks before one.
 func (t *tracer) trace(from hostRef, dst netip.Addr, ret bool) Path {
 	t.ret = ret
 	t.path = Path{Verdict: Reachable, Hops: []Hop{}}
+	t.send(from, dst)
+	route, ok := t.route(from, dst)
+	switch {
+	case !ok:
+	case route.NextHopType == topology.NextHopLocal:
+		t.deliverLocal(from.vpc, dst, true)
+	default:
+		if p, peer, ok := t.crossPeering(from, route); ok {
+			t.enterPeerVPC(from, p, peer, route, dst)
+		}
+	}
+	return t.path
+}
+
+// send records the packet leaving the host from for its router, and the
+// subnet that decides which route table it meets.
+func (t *tracer) send(from hostRef, dst netip.Addr) {
 	vpc, sn := from.vpc, from.subnet
 	what := "sends"
-	if ret {
+	if t.ret {
 		what = "replies"
 	}
 	t.hop(ComponentHost, from.host.Name, vpc.Account, "%s from %v to %v, out of eth0 to the router of %s",
 		what, from.host.IP, dst, vpc.ID)
 	t.hop(ComponentSubnet, sn.ID, vpc.Account, "%s of %s uses route table %s", sn.CIDR, vpc.ID, sn.RouteTable)
+}
 
-	// Step 3: longest-prefix match in the route table of the subnet.
+// route returns the longest-prefix match for dst in the route table of
+// from's subnet (step 3). It reports false, the path blocked, if no route
+// matches.
+func (t *tracer) route(from hostRef, dst netip.Addr) (topology.Route, bool) {
+	vpc, sn := from.vpc, from.subnet
 	rtb := vpc.RouteTable(sn.RouteTable)
 	var routes []topology.Route
 	if rtb != nil {
@@ -373,7 +397,7 @@ func (t *tracer) trace(from hostRef, dst netip.Addr, ret bool) Path {
 	if !ok {
 		t.hop(ComponentRouteTable, sn.RouteTable, vpc.Account, "no route matches %v (local %s and %s)", dst, vpc.CIDR.Masked(), userRoutes(len(routes)))
 		t.noRoute(vpc, sn, dst)
-		return t.path
+		return topology.Route{}, false
 	}
 	also := ""
 	if len(others) > 0 {
@@ -381,12 +405,18 @@ func (t *tracer) trace(from hostRef, dst netip.Addr, ret bool) Path {
 	}
 	if match.NextHopType == topology.NextHopLocal {
 		t.hop(ComponentRouteTable, sn.RouteTable, vpc.Account, "%v matches %s -> local%s", dst, match.Destination, also)
-		t.deliverLocal(vpc, dst, true)
-		return t.path
+	} else {
+		t.hop(ComponentRouteTable, sn.RouteTable, vpc.Account, "%v matches %s -> peering %s (longest match)%s", dst, match.Destination, match.NextHop, also)
 	}
-	t.hop(ComponentRouteTable, sn.RouteTable, vpc.Account, "%v matches %s -> peering %s (longest match)%s", dst, match.Destination, match.NextHop, also)
+	return match, true
+}
 
-	p, known := t.v.peering(match.NextHop)
+// crossPeering returns the peering route names and the VPC at its other
+// end from from's. It reports false, the path blocked, unless the peering
+// is active and joins from's VPC.
+func (t *tracer) crossPeering(from hostRef, route topology.Route) (control.Peering, string, bool) {
+	vpc, sn := from.vpc, from.subnet
+	p, known := t.v.peering(route.NextHop)
 	peer := ""
 	switch {
 	case known && p.VPC == vpc.ID:
@@ -399,8 +429,8 @@ func (t *tracer) trace(from hostRef, dst netip.Addr, ret bool) Path {
 		if known {
 			status = string(p.Status)
 		}
-		t.hop(ComponentPeering, match.NextHop, "", "is %s", status)
-		msg := fmt.Sprintf("route table %s sends %s over peering %s, which is %s: ", sn.RouteTable, match.Destination, match.NextHop, status)
+		t.hop(ComponentPeering, route.NextHop, "", "is %s", status)
+		msg := fmt.Sprintf("route table %s sends %s over peering %s, which is %s: ", sn.RouteTable, route.Destination, route.NextHop, status)
 		switch {
 		case known && p.Status == control.StatusPending:
 			msg += fmt.Sprintf("account %s must accept it (vpcsim peering accept %s)", p.PeerAccount, p.ID)
@@ -409,38 +439,42 @@ func (t *tracer) trace(from hostRef, dst netip.Addr, ret bool) Path {
 		default:
 			msg += "delete the route, create a new peering and route over it"
 		}
-		t.block(Blocked{Code: CodePeeringNotActive, Component: ComponentPeering, ID: match.NextHop, Message: msg,
+		t.block(Blocked{Code: CodePeeringNotActive, Component: ComponentPeering, ID: route.NextHop, Message: msg,
 			Drop: "peering_inactive", DropVPC: vpc.ID})
-		return t.path
+		return control.Peering{}, "", false
 	}
 	t.hop(ComponentPeering, p.ID, "", "active: %s <-> %s", p.VPC, p.PeerVPC)
+	return p, peer, true
+}
 
-	// Step 4: the peer router refuses transit and foreign sources.
+// enterPeerVPC follows the packet over p into the VPC peer (step 4): its
+// router refuses transit and foreign sources, then delivers.
+func (t *tracer) enterPeerVPC(from hostRef, p control.Peering, peer string, route topology.Route, dst netip.Addr) {
+	vpc, sn := from.vpc, from.subnet
 	w := t.v.vpc(peer)
 	if w == nil {
 		t.block(Blocked{Code: CodePeeringNotActive, Component: ComponentPeering, ID: p.ID,
 			Message: fmt.Sprintf("peering %s joins vpc %s, which does not exist", p.ID, peer)})
-		return t.path
+		return
 	}
 	if !w.CIDR.Contains(dst) {
 		t.hop(ComponentVPC, w.ID, w.Account, "receives over %s: destination %v is outside its CIDR %s", p.ID, dst, w.CIDR.Masked())
 		msg := fmt.Sprintf("%s does not forward traffic between its peerings (peering is not transitive): %v is outside %s. ", w.ID, dst, w.CIDR.Masked())
 		if home := t.v.vpcOf(dst); home != nil {
 			msg += fmt.Sprintf("Peer %s with %s directly, route %s over that peering and delete the route to %s over %s in route table %s",
-				vpc.ID, home.ID, home.CIDR.Masked(), match.Destination, p.ID, sn.RouteTable)
+				vpc.ID, home.ID, home.CIDR.Masked(), route.Destination, p.ID, sn.RouteTable)
 		} else {
 			msg += fmt.Sprintf("%v is in no VPC of this topology; delete the route to %s over %s in route table %s",
-				dst, match.Destination, p.ID, sn.RouteTable)
+				dst, route.Destination, p.ID, sn.RouteTable)
 		}
 		t.block(Blocked{Code: CodeNotTransitive, Component: ComponentVPC, ID: w.ID, Message: msg,
 			Drop: "not_transitive", DropVPC: w.ID})
-		return t.path
+		return
 	}
 	// The source is a host of vpc: always inside its CIDR.
 	t.hop(ComponentVPC, w.ID, w.Account, "receives over %s: destination %v inside its CIDR %s, source %v inside %s of %s",
 		p.ID, dst, w.CIDR.Masked(), from.host.IP, vpc.CIDR.Masked(), vpc.ID)
 	t.deliverLocal(w, dst, false)
-	return t.path
 }
 
 // userRoutes counts user routes for a hop: "no user routes", "1 user route".

@@ -1,7 +1,6 @@
 package explain_test
 
 import (
-	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"os"
@@ -116,7 +115,7 @@ func inject(t *testing.T, n *router.Network, devs map[string]*tuntest.Device, sr
 		for name, d := range devs {
 			select {
 			case p := <-d.Outbound:
-				if name == src && proto == explain.ICMP && p[20] == 0 {
+				if e, err := tuntest.ParseEcho(p); name == src && err == nil && e.Reply {
 					return "echo reply to " + name
 				}
 				return "delivered to " + name
@@ -145,21 +144,10 @@ func drops(n *router.Network) map[string]uint64 {
 	return m
 }
 
-// packet builds an IPv4 ICMP echo request or UDP packet.
+// packet returns an ICMP echo request, or a UDP datagram to port 9.
 func packet(src, dst netip.Addr, proto explain.Protocol) []byte {
-	p := make([]byte, 28)
-	p[0], p[8] = 0x45, 64
-	binary.BigEndian.PutUint16(p[2:4], uint16(len(p)))
-	s, d := src.As4(), dst.As4()
-	copy(p[12:16], s[:])
-	copy(p[16:20], d[:])
 	if proto == explain.ICMP {
-		p[9] = 1
-		p[20] = 8 // echo request, code 0
-	} else {
-		p[9] = 17
-		binary.BigEndian.PutUint16(p[22:24], 9)
-		binary.BigEndian.PutUint16(p[24:26], 8)
+		return tuntest.ICMPEcho(src, dst, 1, 1, nil)
 	}
-	return p
+	return tuntest.UDP(src, dst, 40000, 9, nil)
 }

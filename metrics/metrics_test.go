@@ -58,6 +58,8 @@ vpcsim_drops_total{reason="spoofed",vpc="vpc1"} 0
 vpcsim_drops_total{reason="spoofed",vpc="vpc2"} 0
 vpcsim_drops_total{reason="unsupported",vpc="vpc1"} 0
 vpcsim_drops_total{reason="unsupported",vpc="vpc2"} 0
+vpcsim_drops_total{reason="write_failed",vpc="vpc1"} 0
+vpcsim_drops_total{reason="write_failed",vpc="vpc2"} 0
 # HELP vpcsim_host_tx_bytes_total Bytes the router delivered to a host's interface.
 # TYPE vpcsim_host_tx_bytes_total counter
 vpcsim_host_tx_bytes_total{host="a1",vpc="vpc1"} 336
@@ -79,7 +81,7 @@ vpcsim_vpc_received_bytes_total{vpc="vpc2"} 420
 	if err := testutil.CollectAndCompare(c, strings.NewReader(want), names...); err != nil {
 		t.Error(err)
 	}
-	// 2 VPCs x (2 + 8 reasons) + 2 links x 2 + 1 host x 4 + 2 peerings.
+	// 2 VPCs x (2 + 9 reasons) + 2 links x 2 + 1 host x 4 + 2 peerings.
 	if got, want := testutil.CollectAndCount(c), 2*(2+len(router.DropReasons()))+2*2+4+2; got != want {
 		t.Errorf("CollectAndCount = %d, want %d", got, want)
 	}

@@ -19,12 +19,13 @@ const (
 	DropPeeringInactive                   // the route's peering is not active
 	DropNotTransitive                     // arrived over a peering for outside this VPC
 	DropQueueFull                         // a peering link's queue was full
+	DropWriteFailed                       // the destination host's device did not take it
 	numDropReasons
 )
 
 var dropNames = [numDropReasons]string{
 	"unsupported", "malformed", "spoofed", "no_host", "no_route",
-	"peering_inactive", "not_transitive", "queue_full",
+	"peering_inactive", "not_transitive", "queue_full", "write_failed",
 }
 
 // String returns the reason's name as used in counters, e.g. "no_route".

@@ -19,8 +19,9 @@ const Headroom = 16
 // Read blocks until at least one packet is available, then fills
 // bufs[i][offset:] with up to len(bufs) packets, setting sizes[i], and
 // returns how many it read. Write writes each bufs[i][offset:] as one packet
-// and returns how many it wrote. Read is called by one goroutine; Write may be
-// called concurrently with Read and with itself. Close unblocks Read.
+// and returns how many it wrote; the router counts the others as
+// write_failed drops. Read is called by one goroutine; Write may be called
+// concurrently with Read and with itself. Close unblocks Read.
 //
 // The router always passes offset Headroom. A device that uses bytes before
 // the offset for metadata reports how many with a method Headroom() int

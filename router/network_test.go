@@ -1,6 +1,7 @@
 package router
 
 import (
+	"errors"
 	"net/netip"
 	"runtime"
 	"strings"
@@ -36,6 +37,14 @@ func newTestNet(t testing.TB, cfg Config) *testNet {
 func newTestNetWith(t testing.TB, cfg Config, devs map[string]Device) *testNet {
 	t.Helper()
 	checkGoroutines(t)
+	return buildTestNet(t, cfg, devs)
+}
+
+// buildTestNet is newTestNetWith without the check for leaked goroutines,
+// which a fuzz target cannot have: the fuzzing engine starts goroutines of
+// its own after the target has built its network.
+func buildTestNet(t testing.TB, cfg Config, devs map[string]Device) *testNet {
+	t.Helper()
 	tn := &testNet{dev: make(map[string]*tuntest.Device)}
 	host := func(name, subnet, ip string) Host {
 		if d := devs[name]; d != nil {
@@ -421,5 +430,84 @@ func TestSmallBatchOnIdleLinkIsDeliveredBySender(t *testing.T) {
 	e.send(small, &d)
 	if got, q := e.recv.load().Packets, len(e.q); got != 1 || q != 2 {
 		t.Errorf("a small batch behind a queued one: delivered %d, queued %d; want 1, 2", got, q)
+	}
+}
+
+// shortDevice is an in-memory device whose Write takes at most max packets
+// of a batch and fails for the rest, as a device whose host went away or
+// refused a packet does.
+type shortDevice struct {
+	*tuntest.Device
+	max int
+}
+
+func (d shortDevice) Write(bufs [][]byte, offset int) (int, error) {
+	n := min(len(bufs), d.max)
+	d.Device.Write(bufs[:n], offset)
+	if n < len(bufs) {
+		return n, errors.New("device refused the packet")
+	}
+	return n, nil
+}
+
+// TestWriteFailures checks that packets a host's device does not take are
+// counted, as write_failed in the VPC of that host, and not as delivered.
+func TestWriteFailures(t *testing.T) {
+	a1, b1 := addr("192.168.1.10"), addr("10.0.1.10")
+	for _, tt := range []struct {
+		name    string
+		max     int // packets b1's device takes per write
+		sent    int // in one batch, over pcx-12
+		written int
+	}{
+		{"write fails", 0, 1, 0},
+		{"write fails part-way", 1, 3, 1},
+		{"write succeeds", 3, 3, 3},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dev := shortDevice{tuntest.NewDevice(8), tt.max}
+			tn := newTestNetWith(t, Config{}, map[string]Device{"b1": dev})
+			tn.update(t, []Peering{pcx12}, bothWays)
+			// One batch over the link, which its sender delivers itself:
+			// one write to b1.
+			e := tn.links["pcx-12"].end(tn.routers["vpc1"])
+			b := tn.pool.get()
+			tn.pool.fill(b, tt.sent)
+			for i := range tt.sent {
+				b.sizes[i] = copy(b.bufs[i][Headroom:], udp(a1, b1, 100+i))
+			}
+			b.n = tt.sent
+			e.send(b, &e.worker.drops)
+
+			txOf := func(host string) Count {
+				for _, h := range tn.Stats().Hosts {
+					if h.Host == host {
+						return h.TX
+					}
+				}
+				return Count{}
+			}
+			tx := txOf("b1")
+			for deadline := time.Now().Add(2 * time.Second); tx.Packets+tn.drops("vpc2").Total() < uint64(tt.sent) && time.Now().Before(deadline); tx = txOf("b1") {
+				time.Sleep(time.Millisecond)
+			}
+			wantBytes := 0
+			for i := range tt.written {
+				wantBytes += 100 + i
+			}
+			if tx.Packets != uint64(tt.written) || tx.Bytes != uint64(wantBytes) {
+				t.Errorf("b1 tx %+v, want %d packets of %d bytes", tx, tt.written, wantBytes)
+			}
+			failed := uint64(tt.sent - tt.written)
+			if d := tn.drops("vpc2"); d[DropWriteFailed] != failed || d.Total() != failed {
+				t.Errorf("vpc2 drops %v, want %d write_failed and nothing else", d, failed)
+			}
+			if d := tn.drops("vpc1"); d.Total() != 0 {
+				t.Errorf("vpc1 drops %v, want none", d)
+			}
+			if got := len(dev.Outbound); got != tt.written {
+				t.Errorf("b1 received %d packets, want %d", got, tt.written)
+			}
+		})
 	}
 }

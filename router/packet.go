@@ -5,12 +5,54 @@ import (
 	"net/netip"
 )
 
-// ipv4 is an IPv4 packet, header first. Its accessors assume the packet has
-// passed valid; they never allocate.
+// ipv4 is an IPv4 packet, header first (RFC 791, section 3.1):
+//
+//	 0                   1                   2                   3
+//	 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+//	+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//	|Version|  IHL  |Type of Service|          Total Length         |
+//	+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//	|         Identification        |Flags|      Fragment Offset    |
+//	+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//	|  Time to Live |    Protocol   |         Header Checksum       |
+//	+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//	|                       Source Address                          |
+//	+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//	|                    Destination Address                        |
+//	+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//	|                    Options                    |    Padding    |
+//	+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//
+// Call valid first: the other methods assume it returned true, and then
+// they neither index out of range nor allocate.
 type ipv4 []byte
 
+// Offsets and sizes of the IPv4 header fields the router reads.
 const (
-	ipv4MinHeader = 20
+	ipv4VersionIHL = 0  // version in the high nibble, header length in 32-bit words in the low one
+	ipv4TotalLen   = 2  // 2 bytes: header and payload
+	ipv4FlagsFrag  = 6  // 2 bytes: 3 flag bits, then the fragment offset in 8-byte units
+	ipv4Protocol   = 9  // the payload's protocol
+	ipv4Src        = 12 // 4 bytes
+	ipv4Dst        = 16 // 4 bytes
+	ipv4MinHeader  = 20 // a header without options
+
+	// ipv4FragMask covers the more-fragments flag and the fragment offset:
+	// non-zero in every fragment of a fragmented packet.
+	ipv4FragMask = 0x3fff
+)
+
+// Offsets of the fields of an ICMP echo message (RFC 792), after the IP
+// header.
+const (
+	icmpType       = 0
+	icmpCode       = 1
+	icmpChecksum   = 2 // 2 bytes, over the whole message
+	icmpEchoHdrLen = 8 // type, code, checksum, identifier, sequence number
+)
+
+// Protocol and ICMP type numbers.
+const (
 	protoICMP     = 1
 	icmpEchoReply = 0
 	icmpEcho      = 8
@@ -21,46 +63,51 @@ func version(p []byte) byte {
 	if len(p) == 0 {
 		return 0
 	}
-	return p[0] >> 4
+	return p[ipv4VersionIHL] >> 4
 }
 
 // valid reports whether p is a well-formed IPv4 header whose total length is
 // exactly len(p).
 func (p ipv4) valid() bool {
-	if len(p) < ipv4MinHeader || p[0]>>4 != 4 {
+	if len(p) < ipv4MinHeader || p[ipv4VersionIHL]>>4 != 4 {
 		return false
 	}
-	ihl := int(p[0]&0x0f) * 4
-	return ihl >= ipv4MinHeader && ihl <= len(p) && int(binary.BigEndian.Uint16(p[2:4])) == len(p)
+	ihl := p.headerLen()
+	return ihl >= ipv4MinHeader && ihl <= len(p) && int(binary.BigEndian.Uint16(p[ipv4TotalLen:])) == len(p)
 }
 
-func (p ipv4) headerLen() int  { return int(p[0]&0x0f) * 4 }
-func (p ipv4) protocol() byte  { return p[9] }
-func (p ipv4) src() netip.Addr { return netip.AddrFrom4([4]byte(p[12:16])) }
-func (p ipv4) dst() netip.Addr { return netip.AddrFrom4([4]byte(p[16:20])) }
+// headerLen returns the header length, options included, in bytes.
+func (p ipv4) headerLen() int  { return int(p[ipv4VersionIHL]&0x0f) * 4 }
+func (p ipv4) protocol() byte  { return p[ipv4Protocol] }
+func (p ipv4) src() netip.Addr { return netip.AddrFrom4([4]byte(p[ipv4Src : ipv4Src+4])) }
+func (p ipv4) dst() netip.Addr { return netip.AddrFrom4([4]byte(p[ipv4Dst : ipv4Dst+4])) }
+
+// fragment reports whether p is a fragment of a larger packet.
+func (p ipv4) fragment() bool {
+	return binary.BigEndian.Uint16(p[ipv4FlagsFrag:])&ipv4FragMask != 0
+}
 
 // echoReply turns an ICMP echo request into its reply in place: addresses
 // swapped, type 0, ICMP checksum recomputed. The IP header checksum is
 // unchanged because swapping two words does not change a ones' complement
 // sum. It reports false, leaving p untouched, if p is not an echo request.
 func (p ipv4) echoReply() bool {
-	hl := p.headerLen()
-	icmp := p[hl:]
-	if p.protocol() != protoICMP || len(icmp) < 8 || icmp[0] != icmpEcho || icmp[1] != 0 {
+	icmp := p[p.headerLen():]
+	if p.protocol() != protoICMP || len(icmp) < icmpEchoHdrLen || icmp[icmpType] != icmpEcho || icmp[icmpCode] != 0 {
 		return false
 	}
 	// Fragments cannot be answered: the ICMP header is only in the first one
 	// and the checksum covers all of them.
-	if binary.BigEndian.Uint16(p[6:8])&0x3fff != 0 {
+	if p.fragment() {
 		return false
 	}
 	var a [4]byte
-	copy(a[:], p[12:16])
-	copy(p[12:16], p[16:20])
-	copy(p[16:20], a[:])
-	icmp[0] = icmpEchoReply
-	icmp[2], icmp[3] = 0, 0
-	binary.BigEndian.PutUint16(icmp[2:4], checksum(icmp))
+	copy(a[:], p[ipv4Src:ipv4Src+4])
+	copy(p[ipv4Src:ipv4Src+4], p[ipv4Dst:ipv4Dst+4])
+	copy(p[ipv4Dst:ipv4Dst+4], a[:])
+	icmp[icmpType] = icmpEchoReply
+	icmp[icmpChecksum], icmp[icmpChecksum+1] = 0, 0
+	binary.BigEndian.PutUint16(icmp[icmpChecksum:], checksum(icmp))
 	return true
 }
 

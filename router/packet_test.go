@@ -1,44 +1,21 @@
 package router
 
 import (
-	"encoding/binary"
 	"net/netip"
 	"testing"
+
+	"github.com/vpcsim/vpcsim/tun/tuntest"
 )
 
-// echoRequest builds an IPv4 ICMP echo request of total length size (>= 28).
+// echoRequest returns an ICMP echo request of size bytes in all (>= 28).
 func echoRequest(src, dst netip.Addr, seq uint16, size int) []byte {
-	p := make([]byte, size)
-	p[0] = 0x45
-	binary.BigEndian.PutUint16(p[2:4], uint16(size))
-	p[8] = 64
-	p[9] = protoICMP
-	s, d := src.As4(), dst.As4()
-	copy(p[12:16], s[:])
-	copy(p[16:20], d[:])
-	binary.BigEndian.PutUint16(p[10:12], checksum(p[:20]))
-	icmp := p[20:]
-	icmp[0] = icmpEcho
-	binary.BigEndian.PutUint16(icmp[4:6], 0x77)
-	binary.BigEndian.PutUint16(icmp[6:8], seq)
-	for i := 8; i < len(icmp); i++ {
-		icmp[i] = byte(i)
-	}
-	binary.BigEndian.PutUint16(icmp[2:4], checksum(icmp))
-	return p
+	return tuntest.ICMPEcho(src, dst, 0x77, seq, tuntest.Payload(size-tuntest.IPv4HeaderLen-tuntest.ICMPHeaderLen))
 }
 
-// udp builds an IPv4 UDP packet (zero UDP checksum) of total length size (>= 28).
+// udp returns a UDP datagram from port 40000 to 5201 of size bytes in all
+// (>= 28).
 func udp(src, dst netip.Addr, size int) []byte {
-	p := echoRequest(src, dst, 0, size)
-	p[9] = 17
-	p[10], p[11] = 0, 0
-	binary.BigEndian.PutUint16(p[10:12], checksum(p[:20]))
-	binary.BigEndian.PutUint16(p[20:22], 40000)
-	binary.BigEndian.PutUint16(p[22:24], 5201)
-	binary.BigEndian.PutUint16(p[24:26], uint16(size-20))
-	p[26], p[27] = 0, 0
-	return p
+	return tuntest.UDP(src, dst, 40000, 5201, tuntest.Payload(size-tuntest.IPv4HeaderLen-tuntest.UDPHeaderLen))
 }
 
 func TestValid(t *testing.T) {
@@ -61,6 +38,9 @@ func TestValid(t *testing.T) {
 		{"total length too long", mutate(func(p []byte) []byte { p[3]++; return p }), false},
 		{"total length too short", mutate(func(p []byte) []byte { p[3]--; return p }), false},
 		{"trailing bytes", append(append([]byte(nil), good...), 0), false},
+		{"options", tuntest.IPv4{Src: a, Dst: b, Options: make([]byte, 40)}.Packet(nil), true},
+		{"options cut short", tuntest.IPv4{Src: a, Dst: b, Options: make([]byte, 40)}.Packet(nil)[:59], false},
+		{"fragment", tuntest.IPv4{Src: a, Dst: b, Flags: tuntest.FlagMoreFragments}.Packet(make([]byte, 8)), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -72,31 +52,52 @@ func TestValid(t *testing.T) {
 }
 
 func TestEchoReply(t *testing.T) {
-	a, gw := netip.MustParseAddr("192.168.1.10"), netip.MustParseAddr("192.168.1.1")
-	for _, size := range []int{28, 29, 84, 1500} {
-		p := ipv4(echoRequest(a, gw, 7, size))
-		if !p.echoReply() {
-			t.Fatalf("size %d: echoReply() = false, want true", size)
+	a, gw := addr("192.168.1.10"), addr("192.168.1.1")
+	withOptions := func(size int) []byte {
+		req := echoRequest(a, gw, 7, size)
+		return tuntest.IPv4{Src: a, Dst: gw, Protocol: tuntest.ProtoICMP, Options: []byte{1, 1, 1, 1, 1, 1, 1, 1}}.Packet(req[ipv4MinHeader:])
+	}
+	for _, tt := range []struct {
+		name string
+		req  []byte
+	}{
+		{"28 bytes", echoRequest(a, gw, 7, 28)},
+		{"29 bytes", echoRequest(a, gw, 7, 29)},
+		{"84 bytes", echoRequest(a, gw, 7, 84)},
+		{"1500 bytes", echoRequest(a, gw, 7, 1500)},
+		{"IP options", withOptions(84)},
+	} {
+		p := ipv4(append([]byte(nil), tt.req...))
+		if !p.valid() || !p.echoReply() {
+			t.Fatalf("%s: echoReply() = false, want true", tt.name)
 		}
-		if p.src() != gw || p.dst() != a {
-			t.Errorf("size %d: reply %v -> %v, want %v -> %v", size, p.src(), p.dst(), gw, a)
+		// ParseEcho checks both checksums.
+		req, _ := tuntest.ParseEcho(tt.req)
+		rep, err := tuntest.ParseEcho(p)
+		if err != nil {
+			t.Fatalf("%s: reply % x: %v", tt.name, []byte(p), err)
 		}
-		if p[20] != icmpEchoReply {
-			t.Errorf("size %d: ICMP type %d, want %d", size, p[20], icmpEchoReply)
+		if !rep.Reply || rep.Src != gw || rep.Dst != a || rep.ID != req.ID || rep.Seq != req.Seq || string(rep.Payload) != string(req.Payload) {
+			t.Errorf("%s: reply %+v, want an echo reply %v -> %v with the request's id, seq and payload", tt.name, rep, gw, a)
 		}
-		if c := checksum(p[:20]); c != 0 {
-			t.Errorf("size %d: IP header checksum does not verify (%#04x)", size, c)
-		}
-		if c := checksum(p[20:]); c != 0 {
-			t.Errorf("size %d: ICMP checksum does not verify (%#04x)", size, c)
+		if string(p[:12]) != string(tt.req[:12]) || string(p[20:p.headerLen()]) != string(tt.req[20:p.headerLen()]) {
+			t.Errorf("%s: reply header % x, want the request's but for the addresses (% x)", tt.name, []byte(p[:p.headerLen()]), tt.req[:p.headerLen()])
 		}
 	}
 	if u := ipv4(udp(a, gw, 64)); u.echoReply() {
 		t.Error("echoReply() of a UDP packet = true, want false")
 	}
-	frag := ipv4(echoRequest(a, gw, 1, 64))
-	frag[6] |= 0x20 // more fragments
-	if frag.echoReply() {
-		t.Error("echoReply() of a fragment = true, want false")
+	if r := ipv4(tuntest.ICMPEchoReply(a, gw, 1, 1, nil)); r.echoReply() {
+		t.Error("echoReply() of an echo reply = true, want false")
+	}
+	for _, h := range []tuntest.IPv4{
+		{Flags: tuntest.FlagMoreFragments},
+		{FragmentOffset: 8},
+	} {
+		h.Src, h.Dst, h.Protocol = a, gw, tuntest.ProtoICMP
+		frag := ipv4(h.Packet(echoRequest(a, gw, 1, 64)[ipv4MinHeader:]))
+		if frag.echoReply() {
+			t.Errorf("echoReply() of a fragment (%+v) = true, want false", h)
+		}
 	}
 }

@@ -101,12 +101,28 @@ func (w *worker) toLink(pl *pool, e *linkEnd, src *batch, i int) {
 }
 
 // flush writes the queued packets to their hosts and sends the link batches.
+// Packets a host's device does not take are counted as write_failed, by
+// the worker that delivers into the host's VPC.
 func (w *worker) flush(pl *pool) {
 	for i := range w.locals {
 		o := &w.locals[i]
 		o.port.inTap.each(o.bufs[:o.n])
-		if n, _ := o.port.dev.Write(o.bufs[:o.n], Headroom); n > 0 {
-			o.port.tx.add(n, o.bytes) // bytes are exact unless a write failed part-way
+		n, _ := o.port.dev.Write(o.bufs[:o.n], Headroom)
+		n = max(0, min(n, o.n))
+		switch {
+		case n == o.n:
+			o.port.tx.add(n, o.bytes)
+		case n > 0:
+			// Which packets were taken, the device does not say: count
+			// the first n, those a device that stops at a failure wrote.
+			bytes := 0
+			for _, b := range o.bufs[:n] {
+				bytes += len(b) - Headroom
+			}
+			o.port.tx.add(n, bytes)
+		}
+		if n < o.n {
+			w.drops[DropWriteFailed].Add(uint64(o.n - n))
 		}
 		clear(o.bufs[:o.n])
 		o.port = nil

@@ -18,7 +18,8 @@
 //
 // CreateHost does all work that must happen inside the new namespace on a
 // dedicated goroutine locked to its OS thread: unshare, create the TUN
-// interface, configure it over rtnetlink, then switch the thread back. If the
+// interface, configure it over rtnetlink, then switch the thread back. Do
+// runs any function inside an existing namespace the same way. If the
 // thread cannot be switched back it stays locked and the Go runtime destroys
 // it when the goroutine exits, so no other goroutine ever runs in a foreign
 // namespace.

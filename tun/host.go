@@ -42,6 +42,11 @@ const netnsDir = "/run/netns"
 // CreateHost for a HostConfig it cannot apply.
 var ErrInvalidConfig = errors.New("invalid host config")
 
+// ErrRestore is returned (wrapped) when a thread that entered a network
+// namespace cannot be switched back to its own. The thread is then never
+// used again: no other goroutine runs in the namespace it was left in.
+var ErrRestore = errors.New("cannot restore the thread's network namespace")
+
 // ErrInvalidName is returned (wrapped, with the name quoted) for a namespace
 // name that cannot be a file name in /run/netns.
 var ErrInvalidName = errors.New("invalid namespace name")

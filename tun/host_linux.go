@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"syscall"
 
 	"github.com/songgao/water"
@@ -52,72 +51,41 @@ func CreateHost(cfg HostConfig) (*Host, error) {
 }
 
 // inNewNetns creates the named namespace and runs setup inside it, on a
-// dedicated OS thread that returns to the original namespace afterwards. If
-// anything fails, the files are closed and the namespace is deleted. setup
-// must close what it opened when it fails.
+// thread that returns to the original namespace afterwards (see
+// onNetnsThread). If anything fails, the files are closed and the
+// namespace is deleted. setup must close what it opened when it fails.
 func inNewNetns(name string, setup func() ([]*os.File, error)) ([]*os.File, error) {
-	type result struct {
-		v   []*os.File
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		// The thread's namespace changes: keep every other goroutine off it.
-		runtime.LockOSThread()
-		var r result
-		restored := false
-		defer func() {
-			done <- r
-			// A thread that could not return to the original namespace
-			// stays locked, and the runtime ends it with this goroutine.
-			if restored {
-				runtime.UnlockOSThread()
-			}
-		}()
-		orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			r.err = fmt.Errorf("create netns %q: open current netns: %w", name, err)
-			restored = true
-			return
-		}
-		defer unix.Close(orig)
-
-		path := nsPath(name)
+	path := nsPath(name)
+	created := false
+	var files []*os.File
+	err := onNetnsThread(name, func() error {
 		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0)
 		if err != nil {
-			r.err = fmt.Errorf("create netns %q: %w", name, &os.PathError{Op: "create", Path: path, Err: err})
-			restored = true
-			return
+			return fmt.Errorf("create netns %q: %w", name, &os.PathError{Op: "create", Path: path, Err: err})
 		}
 		unix.Close(fd)
+		created = true
 		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
-			r.err = fmt.Errorf("create netns %q: unshare: %w", name, err)
-			restored = true
-			os.Remove(path)
-			return
+			return fmt.Errorf("create netns %q: unshare: %w", name, err)
 		}
 		if err := unix.Mount("/proc/thread-self/ns/net", path, "none", unix.MS_BIND, ""); err != nil {
-			r.err = fmt.Errorf("create netns %q: bind mount %s: %w", name, path, err)
-		} else {
-			r.v, r.err = setup()
+			return fmt.Errorf("create netns %q: bind mount %s: %w", name, path, err)
 		}
-		if err := unix.Setns(orig, unix.CLONE_NEWNET); err != nil {
-			r.err = errors.Join(r.err, fmt.Errorf("create netns %q: return to original netns: %w", name, err))
-		} else {
-			restored = true
+		return nil
+	}, func() (err error) {
+		files, err = setup()
+		return err
+	})
+	if err != nil {
+		for _, f := range files {
+			f.Close()
 		}
-		if r.err != nil {
-			for _, f := range r.v {
-				f.Close()
-			}
-			r.v = nil
-			if err := Delete(name); err != nil {
-				r.err = errors.Join(r.err, err)
-			}
+		if created {
+			err = errors.Join(err, Delete(name))
 		}
-	}()
-	r := <-done
-	return r.v, r.err
+		return nil, err
+	}
+	return files, nil
 }
 
 // testHookStep, when set by a test, is called after each step of setupHost

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -17,6 +18,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/vpcsim/vpcsim/tun/tuntest"
 )
 
 // testPrefix starts the name of every namespace these tests create; the
@@ -24,6 +27,10 @@ import (
 var testPrefix = fmt.Sprintf("vpcsimtun%d-", os.Getpid())
 
 func TestMain(m *testing.M) {
+	// The runtime never ends the main thread, which /proc/self names: a
+	// thread that TestNSDo leaves in a namespace to be ended must not be
+	// it. Locked to this goroutine, it runs no test.
+	runtime.LockOSThread()
 	code := m.Run()
 	if os.Geteuid() == 0 {
 		// Leak check: every test must have removed its namespaces.
@@ -37,13 +44,6 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(code)
-}
-
-func requireRoot(t testing.TB) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: creates network namespaces and TUN devices")
-	}
 }
 
 var nsCounter atomic.Int32
@@ -123,7 +123,7 @@ func makeBufs(n, size int) ([][]byte, []int) {
 }
 
 func TestNSCreateHost(t *testing.T) {
-	requireRoot(t)
+	tuntest.NeedRoot(t, "ip")
 	cfg := testConfig()
 	cfg.MTU = 1400
 	h := newHost(t, cfg)
@@ -206,7 +206,7 @@ func TestNSCreateHost(t *testing.T) {
 // read from the Device, a hand-made reply is written back, and ping must
 // succeed.
 func TestNSPing(t *testing.T) {
-	requireRoot(t)
+	tuntest.NeedRoot(t, "ping")
 	cfg := testConfig()
 	h := newHost(t, cfg)
 	d := h.Device()
@@ -226,15 +226,15 @@ func TestNSPing(t *testing.T) {
 		t.Fatalf("Read = %d packets, want 1 (the echo request)", n)
 	}
 	p := bufs[0][:sizes[0]]
-	req, err := parseEcho(p)
+	req, err := tuntest.ParseEcho(p)
 	if err != nil {
 		t.Fatalf("read packet % x: %v", p, err)
 	}
-	if req.typ != icmpEchoRequest || req.src != cfg.Addr.Addr() || req.dst != cfg.Gateway {
-		t.Fatalf("read ICMP type %d %v -> %v, want echo request (8) %v -> %v", req.typ, req.src, req.dst, cfg.Addr.Addr(), cfg.Gateway)
+	if req.Reply || req.Src != cfg.Addr.Addr() || req.Dst != cfg.Gateway {
+		t.Fatalf("read ICMP echo (reply %v) %v -> %v, want an echo request %v -> %v", req.Reply, req.Src, req.Dst, cfg.Addr.Addr(), cfg.Gateway)
 	}
-	replyTo(p)
-	if n, err := d.Write([][]byte{p}, 0); n != 1 || err != nil {
+	reply := tuntest.ICMPEchoReply(req.Dst, req.Src, req.ID, req.Seq, req.Payload)
+	if n, err := d.Write([][]byte{reply}, 0); n != 1 || err != nil {
 		t.Fatalf("Write(reply) = %d, %v, want 1, nil", n, err)
 	}
 	if err := ping.Wait(); err != nil {
@@ -248,7 +248,7 @@ func TestNSPing(t *testing.T) {
 // TestNSEchoBatch writes echo requests to the host's own address, so that
 // the namespace's kernel answers them, and reads the replies in batches.
 func TestNSEchoBatch(t *testing.T) {
-	requireRoot(t)
+	tuntest.NeedRoot(t)
 	cfg := testConfig()
 	h := newHost(t, cfg)
 	d := h.Device()
@@ -257,7 +257,7 @@ func TestNSEchoBatch(t *testing.T) {
 	const offset = 16 // room for a header in front, as the router may use
 	reqs := make([][]byte, count)
 	for i := range reqs {
-		p := icmpEcho(cfg.Gateway, cfg.Addr.Addr(), icmpEchoRequest, 0x7a7a, uint16(i), []byte("vpcsim batch"))
+		p := tuntest.ICMPEcho(cfg.Gateway, cfg.Addr.Addr(), 0x7a7a, uint16(i), []byte("vpcsim batch"))
 		reqs[i] = append(make([]byte, offset), p...)
 	}
 	if n, err := d.Write(reqs, offset); n != count || err != nil {
@@ -273,17 +273,17 @@ func TestNSEchoBatch(t *testing.T) {
 		n := readTimeout(t, d, bufs, sizes, 3*time.Second)
 		maxBatch = max(maxBatch, n)
 		for i := range n {
-			e, err := parseEcho(bufs[i][:sizes[i]])
+			e, err := tuntest.ParseEcho(bufs[i][:sizes[i]])
 			if err != nil {
 				t.Fatalf("packet %d of batch: %v", i, err)
 			}
-			if e.typ != icmpEchoReply || e.src != cfg.Addr.Addr() || e.dst != cfg.Gateway || e.id != 0x7a7a {
-				t.Fatalf("read ICMP type %d %v -> %v id %#x, want echo reply %v -> %v id 0x7a7a", e.typ, e.src, e.dst, e.id, cfg.Addr.Addr(), cfg.Gateway)
+			if !e.Reply || e.Src != cfg.Addr.Addr() || e.Dst != cfg.Gateway || e.ID != 0x7a7a {
+				t.Fatalf("read ICMP echo (reply %v) %v -> %v id %#x, want an echo reply %v -> %v id 0x7a7a", e.Reply, e.Src, e.Dst, e.ID, cfg.Addr.Addr(), cfg.Gateway)
 			}
-			if seen[e.seq] {
-				t.Fatalf("reply seq %d read twice", e.seq)
+			if seen[e.Seq] {
+				t.Fatalf("reply seq %d read twice", e.Seq)
 			}
-			seen[e.seq] = true
+			seen[e.Seq] = true
 		}
 	}
 	if maxBatch < 2 {
@@ -295,7 +295,7 @@ func TestNSEchoBatch(t *testing.T) {
 // TestNSTryRead checks that TryRead returns at once when nothing is
 // ready, and that PollFD polls readable exactly while a packet is.
 func TestNSTryRead(t *testing.T) {
-	requireRoot(t)
+	tuntest.NeedRoot(t)
 	cfg := testConfig()
 	h := newHost(t, cfg)
 	d := h.Device()
@@ -316,7 +316,7 @@ func TestNSTryRead(t *testing.T) {
 	}
 	const count = 3
 	for i := range count {
-		req := icmpEcho(cfg.Gateway, cfg.Addr.Addr(), icmpEchoRequest, 0x7b7b, uint16(i), []byte("try"))
+		req := tuntest.ICMPEcho(cfg.Gateway, cfg.Addr.Addr(), 0x7b7b, uint16(i), []byte("try"))
 		if n, err := d.Write([][]byte{req}, 0); n != 1 || err != nil {
 			t.Fatalf("Write(request) = %d, %v", n, err)
 		}
@@ -331,7 +331,7 @@ func TestNSTryRead(t *testing.T) {
 			t.Fatalf("TryRead after poll = %d, %v, want packets", n, err)
 		}
 		for i := range n {
-			if e, err := parseEcho(bufs[i][:sizes[i]]); err != nil || e.typ != icmpEchoReply || e.id != 0x7b7b {
+			if e, err := tuntest.ParseEcho(bufs[i][:sizes[i]]); err != nil || !e.Reply || e.ID != 0x7b7b {
 				t.Fatalf("TryRead packet %d: %+v, %v, want an echo reply", i, e, err)
 			}
 		}
@@ -349,13 +349,13 @@ func TestNSTryRead(t *testing.T) {
 // TestNSWriteSkipsBadPackets checks that a packet the kernel refuses does
 // not stop the rest of the batch.
 func TestNSWriteSkipsBadPackets(t *testing.T) {
-	requireRoot(t)
+	tuntest.NeedRoot(t)
 	cfg := testConfig()
 	h := newHost(t, cfg)
 	d := h.Device()
 
 	good := func(seq uint16) []byte {
-		return icmpEcho(cfg.Gateway, cfg.Addr.Addr(), icmpEchoRequest, 1, seq, nil)
+		return tuntest.ICMPEcho(cfg.Gateway, cfg.Addr.Addr(), 1, seq, nil)
 	}
 	bad := []byte{0x00, 0x01, 0x02} // neither IPv4 nor IPv6
 	n, err := d.Write([][]byte{good(1), bad, good(2)}, 0)
@@ -370,7 +370,7 @@ func TestNSWriteSkipsBadPackets(t *testing.T) {
 }
 
 func TestNSCloseUnblocksRead(t *testing.T) {
-	requireRoot(t)
+	tuntest.NeedRoot(t)
 	h := newHost(t, testConfig())
 	d := h.Device()
 
@@ -410,7 +410,7 @@ func TestNSCloseUnblocksRead(t *testing.T) {
 }
 
 func TestNSCreateHostExists(t *testing.T) {
-	requireRoot(t)
+	tuntest.NeedRoot(t, "ip")
 	cfg := testConfig()
 	h := newHost(t, cfg)
 
@@ -437,13 +437,13 @@ func TestNSCreateHostExists(t *testing.T) {
 // to its device.
 func echoRoundTrip(t *testing.T, h *Host, cfg HostConfig) {
 	t.Helper()
-	req := icmpEcho(cfg.Gateway, cfg.Addr.Addr(), icmpEchoRequest, 9, 9, nil)
+	req := tuntest.ICMPEcho(cfg.Gateway, cfg.Addr.Addr(), 9, 9, nil)
 	if n, err := h.Device().Write([][]byte{req}, 0); n != 1 || err != nil {
 		t.Fatalf("Write(echo request) = %d, %v, want 1, nil", n, err)
 	}
 	bufs, sizes := makeBufs(1, DefaultMTU)
 	readTimeout(t, h.Device(), bufs, sizes, 3*time.Second)
-	if e, err := parseEcho(bufs[0][:sizes[0]]); err != nil || e.typ != icmpEchoReply {
+	if e, err := tuntest.ParseEcho(bufs[0][:sizes[0]]); err != nil || !e.Reply {
 		t.Fatalf("read %+v, %v, want an echo reply", e, err)
 	}
 }
@@ -461,7 +461,7 @@ func openFDs(t testing.TB) int {
 // TestNSCreateHostFailureCleanup fails CreateHost at each step and checks
 // that nothing is left behind: no namespace, no open descriptor.
 func TestNSCreateHostFailureCleanup(t *testing.T) {
-	requireRoot(t)
+	tuntest.NeedRoot(t)
 	t.Cleanup(func() { testHookStep = nil })
 	steps := []struct{ step, wantMsg string }{
 		{"tun", "create tun in netns"},
@@ -515,7 +515,7 @@ func TestNSCreateHostFailureCleanup(t *testing.T) {
 }
 
 func TestNSMultiQueue(t *testing.T) {
-	requireRoot(t)
+	tuntest.NeedRoot(t, "ip")
 	cfg := testConfig()
 	cfg.Queues = 3
 	h := newHost(t, cfg)
@@ -529,7 +529,7 @@ func TestNSMultiQueue(t *testing.T) {
 }
 
 func TestNSDeleteMissing(t *testing.T) {
-	requireRoot(t)
+	tuntest.NeedRoot(t)
 	ns := uniqueNS()
 	if err := Delete(ns); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("Delete(%q) = %v, want fs.ErrNotExist", ns, err)
@@ -542,11 +542,11 @@ func TestNSDeleteMissing(t *testing.T) {
 // TestNSNoAllocs guards the data path: a Write and a Read through a real
 // TUN device allocate nothing.
 func TestNSNoAllocs(t *testing.T) {
-	requireRoot(t)
+	tuntest.NeedRoot(t)
 	cfg := testConfig()
 	h := newHost(t, cfg)
 	d := h.Device()
-	reqs := [][]byte{icmpEcho(cfg.Gateway, cfg.Addr.Addr(), icmpEchoRequest, 3, 3, make([]byte, 56))}
+	reqs := [][]byte{tuntest.ICMPEcho(cfg.Gateway, cfg.Addr.Addr(), 3, 3, make([]byte, 56))}
 	bufs, sizes := makeBufs(8, DefaultMTU)
 	var failed error
 	allocs := testing.AllocsPerRun(200, func() {
@@ -580,7 +580,7 @@ func TestNSNoAllocs(t *testing.T) {
 // (devices closed, namespace deleted), reported as the median create-ms and
 // close-ms per host.
 func BenchmarkNSHost(b *testing.B) {
-	requireRoot(b)
+	tuntest.NeedRoot(b)
 	var create, closing []time.Duration
 	for b.Loop() {
 		cfg := testConfig()
@@ -607,7 +607,7 @@ func BenchmarkNSHost(b *testing.B) {
 // TestNSThreadsStayHome checks that creating hosts, successfully or not,
 // leaves every thread of the process in the original network namespace.
 func TestNSThreadsStayHome(t *testing.T) {
-	requireRoot(t)
+	tuntest.NeedRoot(t)
 	home, err := os.Readlink("/proc/self/ns/net")
 	if err != nil {
 		t.Fatal(err)
@@ -628,25 +628,13 @@ func TestNSThreadsStayHome(t *testing.T) {
 		}
 		testHookStep = nil
 	}
-	tasks, err := os.ReadDir("/proc/self/task")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, task := range tasks {
-		ns, err := os.Readlink("/proc/self/task/" + task.Name() + "/ns/net")
-		if err != nil {
-			continue // the thread exited meanwhile
-		}
-		if ns != home {
-			t.Errorf("thread %s is in netns %s, want %s", task.Name(), ns, home)
-		}
-	}
+	checkThreadsHome(t, home)
 }
 
 // TestNSCreateHostConcurrent launches hosts in parallel, as a topology
 // launch does, and checks each one works.
 func TestNSCreateHostConcurrent(t *testing.T) {
-	requireRoot(t)
+	tuntest.NeedRoot(t)
 	const hosts = 16
 	cfgs := make([]HostConfig, hosts)
 	hs := make([]*Host, hosts)
@@ -679,5 +667,96 @@ func TestNSCreateHostConcurrent(t *testing.T) {
 	}
 	for i, h := range hs {
 		echoRoundTrip(t, h, cfgs[i])
+	}
+}
+
+// TestNSDo checks that Do runs its function in the namespace, returns its
+// error, and leaves the calling thread and every other at home.
+func TestNSDo(t *testing.T) {
+	tuntest.NeedRoot(t)
+	cfg := testConfig()
+	h := newHost(t, cfg)
+	var want unix.Stat_t
+	if err := unix.Stat(nsPath(h.Namespace()), &want); err != nil {
+		t.Fatal(err)
+	}
+	home, err := os.Readlink("/proc/self/ns/net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inside string
+	errFn := errors.New("from fn")
+	err = Do(h.Namespace(), func() error {
+		var err error
+		inside, err = os.Readlink("/proc/thread-self/ns/net")
+		if err != nil {
+			return err
+		}
+		// The host's address exists only in its namespace.
+		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return err
+		}
+		defer unix.Close(fd)
+		if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: cfg.Addr.Addr().As4()}); err != nil {
+			return fmt.Errorf("bind to the host's address: %w", err)
+		}
+		return errFn
+	})
+	if !errors.Is(err, errFn) {
+		t.Fatalf("Do(%q) = %v, want fn's error", h.Namespace(), err)
+	}
+	if wantNS := fmt.Sprintf("net:[%d]", want.Ino); inside != wantNS {
+		t.Errorf("fn ran in %s, want %s (%s)", inside, wantNS, h.Namespace())
+	}
+	checkThreadsHome(t, home)
+
+	// A function that does not return leaves the thread in the namespace:
+	// the thread must end.
+	tid := 0
+	if err := Do(h.Namespace(), func() error { tid = unix.Gettid(); runtime.Goexit(); return nil }); err == nil {
+		t.Error("Do(fn that calls runtime.Goexit) = nil, want an error")
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		if _, err := os.Stat(fmt.Sprintf("/proc/self/task/%d", tid)); errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("thread %d, left in %s by a function that did not return, still runs", tid, h.Namespace())
+		}
+	}
+	checkThreadsHome(t, home)
+}
+
+// checkThreadsHome fails t if a thread of the process is not in the
+// network namespace home.
+func checkThreadsHome(t *testing.T, home string) {
+	t.Helper()
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, task := range tasks {
+		ns, err := os.Readlink("/proc/self/task/" + task.Name() + "/ns/net")
+		if err != nil {
+			continue // the thread exited meanwhile
+		}
+		if ns != home {
+			t.Errorf("thread %s is in netns %s, want %s", task.Name(), ns, home)
+		}
+	}
+}
+
+func TestDoErrors(t *testing.T) {
+	called := false
+	fn := func() error { called = true; return nil }
+	if err := Do("vpcsim-no-such-netns", fn); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Do(a missing namespace) = %v, want fs.ErrNotExist", err)
+	}
+	if err := Do("../etc", fn); !errors.Is(err, ErrInvalidName) {
+		t.Errorf("Do(%q) = %v, want ErrInvalidName", "../etc", err)
+	}
+	if called {
+		t.Error("Do ran fn for a namespace it could not enter")
 	}
 }

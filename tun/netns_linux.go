@@ -5,11 +5,74 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 
 	"golang.org/x/sys/unix"
 )
+
+// Do runs fn on an OS thread switched into the named network namespace and
+// switches the thread back before it returns fn's error. Sockets and
+// devices that fn opens stay in the namespace; goroutines that fn starts do
+// not run in it.
+//
+// fn runs on a goroutine of its own, locked to its thread, so it must not
+// call t.FailNow or runtime.Goexit. If the thread cannot be switched back,
+// the error wraps ErrRestore and the thread is never used again. A
+// namespace that does not exist gives an error wrapping fs.ErrNotExist.
+func Do(name string, fn func() error) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	path := nsPath(name)
+	target, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("enter netns %q: %w", name, &os.PathError{Op: "open", Path: path, Err: err})
+	}
+	defer unix.Close(target)
+	return onNetnsThread(name, func() error {
+		if err := unix.Setns(target, unix.CLONE_NEWNET); err != nil {
+			return fmt.Errorf("enter netns %q: %w", name, err)
+		}
+		return nil
+	}, fn)
+}
+
+// onNetnsThread runs enter and then, if enter succeeded, fn, on a new
+// goroutine locked to its OS thread; enter moves the thread into the
+// network namespace name, and may have moved it even when it fails. Then
+// the thread is switched back to the namespace it started in. If that
+// fails, or fn does not return, the thread stays locked and the Go runtime
+// retires it when the goroutine ends (it ends the thread, or parks it for
+// good if it is the main thread), so no other goroutine ever runs in a
+// namespace it did not ask for.
+func onNetnsThread(name string, enter, fn func() error) error {
+	done := make(chan error, 1)
+	go func() {
+		err := fmt.Errorf("in netns %q: the function did not return", name) // it called runtime.Goexit
+		defer func() { done <- err }()
+		runtime.LockOSThread()
+		home, oerr := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if oerr != nil {
+			runtime.UnlockOSThread()
+			err = fmt.Errorf("enter netns %q: open the thread's own netns: %w", name, oerr)
+			return
+		}
+		defer unix.Close(home)
+		ferr := enter()
+		if ferr == nil {
+			ferr = fn()
+		}
+		if serr := unix.Setns(home, unix.CLONE_NEWNET); serr != nil {
+			err = errors.Join(ferr, fmt.Errorf("leave netns %q: %w: %w", name, ErrRestore, serr))
+			return
+		}
+		runtime.UnlockOSThread()
+		err = ferr
+	}()
+	return <-done
+}
 
 // runDir guards the one-time preparation of netnsDir.
 var runDir struct {

@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/vpcsim/vpcsim/tun/tuntest"
 )
 
 // offloadPair is two offload hosts on one subnet, 10.9.0.10 and 10.9.0.20,
@@ -95,7 +97,7 @@ func storeMax(v *atomic.Int64, x int64) {
 // on the way: packets longer than the MTU crossed, each with a correct IPv4
 // total length.
 func TestNSOffloadIperf(t *testing.T) {
-	requireRoot(t)
+	tuntest.NeedRoot(t, "ip", "iperf3")
 	if _, err := exec.LookPath("iperf3"); err != nil {
 		t.Skip("needs iperf3")
 	}
@@ -154,12 +156,12 @@ func TestNSOffloadIperf(t *testing.T) {
 // that a plain packet with a zeroed header goes through: the host answers
 // an echo request written with one.
 func TestNSOffloadHeaderRoom(t *testing.T) {
-	requireRoot(t)
+	tuntest.NeedRoot(t)
 	cfg := testConfig()
 	cfg.Offload = true
 	h := newHost(t, cfg)
 	d := h.Device()
-	req := icmpEcho(cfg.Gateway, cfg.Addr.Addr(), icmpEchoRequest, 5, 5, []byte("offload"))
+	req := tuntest.ICMPEcho(cfg.Gateway, cfg.Addr.Addr(), 5, 5, []byte("offload"))
 	if n, err := d.Write([][]byte{append(make([]byte, 4), req...)}, 4); n != 0 || !errors.Is(err, io.ErrShortBuffer) {
 		t.Errorf("Write(offset 4) = %d, %v, want 0 and io.ErrShortBuffer", n, err)
 	}
@@ -190,7 +192,7 @@ func TestNSOffloadHeaderRoom(t *testing.T) {
 		<-done
 		t.Fatal("no echo reply within 3s")
 	}
-	if e, err := parseEcho(bufs[0][16 : 16+sizes[0]]); err != nil || e.typ != icmpEchoReply || e.seq != 5 {
+	if e, err := tuntest.ParseEcho(bufs[0][16 : 16+sizes[0]]); err != nil || !e.Reply || e.Seq != 5 {
 		t.Fatalf("read %+v, %v, want echo reply seq 5", e, err)
 	}
 	if hdr := bufs[0][16-VirtioNetHdrLen : 16]; hdr[1] != 0 { // gso_type
@@ -199,7 +201,7 @@ func TestNSOffloadHeaderRoom(t *testing.T) {
 }
 
 func TestNSOffloadMultiQueue(t *testing.T) {
-	requireRoot(t)
+	tuntest.NeedRoot(t, "ip")
 	cfg := testConfig()
 	cfg.Queues, cfg.Offload = 2, true
 	h := newHost(t, cfg)

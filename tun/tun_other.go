@@ -16,6 +16,11 @@ func CreateHost(cfg HostConfig) (*Host, error) {
 	return nil, fmt.Errorf("create netns %q: %w", cfg.Namespace, errors.ErrUnsupported)
 }
 
+// Do returns an error wrapping errors.ErrUnsupported off Linux.
+func Do(name string, fn func() error) error {
+	return fmt.Errorf("enter netns %q: %w", name, errors.ErrUnsupported)
+}
+
 // Delete returns an error wrapping errors.ErrUnsupported off Linux.
 func Delete(name string) error {
 	return fmt.Errorf("delete netns %q: %w", name, errors.ErrUnsupported)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/vpcsim/vpcsim/examples"
+	"github.com/vpcsim/vpcsim/tun/tuntest"
 )
 
 // The tests in this file run the vpcsim binary, as a user would, against
@@ -39,16 +40,6 @@ func TestMain(m *testing.M) {
 		return m.Run()
 	}()
 	os.Exit(code)
-}
-
-func needRoot(t testing.TB) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: creates network namespaces and TUN devices")
-	}
-	if _, err := exec.LookPath("ping"); err != nil {
-		t.Skip("needs ping (apt-get install iputils-ping)")
-	}
 }
 
 // result is what one vpcsim invocation did.
@@ -140,7 +131,7 @@ func ping(t testing.TB, name, host, ip string) bool {
 }
 
 func TestNSValidateRejectsBadFilesBeforeCreatingAnything(t *testing.T) {
-	needRoot(t)
+	tuntest.NeedRoot(t, "ping")
 	tests := []struct{ name, yaml, want string }{
 		{"unknown key", "name: NAME\nvpcs:\n  - id: v1\n    cidr: 10.0.0.0/16\n    colour: red\n", ":5:5: "},
 		{"bad cidr", "name: NAME\nvpcs:\n  - id: v1\n    cidr: 10.0.0.0/33\n", ":4:11: "},
@@ -174,7 +165,7 @@ peerings:
 var bestPractice = strings.Replace(string(examples.BestPractice()), "name: best-practice", "name: NAME", 1)
 
 func TestNSUpStatusExecDown(t *testing.T) {
-	needRoot(t)
+	tuntest.NeedRoot(t, "ping")
 	name, file := writeTopology(t, "ud", bestPractice)
 	up(t, name, file)
 
@@ -208,7 +199,7 @@ func TestNSUpStatusExecDown(t *testing.T) {
 }
 
 func TestNSKilledDaemonCleanedUpByDownAll(t *testing.T) {
-	needRoot(t)
+	tuntest.NeedRoot(t, "ping")
 	name, file := writeTopology(t, "kd", bestPractice)
 	binOK(t, "up", "-d", file)
 	pidFile, err := os.ReadFile(filepath.Join(os.Getenv("VPCSIM_RUN_DIR"), name+".json"))

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/vpcsim/vpcsim/tun/tuntest"
 )
 
 // Integration tests of the live control plane (issue: accounts, the peering
@@ -67,7 +69,7 @@ func decode[T any](t testing.TB, s string) T {
 }
 
 func TestNSCrossAccountLifecycle(t *testing.T) {
-	needRoot(t)
+	tuntest.NeedRoot(t, "ping")
 	name, file := writeTopology(t, "xa", crossAccount)
 	up(t, name, file)
 	as := func(acct string, args ...string) []string {
@@ -162,7 +164,7 @@ func hasPeering(ps []peeringJSON, id, status string) bool {
 }
 
 func TestNSDeletePeeringStopsTrafficAtOnce(t *testing.T) {
-	needRoot(t)
+	tuntest.NeedRoot(t, "ping")
 	name, file := writeTopology(t, "dp", bestPractice)
 	up(t, name, file)
 
@@ -225,7 +227,7 @@ func TestNSDeletePeeringStopsTrafficAtOnce(t *testing.T) {
 }
 
 func TestNSPeeringLimit(t *testing.T) {
-	needRoot(t)
+	tuntest.NeedRoot(t, "ping")
 	var b strings.Builder
 	b.WriteString(bestPractice)
 	b.WriteString("  - {id: pcx-2, vpc: vpc1, peer_vpc: vpc-x2}\n")

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vpcsim/vpcsim/daemon"
+	"github.com/vpcsim/vpcsim/tun/tuntest"
 )
 
 // The tests in this file hold vpcsim to honest outcomes: a command that
@@ -31,7 +32,7 @@ func manyHosts(n int) string {
 }
 
 func TestNSUpWhileRunningFails(t *testing.T) {
-	needRoot(t)
+	tuntest.NeedRoot(t, "ping")
 	name, file := writeTopology(t, "ar", bestPractice)
 	up(t, name, file)
 	binFails(t, "AlreadyRunning", "up", "-d", file)
@@ -78,7 +79,7 @@ func startUp(t *testing.T, file string) (*exec.Cmd, *bytes.Buffer) {
 }
 
 func TestNSInterruptedLaunchUndoesItself(t *testing.T) {
-	needRoot(t)
+	tuntest.NeedRoot(t, "ping")
 	name, file := writeTopology(t, "ci", manyHosts(600))
 	c, stderr := startUp(t, file)
 	c.Process.Signal(os.Interrupt)
@@ -99,7 +100,7 @@ func TestNSInterruptedLaunchUndoesItself(t *testing.T) {
 }
 
 func TestNSLaunchOutlivesItsParent(t *testing.T) {
-	needRoot(t)
+	tuntest.NeedRoot(t, "ping")
 	name, file := writeTopology(t, "cp", manyHosts(400))
 	c, _ := startUp(t, file)
 	c.Process.Kill()
@@ -126,7 +127,7 @@ func TestNSLaunchOutlivesItsParent(t *testing.T) {
 }
 
 func TestNSHungDaemonDoesNotHangCommands(t *testing.T) {
-	needRoot(t)
+	tuntest.NeedRoot(t, "ping")
 	name, file := writeTopology(t, "hd", bestPractice)
 	other, otherFile := writeTopology(t, "ok", manyHosts(1))
 	up(t, name, file)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/examples"
+	"github.com/vpcsim/vpcsim/tun/tuntest"
 )
 
 // Integration tests of the observation commands: stats, capture, graph,
@@ -107,7 +108,7 @@ func tsharkRows(t *testing.T, file, filter string, fields ...string) [][]string 
 var summaryRE = regexp.MustCompile(`(\d+) packets captured, (\d+) dropped by the capture`)
 
 func TestNSCapturePingAndIperf(t *testing.T) {
-	needRoot(t)
+	tuntest.NeedRoot(t, "ping")
 	needTools(t, "tcpdump", "tshark", "iperf3")
 	name, file := exampleTopology(t, "best-practice.yaml", "cap")
 	up(t, name, file)
@@ -187,7 +188,7 @@ func TestNSCapturePingAndIperf(t *testing.T) {
 }
 
 func TestNSCaptureErrors(t *testing.T) {
-	needRoot(t)
+	tuntest.NeedRoot(t, "ping")
 	name, file := exampleTopology(t, "best-practice.yaml", "cer")
 	up(t, name, file)
 	binFails(t, "HostNotFound", "--topology", name, "capture", "--host", "nobody", "-w", "-")
@@ -200,7 +201,7 @@ func TestNSCaptureErrors(t *testing.T) {
 var metricsRE = regexp.MustCompile(`metrics  http://(\S+)/metrics`)
 
 func TestNSMetricsStatsGraphAndLogs(t *testing.T) {
-	needRoot(t)
+	tuntest.NeedRoot(t, "ping")
 	needTools(t, "curl", "dot")
 	name, file := exampleTopology(t, "non-transitive.yaml", "obs")
 	out := binOK(t, "up", "-d", "--log-format", "json", "--metrics-addr", "127.0.0.1:0", file)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/google/gopacket/pcapgo"
 	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/router"
+	"github.com/vpcsim/vpcsim/tun/tuntest"
 )
 
 func TestStatsWatch(t *testing.T) {
@@ -59,7 +61,7 @@ func TestStatsWatch(t *testing.T) {
 
 func TestCaptureCommand(t *testing.T) {
 	tempRunDir(t)
-	pkt := tuntestEcho()
+	pkt := tuntest.ICMPEcho(netip.MustParseAddr("192.168.1.10"), netip.MustParseAddr("10.0.1.10"), 1, 1, nil)
 	var got []api.CaptureRequest
 	serveFake(t, "one", nil, &fakeBackend{capture: func(req api.CaptureRequest) (api.CapturePoint, error) {
 		got = append(got, req)
@@ -105,13 +107,6 @@ func TestCaptureCommand(t *testing.T) {
 	if n := countPackets(t, strings.NewReader(out)); n != 3 {
 		t.Errorf("stdout holds %d packets, want 3", n)
 	}
-}
-
-// tuntestEcho returns a minimal IPv4 packet for a fake capture.
-func tuntestEcho() []byte {
-	p := make([]byte, 28)
-	p[0], p[3], p[9] = 0x45, 28, 1
-	return p
 }
 
 // countPackets reads a pcapng stream to its end and counts its packets.

@@ -1,5 +1,8 @@
-// Package tuntest provides an in-memory packet device, so that routers can be
-// tested without root, namespaces or TUN devices.
+// Package tuntest is the test kit of vpcsim's data plane: an in-memory
+// packet device, so that routers can be tested without root, namespaces or
+// TUN devices; builders of the IPv4 packets hosts send (ICMP echo, UDP, TCP
+// SYN, any header with options or fragment fields) and a parser of echo
+// messages; and NeedRoot, which skips the tests that do need root.
 package tuntest
 
 import (

@@ -1,6 +1,6 @@
-// Package netns creates, enters and removes named network namespaces: the
-// files under /run/netns that iproute2 manages, so that `ip netns exec NAME`
-// and this package see the same namespaces.
+// Package netns creates and removes named network namespaces with iproute2:
+// the files under /run/netns that it manages, so that `ip netns exec NAME`
+// and this package see the same namespaces. tun.Do enters them.
 //
 // Every function is safe for concurrent use. All need root.
 package netns
@@ -13,21 +13,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
-
-	"golang.org/x/sys/unix"
 )
 
 // Dir is where iproute2 keeps named network namespaces.
 const Dir = "/run/netns"
-
-// ErrRestore is returned (wrapped) by Do when the calling thread could not be
-// switched back to its own namespace. The thread is then left locked, so the
-// Go runtime retires it instead of reusing it.
-var ErrRestore = errors.New("netns: cannot restore the thread's network namespace")
 
 // Add creates the named network namespace with `ip netns add`.
 func Add(ctx context.Context, name string) error {
@@ -90,36 +82,6 @@ func List(prefix string) ([]string, error) {
 		}
 	}
 	return names, nil
-}
-
-// Do runs fn on an OS thread switched into the named namespace, then switches
-// the thread back. Sockets and devices that fn opens stay in that namespace
-// after Do returns; goroutines that fn starts do not run in it.
-func Do(name string, fn func() error) error {
-	target, err := os.Open(filepath.Join(Dir, name))
-	if err != nil {
-		return fmt.Errorf("open netns %q: %w", name, err)
-	}
-	defer target.Close()
-
-	runtime.LockOSThread()
-	self, err := os.Open("/proc/thread-self/ns/net")
-	if err != nil {
-		runtime.UnlockOSThread()
-		return fmt.Errorf("open own netns: %w", err)
-	}
-	defer self.Close()
-	if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
-		runtime.UnlockOSThread()
-		return fmt.Errorf("enter netns %q: %w", name, err)
-	}
-	ferr := fn()
-	if err := unix.Setns(int(self.Fd()), unix.CLONE_NEWNET); err != nil {
-		// Stay locked: the runtime ends this thread when the goroutine exits.
-		return errors.Join(ferr, fmt.Errorf("%w: leaving %q: %v", ErrRestore, name, err))
-	}
-	runtime.UnlockOSThread()
-	return ferr
 }
 
 // ip runs an iproute2 command and folds its stderr into the error.

@@ -6,6 +6,9 @@ import (
 	"os"
 	"slices"
 	"testing"
+
+	"github.com/vpcsim/vpcsim/tun"
+	"github.com/vpcsim/vpcsim/tun/tuntest"
 )
 
 // threadNS returns the identity of the calling thread's network namespace.
@@ -19,12 +22,7 @@ func threadNS(t *testing.T) string {
 }
 
 func TestNSAddDoDelete(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: creates network namespaces")
-	}
-	if testing.Short() {
-		t.Skip("skipped in -short mode")
-	}
+	tuntest.NeedRoot(t, "ip")
 	ctx := context.Background()
 	name := fmt.Sprintf("vb-%d-netns-test", os.Getpid())
 	if err := Add(ctx, name); err != nil {
@@ -40,20 +38,16 @@ func TestNSAddDoDelete(t *testing.T) {
 		t.Errorf("List(%q) = %v, want none", "no-such-prefix-", names)
 	}
 
-	var inside, outside string
-	if err := Do(name, func() error { inside = threadNS(t); return nil }); err != nil {
-		t.Fatalf("Do(%q) error: %v", name, err)
+	// The namespace Add made can be entered.
+	var inside string
+	if err := tun.Do(name, func() (err error) {
+		inside, err = os.Readlink("/proc/thread-self/ns/net")
+		return err
+	}); err != nil {
+		t.Fatalf("tun.Do(%q) error: %v", name, err)
 	}
-	outside = threadNS(t)
-	if inside == outside {
-		t.Errorf("Do(%q) ran in %s, the caller's own namespace", name, inside)
-	}
-	wantErr := fmt.Errorf("from fn")
-	if err := Do(name, func() error { return wantErr }); err != wantErr {
-		t.Errorf("Do(%q) error = %v, want fn's error %v", name, err, wantErr)
-	}
-	if err := Do("vb-no-such-namespace", func() error { return nil }); err == nil {
-		t.Errorf("Do(missing) error = nil, want one")
+	if outside := threadNS(t); inside == outside {
+		t.Errorf("tun.Do(%q) ran in %s, the caller's own namespace", name, inside)
 	}
 
 	if err := Delete(ctx, name); err != nil {
