@@ -10,9 +10,8 @@ import (
 )
 
 // Memory is a Store that keeps everything in memory, for tests of its
-// users: it has the semantics of a durable store (revisions, history,
-// watches, ErrClosed) without a file, a lock or an fsync. It is safe for
-// concurrent use.
+// users: it has Bolt's semantics (revisions, history, watches, ErrClosed)
+// without the file, the lock or the fsync. It is safe for concurrent use.
 type Memory struct {
 	history int
 	feed    *feed

@@ -16,9 +16,9 @@
 //
 //   - Atomic: a commit's ops are all applied or none are; a reader sees a
 //     revision whole.
-//   - Durable on return: when Commit returns nil its ops are on disk, so
-//     a daemon killed the next instant finds them when it reopens the
-//     store. (Memory, for tests, keeps nothing.)
+//   - Durable on return: when Commit returns nil its ops are on disk
+//     (Bolt fsyncs before returning), so a daemon killed the next instant
+//     finds them when it reopens the file.
 //   - Ordered: revisions are dense; Watch delivers commits in revision
 //     order, each once, never dropping one. A watcher that falls further
 //     behind than the history gets a final Event with Err set to
@@ -27,6 +27,11 @@
 //     (DefaultHistory) and forgets older ones in the same transaction that
 //     adds a new one, so the file does not grow with the number of commits,
 //     only with the live keys.
+//   - Exclusive: an open Bolt holds an exclusive lock (flock) on its file
+//     until Close. A second open of the file, from this process or another,
+//     fails at once with ErrLocked. This is what keeps two daemons of one
+//     topology apart, and the kernel drops the lock when its holder dies,
+//     however it dies.
 //
 // # Other backends
 //
@@ -134,8 +139,17 @@ var (
 	// store remembers, and is the Err of a watch that fell that far behind.
 	ErrCompacted = errors.New("revision compacted")
 
+	// ErrLocked is returned by OpenBolt when another open store, in this
+	// process or another, holds the file.
+	ErrLocked = errors.New("locked by another open store")
+
 	// ErrClosed is returned by every method of a closed store but Close.
 	ErrClosed = errors.New("store closed")
+
+	// ErrCorrupt is returned when a file is not a vpcsim store or is
+	// damaged: not a bbolt database, another program's bbolt database, or
+	// records that do not decode.
+	ErrCorrupt = errors.New("not a vpcsim store, or damaged")
 
 	// ErrInvalidKey is returned for an empty key, a key longer than
 	// MaxKeyLen, or a key given twice in one commit.
@@ -149,7 +163,8 @@ const MaxKeyLen = 4096
 // when Config.History is zero.
 const DefaultHistory = 10_000
 
-// Config tunes a store; the zero value gives the defaults.
+// Config tunes a store; the zero value gives the defaults that OpenBolt
+// and NewMemory use.
 type Config struct {
 	// History is how many of its latest commits the store remembers for
 	// Watch; zero means DefaultHistory. A smaller history keeps a smaller

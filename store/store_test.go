@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -14,7 +15,7 @@ import (
 )
 
 // The conformance suite: every Store runs the same tests, so Memory can
-// stand in for a durable store in the tests of its users, and an etcd backend would
+// stand in for Bolt in the tests of its users, and an etcd backend would
 // be held to the same contract.
 
 // opener returns a new, empty store configured by c, closed when t ends.
@@ -30,7 +31,18 @@ func openMemory(t testing.TB, c Config) Store {
 	return m
 }
 
+func openBolt(t testing.TB, c Config) Store {
+	t.Helper()
+	b, err := c.OpenBolt(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
 func TestMemory(t *testing.T) { testStore(t, openMemory) }
+func TestBolt(t *testing.T)   { testStore(t, openBolt) }
 
 func testStore(t *testing.T, open opener) {
 	tests := []struct {
@@ -697,5 +709,9 @@ func TestConfigHistory(t *testing.T) {
 	if m, err := c.NewMemory(); err == nil {
 		m.Close()
 		t.Error("Config{History: -1}.NewMemory: no error")
+	}
+	if b, err := c.OpenBolt(filepath.Join(t.TempDir(), "state.db")); err == nil {
+		b.Close()
+		t.Error("Config{History: -1}.OpenBolt: no error")
 	}
 }
