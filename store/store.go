@@ -33,6 +33,23 @@
 //     topology apart, and the kernel drops the lock when its holder dies,
 //     however it dies.
 //
+// # Cost
+//
+// A Bolt commit is one bbolt read-write transaction: it copies the B+tree
+// pages on the path to each changed key, appends one log record (and
+// drops the oldest), then writes the dirty pages, fdatasyncs, writes the
+// meta page and fdatasyncs again. The two syncs dominate: BenchmarkCommit
+// measured a one-key commit at about 1.2 ms median and 14–17 ms at the
+// 99th percentile on a virtual disk shared with other busy work, where
+// Memory takes 0.2 µs.
+// Commits are serialised, so fsync latency bounds the write rate; reads
+// run concurrently with each other and with a commit, against the last
+// committed revision. The file holds the live keys and the remembered
+// commits in bbolt pages: 10,000 commits that each put a route-sized value
+// and 9,000 that delete one leave 4.5 MiB in use in an 8 MiB file (bbolt
+// doubles a small file as it grows). Freed pages are reused, but the file
+// never shrinks below its high-water mark.
+//
 // # Other backends
 //
 // Store is shaped after etcd's KV and Watch APIs so that an etcd backend
