@@ -335,6 +335,7 @@ var httpStatus = map[control.Code]int{
 	control.CodeRouteAlreadyExists:       http.StatusConflict,
 	control.CodePeeringLimitExceeded:     http.StatusConflict,
 	control.CodePeeringNotActive:         http.StatusConflict,
+	control.CodeRouteLimitExceeded:       http.StatusConflict,
 	control.CodeAlreadyRunning:           http.StatusConflict,
 	control.CodeStateMismatch:            http.StatusConflict,
 	control.CodeAddressInUse:             http.StatusConflict,

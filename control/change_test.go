@@ -109,8 +109,8 @@ func TestOnChangeReportsEveryChange(t *testing.T) {
 		`route.add 100000000001 "nosuch 10.2.0.0/16" RouteTableNotFound`,
 		`route.delete 100000000001 "rtb-1a 10.2.0.0/16" pcx-12`,
 		`peering.accept 100000000001 "pcx-23" NotPermitted`,
+		`peering.expire  "pcx-23" expired`, // due before the next call
 		`peering.delete 42 "pcx-12" AccountNotFound`,
-		`peering.expire  "pcx-23" expired`,
 		`peering.delete 100000000001 "pcx-12" deleted`,
 	}
 	if !reflect.DeepEqual(got, want) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vpcsim/vpcsim/store"
 	"github.com/vpcsim/vpcsim/topology"
 )
 
@@ -61,7 +62,8 @@ func TestConcurrentOperations(t *testing.T) {
 		}
 		return nil
 	}
-	s, err := New(top, Options{Now: clk.Now, Apply: checkSnapshot})
+	saved := store.NewMemory()
+	s, err := New(top, Options{Now: clk.Now, Apply: checkSnapshot, Store: saved})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,6 +177,17 @@ func TestConcurrentOperations(t *testing.T) {
 	}
 	if got, want := r.Snapshot(), s.Snapshot(); !reflect.DeepEqual(got, want) {
 		t.Errorf("replayed snapshot differs:\n got %+v\nwant %+v", got, want)
+	}
+	// What was saved, resumed, is what the calls made.
+	res, err := New(concurrentTopology(), Options{Now: clk.Now, Store: saved})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := res.AllPeerings(), s.AllPeerings(); !reflect.DeepEqual(got, want) {
+		t.Errorf("resumed peerings differ:\n got %+v\nwant %+v", got, want)
+	}
+	if got, want := res.Snapshot(), s.Snapshot(); !reflect.DeepEqual(got, want) {
+		t.Errorf("resumed snapshot differs:\n got %+v\nwant %+v", got, want)
 	}
 	t.Logf("%d calls, %d successful, %d peerings", len(journal), succeeded, len(s.AllPeerings()))
 }

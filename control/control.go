@@ -50,10 +50,10 @@ import (
 	"net/netip"
 	"regexp"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
+	"github.com/vpcsim/vpcsim/store"
 	"github.com/vpcsim/vpcsim/topology"
 )
 
@@ -84,6 +84,24 @@ type Peering struct {
 	// ExpiresAt is when a pending request expires; it is kept on an expired
 	// one and nil in every other state.
 	ExpiresAt *time.Time `json:"expires_at"`
+	// History is every status the peering had, the first at its creation.
+	History []Transition `json:"history"`
+}
+
+// Transition is a peering's change of status: when, to what, and by which
+// account ("" for nobody: an expiry).
+type Transition struct {
+	Time    time.Time `json:"time"`
+	Status  Status    `json:"status"`
+	Account string    `json:"account"`
+}
+
+// changed returns when p last changed status.
+func (p *Peering) changed() time.Time {
+	if n := len(p.History); n > 0 {
+		return p.History[n-1].Time
+	}
+	return p.CreatedAt
 }
 
 // involves reports whether the VPC vpc is one of p's ends.
@@ -101,6 +119,7 @@ func (p *Peering) clone() Peering {
 		t := *p.ExpiresAt
 		c.ExpiresAt = &t
 	}
+	c.History = slices.Clone(p.History)
 	return c
 }
 
@@ -129,10 +148,13 @@ type Table struct {
 }
 
 // Snapshot is what the data plane needs to forward packets: the active
-// peerings and every route table's user routes.
+// peerings and route tables' user routes. Options.Apply is handed every
+// route table at New and when it is brought back in step after a refusal,
+// and after a change only the tables that change touched: tables not named
+// keep their routes.
 type Snapshot struct {
 	Peerings map[string]PeeringLink  // active peerings only, by id
-	Tables   map[string][]TableRoute // every route table id (empty ones included) -> its user routes
+	Tables   map[string][]TableRoute // route table id (empty ones included) -> its user routes
 }
 
 // PeeringLink is an active peering: the two VPCs it joins.
@@ -149,14 +171,14 @@ type Options struct {
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 	// Apply makes a Snapshot effective in the data plane. It is called once
-	// by New and then after every change that alters the Snapshot, with the
-	// State's lock held: it must not call back into the State, and it must
-	// make the change effective before it returns, so that, for example, no
-	// packet crosses a peering once DeletePeering has returned. The Snapshot
-	// is Apply's to keep.
+	// by New and then after every change that alters what packets may use,
+	// with the State's lock held: it must not call back into the State, and
+	// it must make the change effective before it returns, so that, for
+	// example, no packet crosses a peering once DeletePeering has returned.
+	// The Snapshot is Apply's to keep.
 	//
 	// When Apply fails, the change is undone, Apply is called again with
-	// the snapshot from before the change to bring the data plane back in
+	// the state from before the change to bring the data plane back in
 	// step, and the call fails with CodeInternal: the State never claims a
 	// change the data plane did not take. nil: a dry run (vpcsim validate).
 	Apply func(Snapshot) error
@@ -166,57 +188,61 @@ type Options struct {
 	// call back into the State). The calls New makes to apply the file are
 	// not reported.
 	OnChange func(Change)
+	// Store, when not nil, is where the State keeps itself: every change is
+	// saved there before the call that made it returns, with an Event of
+	// the journal. A store that holds a state already is resumed (see
+	// New); an empty one receives the state of the file.
+	Store store.Store
+	// KeepHistory is how many rejected, expired and deleted peerings the
+	// State remembers, and KeepHistoryFor for how long after their last
+	// change: older ones are forgotten, oldest first, as the cloud forgets
+	// them. Zero means DefaultKeepHistory and DefaultKeepHistoryFor.
+	KeepHistory    int
+	KeepHistoryFor time.Duration
 }
 
-// Op names a kind of control change.
-type Op string
-
-// The control changes.
+// Defaults of Options, and the limits of a State.
 const (
-	OpCreatePeering Op = "peering.create"
-	OpAcceptPeering Op = "peering.accept"
-	OpRejectPeering Op = "peering.reject"
-	OpDeletePeering Op = "peering.delete"
-	OpExpirePeering Op = "peering.expire"
-	OpAddRoute      Op = "route.add"
-	OpDeleteRoute   Op = "route.delete"
+	DefaultKeepHistory    = 1000
+	DefaultKeepHistoryFor = 2 * time.Hour
+	// MaxRoutesPerTable is how many user routes a route table holds, as a
+	// cloud's route table does (Tencent Cloud: 200 routing policies).
+	MaxRoutesPerTable = 200
+	// MaxEvents is how many events the journal keeps, newest first.
+	MaxEvents = 10000
 )
-
-// Change is one mutating call on a State, or one expiry, and its outcome.
-type Change struct {
-	Time time.Time
-	Op   Op
-	// Account is the acting account, the default one resolved; empty for
-	// an expiry, which nobody asked for.
-	Account string
-	// Target is what the change acted on: a peering id (for a create that
-	// failed, "VPC -> PEER_VPC"), or "TABLE DESTINATION" for a route.
-	Target  string
-	Peering *Peering // the peering after a successful peering change
-	Route   *Route   // the route after a successful route change
-	Err     *Error   // why the change was refused; nil when it succeeded
-}
 
 // State is the control-plane state of one topology. Create it with New.
 type State struct {
 	// Fixed at New.
-	name     string
-	expiry   time.Duration
-	limit    int
-	now      func() time.Time
-	accounts []Account
-	vpcs     []topology.VPC // deep copies; RouteTables carry ids only
-	vpcIndex map[string]int
+	name       string
+	expiry     time.Duration
+	limit      int
+	routeLimit int
+	keep       int           // rejected, expired and deleted peerings kept
+	keepFor    time.Duration // and for how long
+	now        func() time.Time
+	accounts   []Account
+	vpcs       []topology.VPC // deep copies; RouteTables carry ids only
+	vpcIndex   map[string]int
+	store      store.Store // nil while New applies the file
+	restored   *Restored   // what New resumed, if it did
 
 	mu         sync.Mutex
 	apply      func(Snapshot) error // nil while New applies the file
 	onChange   func(Change)         // likewise
 	version    uint64               // bumped by every change
 	seq        uint64               // for generated peering ids
-	peerings   map[string]*Peering  // every peering ever created, by id
+	created    uint64               // peerings ever created: creation order
+	eventSeq   uint64               // the last event's number
+	peerings   map[string]*Peering  // peerings, the forgotten ones aside, by id
 	order      []string             // peering ids in creation order
+	orderOf    map[string]uint64    // id -> creation number
+	nextExpiry time.Time            // the earliest pending expiry; zero when none
 	tables     map[string]*table    // by id
 	tableOrder []string             // table ids, VPCs and tables in file order
+	pending    map[string]store.Op  // what the change under way saves, by key
+	dirty      map[string]bool      // the tables the change under way touches
 	journal    func(journalEntry)   // tests: every mutating call, in lock order
 }
 
@@ -238,48 +264,102 @@ type journalEntry struct {
 	err    error
 }
 
-// New returns the control state of t after applying t's peerings and routes
-// the way the API would, through the same methods: peerings first, in file
-// order, each created by the account owning its vpc (and accepted by the peer
-// account when the file says accepted: true), then every route table's
-// routes, added by the VPC's owner. Every rule violation is reported as a
-// topology.Error at the position of the offending peering or route, all of
-// them in one topology.ErrorList; then no State is returned. So is a
-// failure of the first Apply.
+// New returns the control state of t.
 //
-// t must be a defaulted topology, as topology.Parse returns it; New does not
-// modify it.
+// With an empty store (or none), New applies t's peerings and routes the
+// way the API would, through the same methods: peerings first, in file
+// order, each created by the account owning its vpc (and accepted by the
+// peer account when the file says accepted: true), then every route
+// table's routes, added by the VPC's owner. Every rule violation is
+// reported as a topology.Error at the position of the offending peering or
+// route, all of them in one topology.ErrorList; then no State is returned.
+// The result is saved to the store in one commit.
+//
+// With a store that holds a state, New resumes it instead: the peerings,
+// statuses, routes and counters saved there, which a file of the same
+// Fingerprint must have made (else CodeStateMismatch). Pending requests
+// that fell due meanwhile expire at once, each with its event; Restored
+// says what was found.
+//
+// A failure of the first Apply fails New. t must be a defaulted topology,
+// as topology.Parse returns it; New does not modify it.
 func New(t *topology.Topology, opts Options) (*State, error) {
 	if t == nil {
 		return nil, fmt.Errorf("control: nil topology")
 	}
+	resume := false
+	if opts.Store != nil {
+		_, ok, err := opts.Store.Get(keyMeta)
+		if err != nil {
+			return nil, Errorf(CodeInternal, "read the saved state: %v", err)
+		}
+		resume = ok
+	}
 	s, errs := newEmpty(t, opts)
-	errs = append(errs, s.applyFile(t)...)
+	if !resume {
+		errs = append(errs, s.applyFile(t)...)
+	}
 	if len(errs) > 0 {
 		return nil, errs.Err()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.store = opts.Store
+	c := &call{op: OpLaunch, target: t.File}
+	switch {
+	case resume:
+		r, err := s.loadLocked(t)
+		if err != nil {
+			return nil, err
+		}
+		s.restored, c.op = &r, OpResume
+	case s.store != nil:
+		if err := s.saveAllLocked(t); err != nil {
+			return nil, Errorf(CodeInternal, "save the state: %v", err)
+		}
+	}
 	if opts.Apply != nil {
 		if err := opts.Apply(s.snapshotLocked()); err != nil {
 			return nil, Errorf(CodeInternal, "start the data plane: %v", err)
 		}
 	}
 	s.apply, s.onChange = opts.Apply, opts.OnChange
+	if resume {
+		s.restored.Expired = len(s.expireLocked())
+	}
+	if s.store != nil {
+		s.eventLocked(c, nil, nil)
+		if err := s.flushLocked(); err != nil {
+			return nil, Errorf(CodeInternal, "save the state: %v", err)
+		}
+	}
 	return s, nil
+}
+
+// Restored returns what New resumed from its store, and false when it
+// started from the file.
+func (s *State) Restored() (Restored, bool) {
+	if s.restored == nil {
+		return Restored{}, false
+	}
+	return *s.restored, true
 }
 
 // newEmpty returns the fixed part of t's state: accounts, VPCs and their
 // route tables, without peerings or routes.
 func newEmpty(t *topology.Topology, opts Options) (*State, topology.ErrorList) {
 	s := &State{
-		name:     t.Name,
-		expiry:   cmp.Or(t.PeeringExpiry, topology.DefaultPeeringExpiry),
-		limit:    cmp.Or(t.PeeringsPerVPC, topology.DefaultPeeringsPerVPC),
-		now:      opts.Now,
-		vpcIndex: make(map[string]int),
-		peerings: make(map[string]*Peering),
-		tables:   make(map[string]*table),
+		name:       t.Name,
+		expiry:     cmp.Or(t.PeeringExpiry, topology.DefaultPeeringExpiry),
+		limit:      cmp.Or(t.PeeringsPerVPC, topology.DefaultPeeringsPerVPC),
+		routeLimit: MaxRoutesPerTable,
+		keep:       cmp.Or(opts.KeepHistory, DefaultKeepHistory),
+		keepFor:    cmp.Or(opts.KeepHistoryFor, DefaultKeepHistoryFor),
+		now:        opts.Now,
+		vpcIndex:   make(map[string]int),
+		peerings:   make(map[string]*Peering),
+		orderOf:    make(map[string]uint64),
+		tables:     make(map[string]*table),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -510,92 +590,21 @@ func (s *State) Version() uint64 {
 }
 
 // Expire marks every pending request whose expiry has passed as expired and
-// returns them. Every other method does the same lazily, so calling Expire is
-// needed only to notice expiries when nobody asks (a daemon's ticker).
+// returns them. Every other method does the same first, so calling Expire
+// is needed only to expire requests on time when nobody asks: a daemon
+// calls it at NextExpiry.
 func (s *State) Expire() []Peering {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.expireLocked()
 }
 
-// expireLocked expires the pending requests that are due.
-func (s *State) expireLocked() []Peering {
-	var expired []Peering
-	now := s.now()
-	for _, id := range s.order {
-		p := s.peerings[id]
-		if p.Status == StatusPending && p.ExpiresAt != nil && !now.Before(*p.ExpiresAt) {
-			p.Status = StatusExpired
-			s.version++
-			expired = append(expired, p.clone())
-			s.recordLocked(OpExpirePeering, "", p.ID, nil, p.clone(), nil)
-		}
-	}
-	return expired
-}
-
-// snapshotLocked builds the data-plane view of the state.
-func (s *State) snapshotLocked() Snapshot {
-	snap := Snapshot{
-		Peerings: make(map[string]PeeringLink),
-		Tables:   make(map[string][]TableRoute, len(s.tables)),
-	}
-	for id, p := range s.peerings {
-		if p.Status == StatusActive {
-			snap.Peerings[id] = PeeringLink{VPC: p.VPC, PeerVPC: p.PeerVPC}
-		}
-	}
-	for id, tb := range s.tables {
-		routes := make([]TableRoute, 0, len(tb.routes))
-		for _, d := range sortedDestinations(tb.routes) {
-			routes = append(routes, TableRoute{Destination: d, Peering: tb.routes[d]})
-		}
-		snap.Tables[id] = routes
-	}
-	return snap
-}
-
-// commitLocked completes a change already made to the state: when it
-// altered the data plane's view (dataPlane), the new snapshot is applied.
-// If the data plane refuses it, undo restores the state as it was, the
-// data plane is handed that state again, and the change fails with
-// CodeInternal.
-func (s *State) commitLocked(dataPlane bool, undo func()) error {
-	if dataPlane && s.apply != nil {
-		if err := s.apply(s.snapshotLocked()); err != nil {
-			undo()
-			if rerr := s.apply(s.snapshotLocked()); rerr != nil {
-				return Errorf(CodeInternal, "the data plane refused the change (%v), then the state before it (%v): they may differ until the next change", err, rerr)
-			}
-			return Errorf(CodeInternal, "the data plane refused the change, which was undone: %v", err)
-		}
-	}
-	s.version++
-	return nil
-}
-
-// recordLocked reports a mutating call and its outcome to OnChange and to
-// the test journal. acct is the acting account as given.
-func (s *State) recordLocked(op Op, acct, target string, args []string, result any, err error) {
-	if s.journal != nil {
-		s.journal(journalEntry{op: op, acct: acct, args: args, result: result, err: err})
-	}
-	if s.onChange == nil {
-		return
-	}
-	c := Change{Time: s.now().UTC(), Op: op, Account: acct, Target: target, Err: AsError(err)}
-	if a, aerr := s.account(acct); aerr == nil && op != OpExpirePeering {
-		c.Account = a
-	}
-	if err == nil {
-		switch r := result.(type) {
-		case Peering:
-			c.Peering = &r
-		case Route:
-			c.Route = &r
-		}
-	}
-	s.onChange(c)
+// NextExpiry returns when the next pending request expires, and false when
+// none is pending.
+func (s *State) NextExpiry() (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.nextExpiry, !s.nextExpiry.IsZero()
 }
 
 // list returns the table's routes: the local one, then the user routes by
@@ -628,19 +637,31 @@ func comparePrefix(a, b netip.Prefix) int {
 // peeringIDPattern is what an explicit peering id may look like.
 var peeringIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
 
-// newIDLocked returns an unused peering id pcx-xxxxxxxx, derived from the
-// topology name and a counter so that replaying the same calls yields the
-// same ids.
+// newIDLocked returns a new peering id pcx-xxxxxxxx: eight hex digits of
+// a permutation of the next sequence number, salted with the topology's
+// name. Replaying the same calls yields the same ids, and as the sequence
+// number is saved with the state, an id is never issued twice in a
+// topology's life, whatever restarts happen and whatever peerings were
+// forgotten since.
 func (s *State) newIDLocked() string {
 	for {
 		s.seq++
 		h := fnv.New32a()
 		h.Write([]byte(s.name))
-		h.Write([]byte{0})
-		h.Write([]byte(strconv.FormatUint(s.seq, 10)))
-		id := fmt.Sprintf("pcx-%08x", h.Sum32())
-		if _, used := s.peerings[id]; !used {
+		id := fmt.Sprintf("pcx-%08x", permute(uint32(s.seq)^h.Sum32()))
+		if _, used := s.peerings[id]; !used { // an explicit id may hold it
 			return id
 		}
 	}
+}
+
+// permute is a bijection of the 32-bit numbers that scatters neighbours
+// (the finalizer of MurmurHash3: every step is invertible).
+func permute(x uint32) uint32 {
+	x ^= x >> 16
+	x *= 0x85ebca6b
+	x ^= x >> 13
+	x *= 0xc2b2ae35
+	x ^= x >> 16
+	return x
 }

@@ -27,6 +27,7 @@ const (
 	CodeRouteAlreadyExists       Code = "RouteAlreadyExists"
 	CodeDestinationOverlapsLocal Code = "DestinationOverlapsLocal"
 	CodePeeringNotActive         Code = "PeeringNotActive"
+	CodeRouteLimitExceeded       Code = "RouteLimitExceeded"
 	CodeInvalidParameter         Code = "InvalidParameter"
 )
 
@@ -57,7 +58,7 @@ func Codes() []Code {
 		CodeCrossRegionNotSupported, CodeCidrOverlap, CodePeeringAlreadyExists, CodePeeringLimitExceeded,
 		CodeNotPermitted, CodeInvalidState, CodePeeringNotFound, CodeVpcNotFound, CodeRouteTableNotFound,
 		CodeAccountNotFound, CodeRouteNotFound, CodeRouteAlreadyExists, CodeDestinationOverlapsLocal,
-		CodePeeringNotActive, CodeInvalidParameter,
+		CodePeeringNotActive, CodeRouteLimitExceeded, CodeInvalidParameter,
 		CodeHostNotFound, CodeMissingParameter, CodeTopologyNotRunning, CodeAlreadyRunning,
 		CodeStateMismatch, CodeAddressInUse, CodeInternal,
 	}

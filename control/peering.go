@@ -40,62 +40,23 @@ type RelatedRoute struct {
 func (s *State) CreatePeering(acct string, req CreatePeeringRequest) (Peering, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, err := s.createPeeringLocked(acct, req)
-	target := p.ID
-	if err != nil {
-		target = req.VPC + " -> " + req.PeerVPC
-	}
-	s.recordLocked(OpCreatePeering, acct, target, []string{req.VPC, req.PeerVPC, req.PeerAccount, req.Name, req.ID}, p, err)
+	s.expireLocked()
+	c := s.beginLocked(OpCreatePeering, acct, req.VPC+" -> "+req.PeerVPC, req.VPC, req.PeerVPC, req.PeerAccount, req.Name, req.ID)
+	p, err := s.createPeeringLocked(c, acct, req)
+	s.endLocked(c, p, err)
 	return p, err
 }
 
-func (s *State) createPeeringLocked(acct string, req CreatePeeringRequest) (Peering, error) {
+func (s *State) createPeeringLocked(c *call, acct string, req CreatePeeringRequest) (Peering, error) {
 	a, err := s.account(acct)
 	if err != nil {
 		return Peering{}, err
 	}
-	s.expireLocked()
-	if req.VPC == "" || req.PeerVPC == "" {
-		return Peering{}, Errorf(CodeInvalidParameter, "both vpc and peer vpc are required")
-	}
-	if err := topology.CheckLabel(req.Name); err != nil {
-		return Peering{}, Errorf(CodeInvalidParameter, "peering %v", err)
-	}
-	v := s.vpc(req.VPC)
-	if v == nil || v.Account != a {
-		return Peering{}, Errorf(CodeVpcNotFound, "vpc %q not found in account %s", req.VPC, a)
-	}
-	peerAcct := req.PeerAccount
-	if peerAcct == "" {
-		peerAcct = a
-	}
-	if _, err := s.account(peerAcct); err != nil {
+	v, pv, peerAcct, err := s.peersLocked(a, req)
+	if err != nil {
 		return Peering{}, err
 	}
-	pv := s.vpc(req.PeerVPC)
-	if pv == nil || pv.Account != peerAcct {
-		return Peering{}, Errorf(CodeVpcNotFound, "vpc %q not found in account %s", req.PeerVPC, peerAcct)
-	}
-	if v.ID == pv.ID {
-		return Peering{}, Errorf(CodeInvalidParameter, "vpc %q cannot peer with itself", v.ID)
-	}
-	if v.Region != pv.Region {
-		return Peering{}, Errorf(CodeCrossRegionNotSupported, "vpc %s is in region %q and vpc %s in region %q: peering is same-region only",
-			v.ID, v.Region, pv.ID, pv.Region)
-	}
-	if v.CIDR.Overlaps(pv.CIDR) {
-		return Peering{}, Errorf(CodeCidrOverlap, "%s cidr %s overlaps %s cidr %s", v.ID, v.CIDR, pv.ID, pv.CIDR)
-	}
-	for _, id := range s.order {
-		p := s.peerings[id]
-		if p.live() && p.involves(v.ID) && p.involves(pv.ID) {
-			return Peering{}, Errorf(CodePeeringAlreadyExists, "peering %s (%s) already joins %s and %s", p.ID, p.Status, p.VPC, p.PeerVPC)
-		}
-	}
-	if err := s.checkLimitLocked(v.ID, ""); err != nil {
-		return Peering{}, err
-	}
-	if err := s.checkLimitLocked(pv.ID, ""); err != nil {
+	if err := s.checkPairLocked(v, pv); err != nil {
 		return Peering{}, err
 	}
 	id := req.ID
@@ -119,16 +80,80 @@ func (s *State) createPeeringLocked(acct string, req CreatePeeringRequest) (Peer
 		exp := now.Add(s.expiry)
 		p.ExpiresAt = &exp
 	}
+	p.History = []Transition{{Time: now, Status: p.Status, Account: a}}
+	undoForget := s.forgetLocked()
+	c.target = id
+	s.created++
 	s.peerings[id] = p
 	s.order = append(s.order, id)
-	err = s.commitLocked(p.Status == StatusActive, func() {
+	s.orderOf[id] = s.created
+	s.saveCountersLocked()
+	s.savePeeringLocked(p)
+	s.refreshNextExpiryLocked()
+	err = s.commitLocked(c, p.Status == StatusActive, func() {
 		delete(s.peerings, id)
+		delete(s.orderOf, id)
 		s.order = s.order[:len(s.order)-1]
-	})
+		s.created--
+		undoForget()
+		s.refreshNextExpiryLocked()
+	}, p.clone())
 	if err != nil {
+		c.target = req.VPC + " -> " + req.PeerVPC
 		return Peering{}, err
 	}
 	return p.clone(), nil
+}
+
+// peersLocked resolves the VPCs of a create request by the account a: its
+// own VPC, and the peer VPC of the peer account (default a).
+func (s *State) peersLocked(a string, req CreatePeeringRequest) (v, pv *topology.VPC, peerAcct string, err error) {
+	if req.VPC == "" || req.PeerVPC == "" {
+		return nil, nil, "", Errorf(CodeInvalidParameter, "both vpc and peer vpc are required")
+	}
+	if err := topology.CheckLabel(req.Name); err != nil {
+		return nil, nil, "", Errorf(CodeInvalidParameter, "peering %v", err)
+	}
+	v = s.vpc(req.VPC)
+	if v == nil || v.Account != a {
+		return nil, nil, "", Errorf(CodeVpcNotFound, "vpc %q not found in account %s", req.VPC, a)
+	}
+	peerAcct = req.PeerAccount
+	if peerAcct == "" {
+		peerAcct = a
+	}
+	if _, err := s.account(peerAcct); err != nil {
+		return nil, nil, "", err
+	}
+	pv = s.vpc(req.PeerVPC)
+	if pv == nil || pv.Account != peerAcct {
+		return nil, nil, "", Errorf(CodeVpcNotFound, "vpc %q not found in account %s", req.PeerVPC, peerAcct)
+	}
+	return v, pv, peerAcct, nil
+}
+
+// checkPairLocked checks the cloud's rules for a new peering of v and pv.
+func (s *State) checkPairLocked(v, pv *topology.VPC) error {
+	if v.ID == pv.ID {
+		return Errorf(CodeInvalidParameter, "vpc %q cannot peer with itself", v.ID)
+	}
+	if v.Region != pv.Region {
+		return Errorf(CodeCrossRegionNotSupported, "vpc %s is in region %q and vpc %s in region %q: peering is same-region only",
+			v.ID, v.Region, pv.ID, pv.Region)
+	}
+	if v.CIDR.Overlaps(pv.CIDR) {
+		return Errorf(CodeCidrOverlap, "%s cidr %s overlaps %s cidr %s", v.ID, v.CIDR, pv.ID, pv.CIDR)
+	}
+	for _, id := range s.order {
+		p := s.peerings[id]
+		if p.live() && p.involves(v.ID) && p.involves(pv.ID) {
+			return Errorf(CodePeeringAlreadyExists, "peering %s (%s) already joins %s and %s", p.ID, p.Status, p.VPC, p.PeerVPC)
+		}
+	}
+	if err := s.checkLimitLocked(v.ID, ""); err != nil {
+		return err
+	}
+	return s.checkLimitLocked(pv.ID, "")
 }
 
 // checkLimitLocked fails when the VPC vpc already has as many pending or
@@ -161,8 +186,10 @@ func (s *State) visiblePeeringLocked(a, id string) (*Peering, error) {
 func (s *State) AcceptPeering(acct, id string) (Peering, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, err := s.answerLocked(acct, id, "accept")
-	s.recordLocked(OpAcceptPeering, acct, id, []string{id}, p, err)
+	s.expireLocked()
+	c := s.beginLocked(OpAcceptPeering, acct, id, id)
+	p, err := s.answerLocked(c, acct, id, "accept")
+	s.endLocked(c, p, err)
 	return p, err
 }
 
@@ -171,18 +198,19 @@ func (s *State) AcceptPeering(acct, id string) (Peering, error) {
 func (s *State) RejectPeering(acct, id string) (Peering, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, err := s.answerLocked(acct, id, "reject")
-	s.recordLocked(OpRejectPeering, acct, id, []string{id}, p, err)
+	s.expireLocked()
+	c := s.beginLocked(OpRejectPeering, acct, id, id)
+	p, err := s.answerLocked(c, acct, id, "reject")
+	s.endLocked(c, p, err)
 	return p, err
 }
 
 // answerLocked accepts or rejects a pending request.
-func (s *State) answerLocked(acct, id, verb string) (Peering, error) {
+func (s *State) answerLocked(c *call, acct, id, verb string) (Peering, error) {
 	a, err := s.account(acct)
 	if err != nil {
 		return Peering{}, err
 	}
-	s.expireLocked()
 	p, err := s.visiblePeeringLocked(a, id)
 	if err != nil {
 		return Peering{}, err
@@ -204,8 +232,13 @@ func (s *State) answerLocked(acct, id, verb string) (Peering, error) {
 		to = StatusActive
 	}
 	was := p.clone()
-	p.Status, p.ExpiresAt = to, nil
-	if err := s.commitLocked(to == StatusActive, func() { *p = was }); err != nil {
+	s.transitionLocked(p, to, a, s.now())
+	s.refreshNextExpiryLocked()
+	err = s.commitLocked(c, to == StatusActive, func() {
+		*p = was
+		s.refreshNextExpiryLocked()
+	}, p.clone())
+	if err != nil {
 		return Peering{}, err
 	}
 	return p.clone(), nil
@@ -218,17 +251,18 @@ func (s *State) answerLocked(acct, id, verb string) (Peering, error) {
 func (s *State) DeletePeering(acct, id string) (Peering, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, err := s.deletePeeringLocked(acct, id)
-	s.recordLocked(OpDeletePeering, acct, id, []string{id}, p, err)
+	s.expireLocked()
+	c := s.beginLocked(OpDeletePeering, acct, id, id)
+	p, err := s.deletePeeringLocked(c, acct, id)
+	s.endLocked(c, p, err)
 	return p, err
 }
 
-func (s *State) deletePeeringLocked(acct, id string) (Peering, error) {
+func (s *State) deletePeeringLocked(c *call, acct, id string) (Peering, error) {
 	a, err := s.account(acct)
 	if err != nil {
 		return Peering{}, err
 	}
-	s.expireLocked()
 	p, err := s.visiblePeeringLocked(a, id)
 	if err != nil {
 		return Peering{}, err
@@ -244,7 +278,8 @@ func (s *State) deletePeeringLocked(acct, id string) (Peering, error) {
 		return Peering{}, Errorf(CodeInvalidState, "cannot delete peering %s: it is %s", id, p.Status)
 	}
 	was := p.clone()
-	p.Status, p.ExpiresAt = StatusDeleted, nil
+	s.transitionLocked(p, StatusDeleted, a, s.now())
+	s.refreshNextExpiryLocked()
 	type removed struct {
 		tb *table
 		d  netip.Prefix
@@ -258,15 +293,18 @@ func (s *State) deletePeeringLocked(acct, id string) (Peering, error) {
 			if via == id {
 				delete(tb.routes, d)
 				gone = append(gone, removed{tb, d})
+				s.saveRouteLocked(tb, d)
+				s.touchLocked(tb)
 			}
 		}
 	}
-	err = s.commitLocked(was.Status == StatusActive, func() {
+	err = s.commitLocked(c, was.Status == StatusActive, func() {
 		*p = was
 		for _, r := range gone {
 			r.tb.routes[r.d] = id
 		}
-	})
+		s.refreshNextExpiryLocked()
+	}, p.clone())
 	if err != nil {
 		return Peering{}, err
 	}
@@ -279,11 +317,11 @@ func (s *State) deletePeeringLocked(acct, id string) (Peering, error) {
 func (s *State) Peerings(acct string, all bool) ([]Peering, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.expireLocked()
 	a, err := s.account(acct)
 	if err != nil {
 		return nil, err
 	}
-	s.expireLocked()
 	out := []Peering{}
 	for _, id := range s.order {
 		p := s.peerings[id]
@@ -300,11 +338,11 @@ func (s *State) Peerings(acct string, all bool) ([]Peering, error) {
 func (s *State) ShowPeering(acct, id string) (PeeringDetail, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.expireLocked()
 	a, err := s.account(acct)
 	if err != nil {
 		return PeeringDetail{}, err
 	}
-	s.expireLocked()
 	p, err := s.visiblePeeringLocked(a, id)
 	if err != nil {
 		return PeeringDetail{}, err

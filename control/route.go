@@ -27,14 +27,12 @@ func (s *State) ownTableLocked(a, id string) (*table, error) {
 }
 
 // routeTargetLocked resolves what a route change acts on: the account
-// acct, its route table rtb and the canonical destination dest. Expired
-// peerings are settled first.
+// acct, its route table rtb and the canonical destination dest.
 func (s *State) routeTargetLocked(acct, rtb, dest string) (string, *table, netip.Prefix, error) {
 	a, err := s.account(acct)
 	if err != nil {
 		return "", nil, netip.Prefix{}, err
 	}
-	s.expireLocked()
 	tb, err := s.ownTableLocked(a, rtb)
 	if err != nil {
 		return "", nil, netip.Prefix{}, err
@@ -49,16 +47,19 @@ func (s *State) routeTargetLocked(acct, rtb, dest string) (string, *table, netip
 // AddRoute adds to the route table rtb, of a VPC the account acct owns, a
 // route to dest over the peering pcx. The peering must be active and join
 // the table's VPC (a peering of other VPCs is an InvalidParameter); dest must
-// not overlap the VPC CIDR. dest is canonicalised; the route is returned.
+// not overlap the VPC CIDR; the table holds at most MaxRoutesPerTable user
+// routes. dest is canonicalised; the route is returned.
 func (s *State) AddRoute(acct, rtb, dest, pcx string) (Route, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, err := s.addRouteLocked(acct, rtb, dest, pcx)
-	s.recordLocked(OpAddRoute, acct, rtb+" "+dest, []string{rtb, dest, pcx}, r, err)
+	s.expireLocked()
+	c := s.beginLocked(OpAddRoute, acct, rtb+" "+dest, rtb, dest, pcx)
+	r, err := s.addRouteLocked(c, acct, rtb, dest, pcx)
+	s.endLocked(c, r, err)
 	return r, err
 }
 
-func (s *State) addRouteLocked(acct, rtb, dest, pcx string) (Route, error) {
+func (s *State) addRouteLocked(c *call, acct, rtb, dest, pcx string) (Route, error) {
 	a, tb, d, err := s.routeTargetLocked(acct, rtb, dest)
 	if err != nil {
 		return Route{}, err
@@ -84,11 +85,17 @@ func (s *State) addRouteLocked(acct, rtb, dest, pcx string) (Route, error) {
 	if via, dup := tb.routes[d]; dup {
 		return Route{}, Errorf(CodeRouteAlreadyExists, "route table %q already has a route to %s (via %s)", rtb, d, via)
 	}
+	if len(tb.routes) >= s.routeLimit {
+		return Route{}, Errorf(CodeRouteLimitExceeded, "route table %q already has %d user routes, the limit", rtb, len(tb.routes))
+	}
 	tb.routes[d] = pcx
-	if err := s.commitLocked(true, func() { delete(tb.routes, d) }); err != nil {
+	s.saveRouteLocked(tb, d)
+	s.touchLocked(tb)
+	r := Route{RouteTable: rtb, Destination: d.String(), NextHopType: topology.NextHopPeering, NextHop: pcx}
+	if err := s.commitLocked(c, true, func() { delete(tb.routes, d) }, r); err != nil {
 		return Route{}, err
 	}
-	return Route{RouteTable: rtb, Destination: d.String(), NextHopType: topology.NextHopPeering, NextHop: pcx}, nil
+	return r, nil
 }
 
 // DeleteRoute deletes the route to dest from the route table rtb, of a VPC
@@ -96,12 +103,14 @@ func (s *State) addRouteLocked(acct, rtb, dest, pcx string) (Route, error) {
 func (s *State) DeleteRoute(acct, rtb, dest string) (Route, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, err := s.deleteRouteLocked(acct, rtb, dest)
-	s.recordLocked(OpDeleteRoute, acct, rtb+" "+dest, []string{rtb, dest}, r, err)
+	s.expireLocked()
+	c := s.beginLocked(OpDeleteRoute, acct, rtb+" "+dest, rtb, dest)
+	r, err := s.deleteRouteLocked(c, acct, rtb, dest)
+	s.endLocked(c, r, err)
 	return r, err
 }
 
-func (s *State) deleteRouteLocked(acct, rtb, dest string) (Route, error) {
+func (s *State) deleteRouteLocked(c *call, acct, rtb, dest string) (Route, error) {
 	_, tb, d, err := s.routeTargetLocked(acct, rtb, dest)
 	if err != nil {
 		return Route{}, err
@@ -114,10 +123,13 @@ func (s *State) deleteRouteLocked(acct, rtb, dest string) (Route, error) {
 		return Route{}, Errorf(CodeRouteNotFound, "route table %q has no route to %s", rtb, d)
 	}
 	delete(tb.routes, d)
-	if err := s.commitLocked(true, func() { tb.routes[d] = via }); err != nil {
+	s.saveRouteLocked(tb, d)
+	s.touchLocked(tb)
+	r := Route{RouteTable: rtb, Destination: d.String(), NextHopType: topology.NextHopPeering, NextHop: via}
+	if err := s.commitLocked(c, true, func() { tb.routes[d] = via }, r); err != nil {
 		return Route{}, err
 	}
-	return Route{RouteTable: rtb, Destination: d.String(), NextHopType: topology.NextHopPeering, NextHop: via}, nil
+	return r, nil
 }
 
 // Routes returns the routes of the route tables of the account acct's VPCs,
@@ -127,11 +139,11 @@ func (s *State) deleteRouteLocked(acct, rtb, dest string) (Route, error) {
 func (s *State) Routes(acct, table, vpc string) ([]Route, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.expireLocked()
 	a, err := s.account(acct)
 	if err != nil {
 		return nil, err
 	}
-	s.expireLocked()
 	if vpc != "" {
 		if v := s.vpc(vpc); v == nil || v.Account != a {
 			return nil, Errorf(CodeVpcNotFound, "vpc %q not found in account %s", vpc, a)
