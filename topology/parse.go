@@ -31,8 +31,13 @@ func Parse(file string, data []byte) (*Topology, error) {
 	if len(errs) > 0 {
 		return nil, errs.Err()
 	}
-	d := &decoder{file: file, errs: &errs, anchors: make(map[string]ast.Node)}
+	d := newDecoder(file, &errs)
 	raw := d.topology(body)
+	if d.refused {
+		// Values the refused aliases stood for are missing: checking the
+		// rest would only report them as such.
+		return nil, errs.Err()
+	}
 	t := build(file, raw, &errs)
 	if err := errs.Err(); err != nil {
 		return nil, err
@@ -69,7 +74,7 @@ func parseYAML(file string, data []byte, errs *ErrorList) (body ast.Node) {
 				pos = tokenPos(tk.Position.Line, tk.Position.Column)
 			}
 		}
-		errs.Add(file, pos, "malformed YAML: %s", firstLine(msg))
+		errs.Add(file, pos, "malformed YAML: %s", clip(firstLine(msg)))
 		return nil
 	}
 	var docs []*ast.DocumentNode

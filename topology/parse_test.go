@@ -2,6 +2,7 @@ package topology
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -24,6 +25,16 @@ func parseErrors(t testing.TB, src string) ErrorList {
 		t.Fatalf("Parse error is %T, want ErrorList: %v", err, err)
 	}
 	return list
+}
+
+// hostLines returns n host entries "- {name: hI, subnet: SUBNET}" of a
+// VPC's hosts list, without IPs.
+func hostLines(n int, subnet string) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "      - {name: h%d, subnet: %s}\n", i, subnet)
+	}
+	return b.String()
 }
 
 // mustParse parses src, failing on any error.

@@ -16,7 +16,8 @@
 // Parsing is strict: unknown keys, values of the wrong YAML type (a quoted
 // "1500" for mtu, yes for a boolean) and YAML tags other than !!str are
 // errors. Account ids may be written as strings or as plain integers, which
-// are kept as written. Anchors and aliases are followed.
+// are kept as written. Anchors and aliases are followed, up to
+// MaxAliasNodes repeated nodes, and values longer than MaxValueLen are cut.
 //
 // Every element of the model records its Pos: the position of the first key
 // of its mapping in the file. Elements that a default created (the default

@@ -183,8 +183,9 @@ func (b *builder) checkLabel(f field[string], elem string) string {
 	if !f.Set {
 		return ""
 	}
-	if n := utf8.RuneCountInString(f.V); n > MaxLabelLen {
-		b.errorf(f.Pos, "%s: name %q is too long: %d characters, at most %d", elem, f.V, n, MaxLabelLen)
+	// The decoder cut values past MaxValueLen: count no characters.
+	if utf8.RuneCountInString(f.V) > MaxLabelLen {
+		b.errorf(f.Pos, "%s: name %q is too long: at most %d characters", elem, f.V, MaxLabelLen)
 		return f.V
 	}
 	for _, r := range f.V {
