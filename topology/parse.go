@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"strings"
@@ -27,6 +28,9 @@ func Load(path string) (*Topology, error) {
 // gives a single error at the position where the YAML parser stopped.
 func Parse(file string, data []byte) (*Topology, error) {
 	var errs ErrorList
+	// Editors on Windows start UTF-8 files with a byte order mark; YAML
+	// allows one there. Columns count from after it, as editors show them.
+	data = bytes.TrimPrefix(data, utf8BOM)
 	body := parseYAML(file, data, &errs)
 	if len(errs) > 0 {
 		return nil, errs.Err()
@@ -44,6 +48,8 @@ func Parse(file string, data []byte) (*Topology, error) {
 	}
 	return t, nil
 }
+
+var utf8BOM = []byte("\xef\xbb\xbf")
 
 // parseYAML parses data into the body of its single document. It reports a
 // malformed file, an empty one and one with several documents.

@@ -187,3 +187,20 @@ func TestParseErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestParseByteOrderMark(t *testing.T) {
+	top := mustParse(t, "\ufeffname: bom\nvpcs: [{id: v, cidr: 10.0.0.0/16}]\n")
+	if top.Name != "bom" {
+		t.Errorf("Parse(BOM + name: bom).Name = %q, want bom", top.Name)
+	}
+	// Columns on the first line count from after the mark.
+	list := parseErrors(t, "\ufeffname: Bad\n")
+	if want := testFile + `:1:7: invalid topology name "Bad"`; len(list) != 1 || !strings.HasPrefix(list[0].Error(), want) {
+		t.Errorf("Parse errors:\n%v\nwant one starting with:\n%s", list, want)
+	}
+	// Only at the start: elsewhere it is a character like any other.
+	list = parseErrors(t, "name: t\n\ufeffregion: r\n")
+	if want := testFile + `:2:1: unknown field "\ufeffregion"`; !strings.HasPrefix(list[0].Error(), want) {
+		t.Errorf("Parse errors:\n%v\nwant one starting with:\n%s", list, want)
+	}
+}

@@ -18,6 +18,7 @@
 // errors. Account ids may be written as strings or as plain integers, which
 // are kept as written. Anchors and aliases are followed, up to
 // MaxAliasNodes repeated nodes, and values longer than MaxValueLen are cut.
+// A UTF-8 byte order mark at the start of the file is skipped.
 //
 // Every element of the model records its Pos: the position of the first key
 // of its mapping in the file. Elements that a default created (the default
