@@ -2,16 +2,14 @@ package topology
 
 import (
 	"fmt"
-	"net"
 	"net/netip"
 	"regexp"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/yl2chen/cidranger"
 )
 
 // Limits on names, beyond their character sets.
@@ -46,6 +44,18 @@ type builder struct {
 	tables   map[string]owned
 	peerings map[string]Pos
 	hosts    map[string]Pos
+
+	// The declared ids for messages, formatted by memo when first needed:
+	// a file with many bad references costs no more than one with one.
+	lists struct{ accounts, vpcs, peerings string }
+}
+
+// memo returns *s, formatting list into it first if it is empty.
+func memo(s *string, list func() []string) string {
+	if *s == "" {
+		*s = choices(list())
+	}
+	return *s
 }
 
 // owned is an id declared inside a VPC.
@@ -329,7 +339,7 @@ func (b *builder) checkAccount(f field[string], elem string) bool {
 	if _, ok := b.accounts[f.V]; ok {
 		return true
 	}
-	b.errorf(f.Pos, "%s: unknown account %q (declared accounts: %s)", elem, f.V, choices(b.accountIDs()))
+	b.errorf(f.Pos, "%s: unknown account %q (declared accounts: %s)", elem, f.V, memo(&b.lists.accounts, b.accountIDs))
 	return false
 }
 
@@ -356,30 +366,18 @@ func (b *builder) prefix(f field[string], key, elem string, canonicalise bool) (
 	return p, true
 }
 
-// subnetEntry is a subnet in a VPC's ranger, for the overlap check.
-type subnetEntry struct {
-	ipnet net.IPNet
-	id    string
-	cidr  netip.Prefix
-	pos   Pos
-}
-
-func (e *subnetEntry) Network() net.IPNet { return e.ipnet }
-
-func ipNet(p netip.Prefix) net.IPNet {
-	a := p.Addr().As4()
-	return net.IPNet{IP: net.IP(a[:]), Mask: net.CIDRMask(p.Bits(), 32)}
-}
-
 // lastAddr returns the last (broadcast) address of an IPv4 prefix.
 func lastAddr(p netip.Prefix) netip.Addr {
-	a := p.Masked().Addr().As4()
-	n := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
-	n |= ^uint32(0) >> p.Bits()
-	if p.Bits() == 0 {
-		n = ^uint32(0)
-	}
-	return netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)})
+	return netip.AddrFrom4(u32Addr(u32(p.Masked().Addr()) | ^uint32(0)>>p.Bits()))
+}
+
+func u32(a netip.Addr) uint32 {
+	b := a.As4()
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
+
+func u32Addr(n uint32) [4]byte {
+	return [4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}
 }
 
 func (b *builder) buildVPC(rv *rawVPC) {
@@ -407,11 +405,12 @@ func (b *builder) buildVPC(rv *rawVPC) {
 		v.RouteTables = append(v.RouteTables, RouteTable{Pos: rv.Pos, ID: v.DefaultRouteTable()})
 	}
 
-	ranger := cidranger.NewPCTrieRanger()
+	tables := choices(tableIDs(&v))
+	var placed subnetSet
 	for _, rs := range rv.Subnets {
-		s, ok := b.buildSubnet(&rs, &v, cidrOK)
+		s, ok := b.buildSubnet(&rs, &v, cidrOK, tables)
 		if ok {
-			b.checkOverlap(ranger, &rs, s)
+			b.checkOverlap(&placed, &rs, s)
 		}
 		v.Subnets = append(v.Subnets, s)
 	}
@@ -433,7 +432,7 @@ func (b *builder) buildRouteTable(rt *rawRouteTable) RouteTable {
 		}
 		if b.required(rr.NextHop, rr.Pos, "next_hop", "route of "+elem) {
 			if _, ok := b.peerings[rr.NextHop.V]; !ok {
-				b.errorf(rr.NextHop.Pos, "route of %s: next_hop %q is not a declared peering (declared peerings: %s)", elem, rr.NextHop.V, choices(b.sortedPeerings()))
+				b.errorf(rr.NextHop.Pos, "route of %s: next_hop %q is not a declared peering (declared peerings: %s)", elem, rr.NextHop.V, memo(&b.lists.peerings, b.sortedPeerings))
 			}
 		}
 		t.Routes = append(t.Routes, r)
@@ -451,15 +450,16 @@ func (b *builder) sortedPeerings() []string {
 }
 
 // buildSubnet checks a subnet against its VPC; ok reports whether its CIDR
-// is usable for the overlap check and the hosts.
-func (b *builder) buildSubnet(rs *rawSubnet, v *VPC, vpcCIDROK bool) (s Subnet, ok bool) {
+// is usable for the overlap check and the hosts. tables lists the VPC's
+// route tables for messages.
+func (b *builder) buildSubnet(rs *rawSubnet, v *VPC, vpcCIDROK bool, tables string) (s Subnet, ok bool) {
 	s = Subnet{Pos: rs.Pos, ID: rs.ID.V, RouteTable: v.DefaultRouteTable()}
 	elem := describe("subnet", rs.ID)
 	if rs.RouteTable.Set {
 		s.RouteTable = rs.RouteTable.V
 		switch o, found := b.tables[rs.RouteTable.V]; {
 		case !found:
-			b.errorf(rs.RouteTable.Pos, "%s: unknown route table %q (route tables of VPC %q: %s)", elem, rs.RouteTable.V, v.ID, choices(tableIDs(v)))
+			b.errorf(rs.RouteTable.Pos, "%s: unknown route table %q (route tables of VPC %q: %s)", elem, rs.RouteTable.V, v.ID, tables)
 		case o.vpc != v.ID:
 			b.errorf(rs.RouteTable.Pos, "%s: route table %q belongs to VPC %q, not %q", elem, rs.RouteTable.V, o.vpc, v.ID)
 		}
@@ -492,41 +492,40 @@ func tableIDs(v *VPC) []string {
 	return ids
 }
 
-// checkOverlap reports the subnets of the VPC already in ranger that overlap
-// s, then adds s.
-func (b *builder) checkOverlap(ranger cidranger.Ranger, rs *rawSubnet, s Subnet) {
-	n := ipNet(s.CIDR)
-	// Two prefixes overlap when one holds the other: the earlier subnets
-	// holding s's first address, and those inside s.
-	var hits []cidranger.RangerEntry
-	if c, err := ranger.ContainingNetworks(n.IP); err == nil {
-		hits = append(hits, c...)
+// subnetSet is the subnets of one VPC that overlap no other, sorted by
+// address, for the overlap check. Being disjoint, they are sorted by their
+// last addresses too, so the ones overlapping a CIDR are found by binary
+// search, however many there are.
+type subnetSet []placedSubnet
+
+type placedSubnet struct {
+	first, last uint32
+	id          string
+	cidr        netip.Prefix
+	pos         Pos
+}
+
+// overlapping returns the span [i, j) of the set overlapping first..last.
+func (s subnetSet) overlapping(first, last uint32) (i, j int) {
+	i = sort.Search(len(s), func(k int) bool { return s[k].last >= first })
+	j = i + sort.Search(len(s)-i, func(k int) bool { return s[i+k].first > last })
+	return i, j
+}
+
+// checkOverlap reports the subnets already in set that overlap s, by the
+// lowest of them and their count, or adds s to set.
+func (b *builder) checkOverlap(set *subnetSet, rs *rawSubnet, s Subnet) {
+	first, last := u32(s.CIDR.Addr()), u32(lastAddr(s.CIDR))
+	i, j := set.overlapping(first, last)
+	if i == j {
+		*set = slices.Insert(*set, i, placedSubnet{first: first, last: last, id: s.ID, cidr: s.CIDR, pos: rs.CIDR.Pos})
+		return
 	}
-	if c, err := ranger.CoveredNetworks(n); err == nil {
-		hits = append(hits, c...)
+	e, more := (*set)[i], ""
+	if n := j - i - 1; n > 0 {
+		more = fmt.Sprintf(" and %d more", n)
 	}
-	seen := make(map[*subnetEntry]bool)
-	var overlaps []*subnetEntry
-	for _, h := range hits {
-		e := h.(*subnetEntry)
-		if !seen[e] {
-			seen[e] = true
-			overlaps = append(overlaps, e)
-		}
-	}
-	slices.SortFunc(overlaps, func(a, b *subnetEntry) int {
-		if a.pos.Line != b.pos.Line {
-			return a.pos.Line - b.pos.Line
-		}
-		return a.pos.Col - b.pos.Col
-	})
-	for _, e := range overlaps {
-		b.errorf(rs.CIDR.Pos, "%s: cidr %s overlaps subnet %q (%s) at %d:%d", describe("subnet", rs.ID), s.CIDR, e.id, e.cidr, e.pos.Line, e.pos.Col)
-	}
-	if len(overlaps) == 0 {
-		// Insert fails only for a nil network; ipNet never gives one.
-		_ = ranger.Insert(&subnetEntry{ipnet: n, id: s.ID, cidr: s.CIDR, pos: rs.CIDR.Pos})
-	}
+	b.errorf(rs.CIDR.Pos, "%s: cidr %s overlaps subnet %q (%s) at %d:%d%s", describe("subnet", rs.ID), s.CIDR, e.id, e.cidr, e.pos.Line, e.pos.Col, more)
 }
 
 // buildHosts checks the hosts of a VPC and assigns the missing IPs: the given
@@ -544,6 +543,13 @@ func (b *builder) buildHosts(rv *rawVPC, v *VPC) {
 			subnets[v.Subnets[i].ID] = &v.Subnets[i]
 		}
 	}
+	var ids []string
+	for _, s := range v.Subnets {
+		if s.ID != "" {
+			ids = append(ids, s.ID)
+		}
+	}
+	known := choices(ids)
 	var auto []int
 	for _, rh := range rv.Hosts {
 		h := Host{Pos: rh.Pos, Name: rh.Name.V, Subnet: rh.Subnet.V}
@@ -553,7 +559,7 @@ func (b *builder) buildHosts(rv *rawVPC, v *VPC) {
 		}
 		var sn *Subnet
 		if b.required(rh.Subnet, rh.Pos, "subnet", elem) {
-			sn = b.hostSubnet(rh.Subnet, v, subnets, elem)
+			sn = b.hostSubnet(rh.Subnet, v, subnets, known, elem)
 		}
 		v.Hosts = append(v.Hosts, h)
 		if !rh.IP.Set {
@@ -631,18 +637,12 @@ func (b *builder) checkHostName(f field[string]) {
 }
 
 // hostSubnet returns the usable subnet a host names, or nil after reporting
-// why there is none.
-func (b *builder) hostSubnet(f field[string], v *VPC, usable map[string]*Subnet, elem string) *Subnet {
+// why there is none. known lists the VPC's subnets for messages.
+func (b *builder) hostSubnet(f field[string], v *VPC, usable map[string]*Subnet, known, elem string) *Subnet {
 	o, found := b.subnets[f.V]
 	switch {
 	case !found:
-		var ids []string
-		for _, s := range v.Subnets {
-			if s.ID != "" {
-				ids = append(ids, s.ID)
-			}
-		}
-		b.errorf(f.Pos, "%s: unknown subnet %q (subnets of VPC %q: %s)", elem, f.V, v.ID, choices(ids))
+		b.errorf(f.Pos, "%s: unknown subnet %q (subnets of VPC %q: %s)", elem, f.V, v.ID, known)
 		return nil
 	case o.vpc != v.ID:
 		b.errorf(f.Pos, "%s: subnet %q belongs to VPC %q, not %q", elem, f.V, o.vpc, v.ID)
@@ -661,7 +661,7 @@ func (b *builder) buildPeering(rp *rawPeering) {
 		}
 		i, ok := b.vpcs[f.V]
 		if !ok {
-			b.errorf(f.Pos, "%s: %s %q is not a declared VPC (declared VPCs: %s)", elem, key, f.V, choices(b.vpcIDs()))
+			b.errorf(f.Pos, "%s: %s %q is not a declared VPC (declared VPCs: %s)", elem, key, f.V, memo(&b.lists.vpcs, b.vpcIDs))
 			return "", false
 		}
 		return b.t.VPCs[i].Account, true
