@@ -147,6 +147,15 @@ func (t *Topology) VPC(id string) *VPC {
 	return nil
 }
 
+// HostCount returns the number of hosts of all VPCs.
+func (t *Topology) HostCount() int {
+	n := 0
+	for _, v := range t.VPCs {
+		n += len(v.Hosts)
+	}
+	return n
+}
+
 // NamespaceName returns the name of the network namespace of host in the
 // topology named topology: "<topology>-<host>".
 func NamespaceName(topology, host string) string { return topology + "-" + host }

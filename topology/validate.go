@@ -27,6 +27,13 @@ const (
 	MaxNamespaceLen = 31
 )
 
+// MaxHosts is the most hosts a topology may have, over all its VPCs. Each
+// host is a network namespace with a TUN device, DescriptorsPerHost file
+// descriptors in the daemon (see CheckLaunchable) and tens of kilobytes of
+// its memory. Launch time grows faster than the number of hosts: on a
+// 2-vCPU VM, 1,000 hosts in one VPC launched in 7 s, 2,000 in 28 s.
+const MaxHosts = 1000
+
 var (
 	nameRE = regexp.MustCompile(`^[a-z0-9-]{1,16}$`)
 	idRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
@@ -92,7 +99,25 @@ func build(file string, r *rawTopology, errs *ErrorList) *Topology {
 	for i := range r.Peerings {
 		b.buildPeering(&r.Peerings[i])
 	}
+	b.checkHostCount()
 	return b.t
+}
+
+// checkHostCount reports a topology of more than MaxHosts hosts, at the
+// first host past the limit.
+func (b *builder) checkHostCount() {
+	total := b.t.HostCount()
+	if total <= MaxHosts {
+		return
+	}
+	seen := 0
+	for _, v := range b.t.VPCs {
+		if seen+len(v.Hosts) > MaxHosts {
+			b.errorf(v.Hosts[MaxHosts-seen].Pos, "too many hosts: the topology has %d, at most %d (each host is a network namespace, and launch time grows faster than their number)", total, MaxHosts)
+			return
+		}
+		seen += len(v.Hosts)
+	}
 }
 
 // CheckName reports whether name is a valid topology name: 1 to MaxNameLen
@@ -530,7 +555,9 @@ func (b *builder) checkOverlap(set *subnetSet, rs *rawSubnet, s Subnet) {
 
 // buildHosts checks the hosts of a VPC and assigns the missing IPs: the given
 // addresses are taken first, then each host without one gets the lowest free
-// address after its subnet's gateway, in file order.
+// address after its subnet's gateway, in file order. Addresses are only
+// ever taken, so the lowest free one of a subnet only moves up: a cursor
+// per subnet finds each in time linear in the hosts of the VPC.
 func (b *builder) buildHosts(rv *rawVPC, v *VPC) {
 	type usedBy struct {
 		name string
@@ -597,16 +624,21 @@ func (b *builder) buildHosts(rv *rawVPC, v *VPC) {
 		}
 		used[ip] = usedBy{name: h.Name, pos: rh.IP.Pos}
 	}
+	next := make(map[*Subnet]netip.Addr) // no lower address of the subnet is free
 	for _, i := range auto {
 		h := &v.Hosts[i]
 		sn := subnets[h.Subnet]
 		last := lastAddr(sn.CIDR)
-		ip := sn.Gateway().Next()
+		ip, ok := next[sn]
+		if !ok {
+			ip = sn.Gateway().Next()
+		}
 		for ; ip.Less(last); ip = ip.Next() {
 			if _, taken := used[ip]; !taken {
 				break
 			}
 		}
+		next[sn] = ip
 		if !ip.Less(last) {
 			b.errorf(h.Pos, "%s: subnet %q (%s) has no free address left", describe("host", field[string]{V: h.Name, Set: true}), sn.ID, sn.CIDR)
 			continue
