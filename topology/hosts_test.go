@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -72,6 +73,37 @@ func TestBuildAutoIPLinear(t *testing.T) {
 	} {
 		if got := hosts[c.i].IP.String(); got != c.want {
 			t.Errorf("host %d: ip %s, want %s", c.i, got, c.want)
+		}
+	}
+}
+
+func TestCheckDescriptors(t *testing.T) {
+	top := mustParse(t, manyHosts(1000))
+	need := uint64(1000*DescriptorsPerHost + DescriptorReserve)
+	if got := Descriptors(top); got != int(need) {
+		t.Errorf("Descriptors(1000 hosts) = %d, want %d", got, need)
+	}
+	tests := []struct {
+		limit uint64
+		ok    bool
+	}{
+		{need, true},
+		{1 << 20, true},
+		{^uint64(0), true}, // unlimited
+		{need - 1, false},
+		{1024, false},
+		{0, false},
+	}
+	for _, tt := range tests {
+		err := checkDescriptors(top, tt.limit)
+		if tt.ok {
+			if err != nil {
+				t.Errorf("checkDescriptors(1000 hosts, limit %d) = %v, want nil", tt.limit, err)
+			}
+			continue
+		}
+		if !errors.Is(err, ErrDescriptorLimit) || !strings.Contains(err.Error(), fmt.Sprintf(`"ulimit -n %d"`, need)) {
+			t.Errorf("checkDescriptors(1000 hosts, limit %d) = %v, want ErrDescriptorLimit saying ulimit -n %d", tt.limit, err, need)
 		}
 	}
 }
