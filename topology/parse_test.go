@@ -123,7 +123,7 @@ func TestParseErrors(t *testing.T) {
 		{"subnet missing cidr", "name: t\nvpcs:\n  - id: v\n    cidr: 10.0.0.0/16\n    subnets:\n      - id: s\n", "6:9: missing required field \"cidr\" in subnet \"s\""},
 		{"subnet host bits", "name: t\nvpcs:\n  - id: v\n    cidr: 10.0.0.0/16\n    subnets:\n      - {id: s, cidr: 10.0.1.7/24}\n", "6:23: subnet \"s\": cidr \"10.0.1.7/24\" has host bits set; did you mean 10.0.1.0/24?"},
 		{"subnet outside vpc", "name: t\nvpcs:\n  - id: v\n    cidr: 10.0.0.0/16\n    subnets:\n      - {id: s, cidr: 10.1.1.0/24}\n", "6:23: subnet \"s\": cidr 10.1.1.0/24 is outside VPC \"v\" cidr 10.0.0.0/16"},
-		{"subnet larger than vpc", "name: t\nvpcs:\n  - id: v\n    cidr: 10.0.0.0/16\n    subnets:\n      - {id: s, cidr: 10.0.0.0/8}\n", "6:23: subnet \"s\": cidr 10.0.0.0/8 is outside VPC \"v\" cidr 10.0.0.0/16"},
+		{"subnet larger than vpc", "name: t\nvpcs:\n  - id: v\n    cidr: 10.0.0.0/20\n    subnets:\n      - {id: s, cidr: 10.0.0.0/16}\n", "6:23: subnet \"s\": cidr 10.0.0.0/16 is outside VPC \"v\" cidr 10.0.0.0/20"},
 		{"subnet /31", "name: t\nvpcs:\n  - id: v\n    cidr: 10.0.0.0/16\n    subnets:\n      - {id: s, cidr: 10.0.1.0/31}\n", "6:23: subnet \"s\": cidr 10.0.1.0/31 is too small"},
 		{"subnet /32", "name: t\nvpcs:\n  - id: v\n    cidr: 10.0.0.0/16\n    subnets:\n      - {id: s, cidr: 10.0.1.1/32}\n", "6:23: subnet \"s\": cidr 10.0.1.1/32 is too small"},
 		{"subnet overlap inside", "name: t\nvpcs:\n  - id: v\n    cidr: 10.0.0.0/16\n    subnets:\n      - {id: s1, cidr: 10.0.1.0/24}\n      - {id: s2, cidr: 10.0.1.128/25}\n", "7:24: subnet \"s2\": cidr 10.0.1.128/25 overlaps subnet \"s1\" (10.0.1.0/24) at 6:24"},
@@ -160,7 +160,7 @@ func TestParseErrors(t *testing.T) {
 		{"host ip gateway", "name: t\nvpcs:\n  - id: v\n    cidr: 10.0.0.0/16\n    subnets: [{id: s, cidr: 10.0.1.0/24}]\n    hosts: [{name: h, subnet: s, ip: 10.0.1.1}]\n", "6:38: host \"h\": ip 10.0.1.1 is the gateway of subnet \"s\" (10.0.1.0/24); hosts start at 10.0.1.2"},
 		{"host ip broadcast", "name: t\nvpcs:\n  - id: v\n    cidr: 10.0.0.0/16\n    subnets: [{id: s, cidr: 10.0.1.0/24}]\n    hosts: [{name: h, subnet: s, ip: 10.0.1.255}]\n", "6:38: host \"h\": ip 10.0.1.255 is the broadcast address of subnet \"s\" (10.0.1.0/24)"},
 		{"host ip duplicate", "name: t\nvpcs:\n  - id: v\n    cidr: 10.0.0.0/16\n    subnets: [{id: s, cidr: 10.0.1.0/24}]\n    hosts:\n      - {name: h1, subnet: s, ip: 10.0.1.9}\n      - {name: h2, subnet: s, ip: 10.0.1.9}\n", "8:35: host \"h2\": ip 10.0.1.9 is already used by host \"h1\" at 7:35"},
-		{"subnet full", "name: t\nvpcs:\n  - id: v\n    cidr: 10.0.0.0/16\n    subnets: [{id: s, cidr: 10.0.1.0/30}]\n    hosts:\n      - {name: h1, subnet: s}\n      - {name: h2, subnet: s}\n", "8:10: host \"h2\": subnet \"s\" (10.0.1.0/30) has no free address left"},
+		{"subnet full", "name: t\nvpcs:\n  - id: v\n    cidr: 10.0.0.0/16\n    subnets: [{id: s, cidr: 10.0.1.0/28}]\n    hosts:\n" + hostLines(13, "s") + "      - {name: last, subnet: s}\n", "20:10: host \"last\": subnet \"s\" (10.0.1.0/28) has no free address left"},
 
 		// Peerings.
 		{"peering missing id", "name: t\npeerings:\n  - {vpc: a, peer_vpc: b}\n", "3:6: missing required field \"id\" in peering"},

@@ -34,6 +34,36 @@ const (
 // 2-vCPU VM, 1,000 hosts in one VPC launched in 7 s, 2,000 in 28 s.
 const MaxHosts = 1000
 
+// The sizes a VPC's and a subnet's CIDR may have, as AWS allows them: from
+// /16 (65,536 addresses) to /28 (16 addresses).
+const (
+	MinPrefixLen = 16
+	MaxPrefixLen = 28
+)
+
+// privateRanges are the ranges a VPC's CIDR must lie in: the private
+// networks of RFC 1918, which the product's private networks (私有网络)
+// use, as Tencent Cloud requires.
+var privateRanges = []netip.Prefix{
+	netip.MustParsePrefix("10.0.0.0/8"),
+	netip.MustParsePrefix("172.16.0.0/12"),
+	netip.MustParsePrefix("192.168.0.0/16"),
+}
+
+// specialRanges name the blocks a CIDR outside the private ranges most
+// likely falls in, for messages (RFC 6890).
+var specialRanges = []struct {
+	prefix netip.Prefix
+	what   string
+}{
+	{netip.MustParsePrefix("0.0.0.0/8"), `"this network"`},
+	{netip.MustParsePrefix("127.0.0.0/8"), "loopback"},
+	{netip.MustParsePrefix("169.254.0.0/16"), "link-local"},
+	{netip.MustParsePrefix("100.64.0.0/10"), "shared address space (carrier-grade NAT)"},
+	{netip.MustParsePrefix("224.0.0.0/4"), "multicast"},
+	{netip.MustParsePrefix("240.0.0.0/4"), "reserved, and the broadcast address 255.255.255.255"},
+}
+
 var (
 	nameRE = regexp.MustCompile(`^[a-z0-9-]{1,16}$`)
 	idRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
@@ -391,6 +421,50 @@ func (b *builder) prefix(f field[string], key, elem string, canonicalise bool) (
 	return p, true
 }
 
+// checkSize reports whether p's prefix length is MinPrefixLen to
+// MaxPrefixLen, reporting an error otherwise. what is "a VPC" or "a subnet".
+func (b *builder) checkSize(p netip.Prefix, pos Pos, elem, what string) bool {
+	var problem string
+	switch {
+	case p.Bits() < MinPrefixLen:
+		problem = "too large"
+	case p.Bits() > MaxPrefixLen:
+		problem = "too small"
+	default:
+		return true
+	}
+	b.errorf(pos, "%s: cidr %s is %s: %s's prefix length is /%d (%d addresses) to /%d (%d addresses)",
+		elem, p, problem, what, MinPrefixLen, 1<<(32-MinPrefixLen), MaxPrefixLen, 1<<(32-MaxPrefixLen))
+	return false
+}
+
+// checkPrivate reports whether p lies in one of the private ranges,
+// reporting an error that says where it lies otherwise.
+func (b *builder) checkPrivate(p netip.Prefix, pos Pos, elem string) bool {
+	within := func(r netip.Prefix) bool { return r.Bits() <= p.Bits() && r.Contains(p.Addr()) }
+	where := "is public"
+	for _, r := range privateRanges {
+		if within(r) {
+			return true
+		}
+		if p.Overlaps(r) {
+			where = "is not inside one private range"
+		}
+	}
+	for _, r := range specialRanges {
+		if within(r.prefix) {
+			where = fmt.Sprintf("is in %s (%s)", r.prefix, r.what)
+			break
+		}
+		if p.Overlaps(r.prefix) {
+			where = "is not inside one private range"
+		}
+	}
+	b.errorf(pos, "%s: cidr %s %s; a VPC's cidr must lie in a private range: %s, %s or %s",
+		elem, p, where, privateRanges[0], privateRanges[1], privateRanges[2])
+	return false
+}
+
 // lastAddr returns the last (broadcast) address of an IPv4 prefix.
 func lastAddr(p netip.Prefix) netip.Addr {
 	return netip.AddrFrom4(u32Addr(u32(p.Masked().Addr()) | ^uint32(0)>>p.Bits()))
@@ -420,6 +494,9 @@ func (b *builder) buildVPC(rv *rawVPC) {
 	cidrOK := false
 	if b.required(rv.CIDR, rv.Pos, "cidr", elem) {
 		v.CIDR, cidrOK = b.prefix(rv.CIDR, "cidr", elem, false)
+		// A CIDR the cloud would refuse is reported once; subnets are
+		// not checked against it.
+		cidrOK = cidrOK && b.checkPrivate(v.CIDR, rv.CIDR.Pos, elem) && b.checkSize(v.CIDR, rv.CIDR.Pos, elem, "a VPC")
 	}
 
 	// Route tables: the listed ones, then the default one when not listed.
@@ -496,8 +573,7 @@ func (b *builder) buildSubnet(rs *rawSubnet, v *VPC, vpcCIDROK bool, tables stri
 	if !ok {
 		return s, false
 	}
-	if s.CIDR.Bits() > 30 {
-		b.errorf(rs.CIDR.Pos, "%s: cidr %s is too small: a subnet needs room for its network, gateway, a host and broadcast (use /30 or larger)", elem, s.CIDR)
+	if !b.checkSize(s.CIDR, rs.CIDR.Pos, elem, "a subnet") {
 		return s, false
 	}
 	if vpcCIDROK && !(s.CIDR.Bits() >= v.CIDR.Bits() && v.CIDR.Contains(s.CIDR.Addr())) {
