@@ -157,7 +157,9 @@ func (t *Topology) HostCount() int {
 }
 
 // NamespaceName returns the name of the network namespace of host in the
-// topology named topology: "<topology>-<host>".
+// topology named topology: "<topology>-<host>". Host names have no '-', so
+// the name splits at its last '-' into the two: no two topologies' hosts
+// share a namespace.
 func NamespaceName(topology, host string) string { return topology + "-" + host }
 
 // Namespace returns the name of the network namespace of the host named host.

@@ -726,8 +726,18 @@ func (b *builder) buildHosts(rv *rawVPC, v *VPC) {
 
 // checkHostName checks a host name's characters, that it is unique, and that
 // the namespace "<topology>-<host>" fits.
+//
+// A host name has no '-': topology names may have one, so without that rule
+// topology "a" with host "b-c" and topology "a-b" with host "c" would both
+// own namespace "a-b-c". With it, a namespace name splits at its last '-'
+// into the topology's name and the host's, whatever topologies run.
 func (b *builder) checkHostName(f field[string]) {
 	if !b.checkID(f, "host name") {
+		return
+	}
+	if strings.Contains(f.V, "-") {
+		b.errorf(f.Pos, "invalid host name %q: '-' separates topology and host in namespace names (%q); use letters, digits, '.' and '_'",
+			f.V, NamespaceName("<topology>", "<host>"))
 		return
 	}
 	if first, dup := b.hosts[f.V]; dup {
