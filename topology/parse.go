@@ -104,7 +104,7 @@ func parseYAML(file string, data []byte, errs *ErrorList) (body ast.Node) {
 // nesting depth, and a topology file needs neither megabytes nor deep nesting.
 const (
 	// MaxFileSize is the largest topology file Parse accepts, in bytes.
-	MaxFileSize = 4 << 20
+	MaxFileSize = 1 << 20
 	// MaxNesting is the deepest nesting of YAML collections Parse accepts,
 	// counted as flow brackets or as block indentation columns.
 	MaxNesting = 64
