@@ -79,6 +79,9 @@ func Launch(ctx context.Context, t *topology.Topology, opts Options) (_ *Daemon,
 	if _, err := control.New(t, control.Options{}); err != nil {
 		return nil, err
 	}
+	if err := topology.CheckLaunchable(t); err != nil {
+		return nil, err
+	}
 	if err := removeLeftovers(t.Name, step); err != nil {
 		return nil, err
 	}

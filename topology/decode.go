@@ -3,6 +3,7 @@ package topology
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/goccy/go-yaml/ast"
 )
@@ -91,6 +92,17 @@ type decoder struct {
 	file    string
 	errs    *ErrorList
 	anchors map[string]ast.Node
+
+	// What aliases repeated so far, in nodes, and the size of each
+	// anchored value followed (computed once). Past MaxAliasNodes,
+	// refused is set and aliases resolve to nothing.
+	aliased int
+	sizes   map[ast.Node]int
+	refused bool
+}
+
+func newDecoder(file string, errs *ErrorList) *decoder {
+	return &decoder{file: file, errs: errs, anchors: make(map[string]ast.Node), sizes: make(map[ast.Node]int)}
 }
 
 func (d *decoder) errorf(pos Pos, format string, args ...any) {
@@ -136,8 +148,19 @@ func tokenPos(line, col int) Pos {
 // maxAliasHops bounds the anchors and aliases followed to reach one value.
 const maxAliasHops = 64
 
+// MaxAliasNodes bounds what aliases may repeat: every time an alias is
+// followed, the YAML nodes of the value it stands for (each scalar, key,
+// list and mapping in it) are counted, and a file whose aliases repeat
+// more than MaxAliasNodes nodes in all is refused. Without a bound, aliases
+// of aliases make a small file stand for an exponentially large one; with
+// it, decoding costs at most this much more than a file without aliases.
+// Aliasing an account id or a list of routes stays well within it.
+const MaxAliasNodes = 10_000
+
 // resolve follows anchors and aliases to the node that holds the value. It
-// returns nil, after reporting an error, for an alias to an unknown anchor.
+// returns nil, after reporting an error, for an alias to an unknown anchor
+// and for one past MaxAliasNodes; once aliases are refused, every later
+// alias resolves to nil without another error.
 func (d *decoder) resolve(n ast.Node) ast.Node {
 	for hops := 0; ; hops++ {
 		if hops > maxAliasHops {
@@ -160,7 +183,10 @@ func (d *decoder) resolve(n ast.Node) ast.Node {
 			}
 			target, ok := d.anchors[name]
 			if !ok {
-				d.errorf(posOf(v), "alias *%s refers to an unknown anchor", name)
+				d.errorf(posOf(v), "alias *%s refers to an unknown anchor", clip(name))
+				return nil
+			}
+			if !d.charge(v, target) {
 				return nil
 			}
 			n = target
@@ -168,6 +194,74 @@ func (d *decoder) resolve(n ast.Node) ast.Node {
 			return n
 		}
 	}
+}
+
+// charge counts what following alias to target repeats, and reports
+// whether the file's aliases are still within MaxAliasNodes.
+func (d *decoder) charge(alias *ast.AliasNode, target ast.Node) bool {
+	if d.refused {
+		return false
+	}
+	size, ok := d.sizes[target]
+	if !ok {
+		size = nodeCount(target)
+		d.sizes[target] = size
+	}
+	if d.aliased += size; d.aliased > MaxAliasNodes {
+		d.refused = true
+		d.errorf(posOf(alias), "aliases repeat more than %d YAML nodes; write the values out instead", MaxAliasNodes)
+		return false
+	}
+	return true
+}
+
+// nodeCount returns the number of YAML nodes in n: scalars, keys, lists and
+// mappings. Aliases inside n count as one node; they are charged when
+// they are followed.
+func nodeCount(n ast.Node) int {
+	switch v := n.(type) {
+	case nil:
+		return 0
+	case *ast.MappingNode:
+		c := 1
+		for _, mv := range v.Values {
+			c += nodeCount(mv)
+		}
+		return c
+	case *ast.MappingValueNode:
+		return nodeCount(v.Key) + nodeCount(v.Value)
+	case *ast.SequenceNode:
+		c := 1
+		for _, e := range v.Values {
+			c += nodeCount(e)
+		}
+		return c
+	case *ast.AnchorNode:
+		return nodeCount(v.Value)
+	case *ast.TagNode:
+		return nodeCount(v.Value)
+	}
+	return 1
+}
+
+// MaxValueLen is the longest scalar, in bytes, that the decoder keeps
+// whole. No valid value is that long (an id has at most MaxIDLen
+// characters, a display name MaxLabelLen); a longer one is cut and marked
+// with "…", so it stays invalid while every check of it and every message
+// quoting it stays short, however often an alias repeats it.
+const MaxValueLen = 256
+
+// clip cuts s to at most MaxValueLen bytes, at a character boundary, and
+// marks the cut with "…".
+func clip(s string) string {
+	if len(s) <= MaxValueLen {
+		return s
+	}
+	i := MaxValueLen
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
 }
 
 // kindOf names the YAML kind of n for type errors.
@@ -178,19 +272,19 @@ func kindOf(n ast.Node) string {
 	case *ast.SequenceNode:
 		return "a list"
 	case *ast.StringNode:
-		return fmt.Sprintf("string %q", v.Value)
+		return fmt.Sprintf("string %q", clip(v.Value))
 	case *ast.LiteralNode:
 		return "a block string"
 	case *ast.IntegerNode:
-		return fmt.Sprintf("integer %s", v.Token.Value)
+		return fmt.Sprintf("integer %s", clip(v.Token.Value))
 	case *ast.FloatNode:
-		return fmt.Sprintf("number %s", v.Token.Value)
+		return fmt.Sprintf("number %s", clip(v.Token.Value))
 	case *ast.BoolNode:
 		return fmt.Sprintf("boolean %t", v.Value)
 	case *ast.InfinityNode, *ast.NanNode:
 		return "a special number"
 	case *ast.TagNode:
-		return fmt.Sprintf("tagged value %s", v.Start.Value)
+		return fmt.Sprintf("tagged value %s", clip(v.Start.Value))
 	case *ast.NullNode:
 		return "null"
 	}
@@ -239,7 +333,7 @@ func (d *decoder) fields(n ast.Node, what string, keys []string, set func(key st
 			}
 		}
 		if !known {
-			d.errorf(keyPos, "unknown field %q in %s; valid fields: %s", key.Value, what, strings.Join(keys, ", "))
+			d.errorf(keyPos, "unknown field %q in %s; valid fields: %s", clip(key.Value), what, strings.Join(keys, ", "))
 			continue
 		}
 		v := d.resolve(mv.Value)
@@ -273,18 +367,18 @@ func (d *decoder) str(v ast.Node, keyPos Pos, key string) field[string] {
 	case *ast.NullNode:
 		return f
 	case *ast.StringNode:
-		f.V, f.Set = s.Value, true
+		f.V, f.Set = clip(s.Value), true
 		return f
 	case *ast.LiteralNode:
 		if s.Value != nil {
-			f.V, f.Set = s.Value.Value, true
+			f.V, f.Set = clip(s.Value.Value), true
 		}
 		return f
 	case *ast.TagNode:
 		if s.Start != nil && s.Start.Value == "!!str" {
 			if tk := s.Value; tk != nil {
 				if _, scalar := tk.(ast.ScalarNode); scalar && tk.GetToken() != nil {
-					f.V, f.Set = tk.GetToken().Value, true
+					f.V, f.Set = clip(tk.GetToken().Value), true
 					return f
 				}
 			}
@@ -298,7 +392,7 @@ func (d *decoder) str(v ast.Node, keyPos Pos, key string) field[string] {
 // written (leading zeros included).
 func (d *decoder) digits(v ast.Node, keyPos Pos, key string) field[string] {
 	if n, ok := v.(*ast.IntegerNode); ok && n.Token != nil && allDigits(n.Token.Value) {
-		return field[string]{V: n.Token.Value, Pos: posOf(v), Set: true}
+		return field[string]{V: clip(n.Token.Value), Pos: posOf(v), Set: true}
 	}
 	return d.str(v, keyPos, key)
 }
@@ -334,7 +428,7 @@ func (d *decoder) integer(v ast.Node, keyPos Pos, key string) field[int] {
 				return f
 			}
 		}
-		d.errorf(f.Pos, "%s: integer %s is out of range", key, n.Token.Value)
+		d.errorf(f.Pos, "%s: integer %s is out of range", key, clip(n.Token.Value))
 		return f
 	}
 	d.errorf(f.Pos, "%s: want an integer, got %s", key, kindOf(v))

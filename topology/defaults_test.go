@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"fmt"
 	"net/netip"
 	"testing"
 	"time"
@@ -150,8 +151,8 @@ vpcs:
   - id: v
     cidr: 10.0.0.0/16
     subnets:
-      - {id: s, cidr: 10.0.1.0/29}
-      - {id: u, cidr: 10.0.2.0/30}
+      - {id: s, cidr: 10.0.1.0/28}
+      - {id: u, cidr: 10.0.2.0/28}
     hosts:
       - {name: a, subnet: s}
       - {name: b, subnet: s, ip: 10.0.1.3}
@@ -159,15 +160,24 @@ vpcs:
       - {name: d, subnet: u}
       - {name: e, subnet: s, ip: 10.0.1.2}
       - {name: f, subnet: s}
+      - {name: g, subnet: s, ip: 10.0.1.9}
 `
+	for i := range 7 {
+		src += fmt.Sprintf("      - {name: f%d, subnet: s}\n", i)
+	}
 	top := mustParse(t, src)
 	want := map[string]string{
-		"a": "10.0.1.4", // .2 and .3 are given to e and b
-		"b": "10.0.1.3",
-		"c": "10.0.1.5",
-		"d": "10.0.2.2",
-		"e": "10.0.1.2",
-		"f": "10.0.1.6", // .7 is the broadcast address
+		"a":  "10.0.1.4", // .2 and .3 are given to e and b
+		"b":  "10.0.1.3",
+		"c":  "10.0.1.5",
+		"d":  "10.0.2.2",
+		"e":  "10.0.1.2",
+		"f":  "10.0.1.6",
+		"g":  "10.0.1.9",
+		"f0": "10.0.1.7",
+		"f1": "10.0.1.8",
+		"f2": "10.0.1.10", // .9 is given to g
+		"f6": "10.0.1.14", // .15 is the broadcast address
 	}
 	for name, ip := range want {
 		_, h := top.Host(name)

@@ -18,13 +18,27 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Pos.Line, e.Pos.Col, e.Msg)
 }
 
+// MaxErrorsShown is the most errors ErrorList.Error lists. A file with
+// more mistakes than that is better fixed from the top and checked again;
+// the list itself keeps every error.
+const MaxErrorsShown = 100
+
 // ErrorList is every problem found in a topology file, in file order.
 type ErrorList []*Error
 
-// Error formats the list one error per line.
+// Error formats the list one error per line: the first MaxErrorsShown, then
+// a line counting the rest.
 func (l ErrorList) Error() string {
 	var b strings.Builder
 	for i, e := range l {
+		if i == MaxErrorsShown {
+			more, noun := len(l)-i, "errors"
+			if more == 1 {
+				noun = "error"
+			}
+			fmt.Fprintf(&b, "\n… and %d more %s", more, noun)
+			break
+		}
 		if i > 0 {
 			b.WriteByte('\n')
 		}

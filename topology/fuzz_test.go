@@ -2,15 +2,27 @@ package topology
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
-// FuzzParse checks that Parse never panics, that a failure is always a
-// non-empty, positioned, sorted ErrorList, and that a success is a fully
-// defaulted model.
+// maxParseTime is the longest Parse of one fuzz input may take. The largest
+// file Parse accepts (MaxFileSize) takes well under it.
+const maxParseTime = 2 * time.Second
+
+// FuzzParse checks that Parse never panics and finishes within
+// maxParseTime, that a failure is always a non-empty, positioned, sorted
+// ErrorList of short messages that prints at most MaxErrorsShown of them,
+// and that a success is a fully defaulted model that obeys every limit.
+//
+// Run it with a memory cap, so that an input that makes Parse hold too
+// much fails instead of swapping:
+//
+//	GOMEMLIMIT=1GiB go test -run '^$' -fuzz FuzzParse -fuzztime 60s ./topology/
 func FuzzParse(f *testing.F) {
 	seeds, _ := filepath.Glob(filepath.Join("..", "examples", "*.yaml"))
 	more, _ := filepath.Glob(filepath.Join("testdata", "*.yaml"))
@@ -24,8 +36,30 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("name: t\nvpcs: [{id: v, cidr: 10.0.0.0/30, subnets: [{id: s, cidr: 10.0.0.0/30}], hosts: [{name: h, subnet: s}]}]\n"))
 	f.Add([]byte("a: &a [*a]\n"))
 	f.Add([]byte("name: t\n---\n"))
+	// Aliases: repeated, nested, circular, unknown.
+	f.Add([]byte(aliasedVPCs(3, 5)))
+	f.Add([]byte(aliasBomb(4)))
+	f.Add([]byte("name: t\nvpcs:\n  - &v {id: v, cidr: 10.0.0.0/16, route_tables: [{id: r, routes: [*v]}]}\n"))
+	f.Add([]byte("name: &n t\nregion: *n\naccounts: [{id: &a 1}]\nvpcs: [{id: v, account: *a, cidr: 10.0.0.0/16}]\n"))
+	f.Add([]byte("name: t\nregion: *nowhere\n"))
+	// Huge scalars, plain, quoted, block and aliased.
+	big := strings.Repeat("x", 4*MaxValueLen)
+	f.Add([]byte("name: t\nvpcs: [{id: " + big + ", name: \"" + big + "\", cidr: 10.0.0.0/16}]\n"))
+	f.Add([]byte("name: t\nregion: &b " + big + "\nvpcs: [{id: *b, region: *b, cidr: *b}, {id: *b}]\n"))
+	f.Add([]byte("name: t\nregion: |\n  " + big + "\nmtu: " + strings.Repeat("9", 100) + "\n"))
+	// The byte order mark, CIDRs at the edges, host names at the edges.
+	f.Add([]byte("\ufeffname: t\nvpcs: [{id: v, cidr: 192.168.255.240/28, subnets: [{id: s, cidr: 192.168.255.240/28}], hosts: [{name: h.1, subnet: s}]}]\n"))
+	f.Add([]byte("name: t-a\nvpcs: [{id: v, cidr: 0.0.0.0/0, subnets: [{id: s, cidr: 10.0.0.0/29}], hosts: [{name: a-b, subnet: s}]}]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// A hang would never reach the check below: crash the worker,
+		// which makes the fuzzer keep the input.
+		hung := time.AfterFunc(10*maxParseTime, func() { panic(fmt.Sprintf("Parse of %d bytes hangs", len(data))) })
+		defer hung.Stop()
+		start := time.Now()
 		top, err := Parse("f.yaml", data)
+		if d := time.Since(start); d > maxParseTime {
+			t.Fatalf("Parse of %d bytes took %v, want at most %v", len(data), d, maxParseTime)
+		}
 		if err != nil {
 			checkErrorList(t, err)
 			return
@@ -43,7 +77,14 @@ func checkErrorList(t *testing.T, err error) {
 	if len(list) == 0 {
 		t.Fatal("Parse returned an empty ErrorList")
 	}
+	if n := strings.Count(list.Error(), "\n") + 1; n > MaxErrorsShown+1 {
+		t.Errorf("Error() prints %d lines, want at most %d", n, MaxErrorsShown+1)
+	}
 	for i, e := range list {
+		// A message quotes at most a few values, each cut at MaxValueLen.
+		if len(e.Msg) > 4*MaxValueLen+200 {
+			t.Errorf("error %d has %d bytes: %.200q…", i, len(e.Msg), e.Msg)
+		}
 		if e.Pos.Line < 1 || e.Pos.Col < 1 || e.File != "f.yaml" || e.Msg == "" {
 			t.Errorf("error %d = %q at %+v, want a message at a known position", i, e.Error(), e.Pos)
 		}
@@ -64,12 +105,24 @@ func checkDefaulted(t *testing.T, top *Topology) {
 	if top.Name == "" || top.Region == "" || top.MTU < MinMTU || top.PeeringExpiry <= 0 || top.PeeringsPerVPC < 1 || len(top.Accounts) == 0 {
 		t.Fatalf("settings not defaulted: %+v", top)
 	}
+	if n := top.HostCount(); n > MaxHosts {
+		t.Errorf("%d hosts accepted, at most %d", n, MaxHosts)
+	}
+	sized := func(bits int) bool { return bits >= MinPrefixLen && bits <= MaxPrefixLen }
+	namespaces := make(map[string]string)
 	for _, v := range top.VPCs {
 		if v.Account == "" || v.Region == "" || !v.CIDR.Addr().Is4() || v.RouteTable(v.DefaultRouteTable()) == nil {
 			t.Errorf("VPC %q not defaulted: %+v", v.ID, v)
 		}
+		private := false
+		for _, r := range privateRanges {
+			private = private || (r.Bits() <= v.CIDR.Bits() && r.Contains(v.CIDR.Addr()))
+		}
+		if !private || !sized(v.CIDR.Bits()) {
+			t.Errorf("VPC %q: cidr %v accepted", v.ID, v.CIDR)
+		}
 		for _, s := range v.Subnets {
-			if v.RouteTable(s.RouteTable) == nil || !v.CIDR.Contains(s.CIDR.Addr()) {
+			if v.RouteTable(s.RouteTable) == nil || !v.CIDR.Contains(s.CIDR.Addr()) || !sized(s.CIDR.Bits()) {
 				t.Errorf("subnet %q of VPC %q: route table %q, cidr %v", s.ID, v.ID, s.RouteTable, s.CIDR)
 			}
 		}
@@ -78,6 +131,11 @@ func checkDefaulted(t *testing.T, top *Topology) {
 			if s == nil || !s.CIDR.Contains(h.IP) || h.IP == s.Gateway() || h.IP == s.CIDR.Addr() || h.IP == lastAddr(s.CIDR) {
 				t.Errorf("host %q of VPC %q: ip %v in subnet %+v", h.Name, v.ID, h.IP, s)
 			}
+			ns := top.Namespace(h.Name)
+			if other, dup := namespaces[ns]; dup || strings.Contains(h.Name, "-") || len(ns) > MaxNamespaceLen {
+				t.Errorf("host %q: namespace %q (also host %q's)", h.Name, ns, other)
+			}
+			namespaces[ns] = h.Name
 		}
 		for _, rt := range v.RouteTables {
 			for _, r := range rt.Routes {

@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"strings"
@@ -27,18 +28,28 @@ func Load(path string) (*Topology, error) {
 // gives a single error at the position where the YAML parser stopped.
 func Parse(file string, data []byte) (*Topology, error) {
 	var errs ErrorList
+	// Editors on Windows start UTF-8 files with a byte order mark; YAML
+	// allows one there. Columns count from after it, as editors show them.
+	data = bytes.TrimPrefix(data, utf8BOM)
 	body := parseYAML(file, data, &errs)
 	if len(errs) > 0 {
 		return nil, errs.Err()
 	}
-	d := &decoder{file: file, errs: &errs, anchors: make(map[string]ast.Node)}
+	d := newDecoder(file, &errs)
 	raw := d.topology(body)
+	if d.refused {
+		// Values the refused aliases stood for are missing: checking the
+		// rest would only report them as such.
+		return nil, errs.Err()
+	}
 	t := build(file, raw, &errs)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
 	return t, nil
 }
+
+var utf8BOM = []byte("\xef\xbb\xbf")
 
 // parseYAML parses data into the body of its single document. It reports a
 // malformed file, an empty one and one with several documents.
@@ -69,7 +80,7 @@ func parseYAML(file string, data []byte, errs *ErrorList) (body ast.Node) {
 				pos = tokenPos(tk.Position.Line, tk.Position.Column)
 			}
 		}
-		errs.Add(file, pos, "malformed YAML: %s", firstLine(msg))
+		errs.Add(file, pos, "malformed YAML: %s", clip(firstLine(msg)))
 		return nil
 	}
 	var docs []*ast.DocumentNode
@@ -93,7 +104,7 @@ func parseYAML(file string, data []byte, errs *ErrorList) (body ast.Node) {
 // nesting depth, and a topology file needs neither megabytes nor deep nesting.
 const (
 	// MaxFileSize is the largest topology file Parse accepts, in bytes.
-	MaxFileSize = 4 << 20
+	MaxFileSize = 1 << 20
 	// MaxNesting is the deepest nesting of YAML collections Parse accepts,
 	// counted as flow brackets or as block indentation columns.
 	MaxNesting = 64

@@ -2,6 +2,7 @@ package topology
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -24,6 +25,16 @@ func parseErrors(t testing.TB, src string) ErrorList {
 		t.Fatalf("Parse error is %T, want ErrorList: %v", err, err)
 	}
 	return list
+}
+
+// hostLines returns n host entries "- {name: hI, subnet: SUBNET}" of a
+// VPC's hosts list, without IPs.
+func hostLines(n int, subnet string) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "      - {name: h%d, subnet: %s}\n", i, subnet)
+	}
+	return b.String()
 }
 
 // mustParse parses src, failing on any error.
@@ -112,7 +123,7 @@ func TestParseErrors(t *testing.T) {
 		{"subnet missing cidr", "name: t\nvpcs:\n  - id: v\n    cidr: 10.0.0.0/16\n    subnets:\n      - id: s\n", "6:9: missing required field \"cidr\" in subnet \"s\""},
 		{"subnet host bits", "name: t\nvpcs:\n  - id: v\n    cidr: 10.0.0.0/16\n    subnets:\n      - {id: s, cidr: 10.0.1.7/24}\n", "6:23: subnet \"s\": cidr \"10.0.1.7/24\" has host bits set; did you mean 10.0.1.0/24?"},
 		{"subnet outside vpc", "name: t\nvpcs:\n  - id: v\n    cidr: 10.0.0.0/16\n    subnets:\n      - {id: s, cidr: 10.1.1.0/24}\n", "6:23: subnet \"s\": cidr 10.1.1.0/24 is outside VPC \"v\" cidr 10.0.0.0/16"},
-		{"subnet larger than vpc", "name: t\nvpcs:\n  - id: v\n    cidr: 10.0.0.0/16\n    subnets:\n      - {id: s, cidr: 10.0.0.0/8}\n", "6:23: subnet \"s\": cidr 10.0.0.0/8 is outside VPC \"v\" cidr 10.0.0.0/16"},
+		{"subnet larger than vpc", "name: t\nvpcs:\n  - id: v\n    cidr: 10.0.0.0/20\n    subnets:\n      - {id: s, cidr: 10.0.0.0/16}\n", "6:23: subnet \"s\": cidr 10.0.0.0/16 is outside VPC \"v\" cidr 10.0.0.0/20"},
 		{"subnet /31", "name: t\nvpcs:\n  - id: v\n    cidr: 10.0.0.0/16\n    subnets:\n      - {id: s, cidr: 10.0.1.0/31}\n", "6:23: subnet \"s\": cidr 10.0.1.0/31 is too small"},
 		{"subnet /32", "name: t\nvpcs:\n  - id: v\n    cidr: 10.0.0.0/16\n    subnets:\n      - {id: s, cidr: 10.0.1.1/32}\n", "6:23: subnet \"s\": cidr 10.0.1.1/32 is too small"},
 		{"subnet overlap inside", "name: t\nvpcs:\n  - id: v\n    cidr: 10.0.0.0/16\n    subnets:\n      - {id: s1, cidr: 10.0.1.0/24}\n      - {id: s2, cidr: 10.0.1.128/25}\n", "7:24: subnet \"s2\": cidr 10.0.1.128/25 overlaps subnet \"s1\" (10.0.1.0/24) at 6:24"},
@@ -149,7 +160,7 @@ func TestParseErrors(t *testing.T) {
 		{"host ip gateway", "name: t\nvpcs:\n  - id: v\n    cidr: 10.0.0.0/16\n    subnets: [{id: s, cidr: 10.0.1.0/24}]\n    hosts: [{name: h, subnet: s, ip: 10.0.1.1}]\n", "6:38: host \"h\": ip 10.0.1.1 is the gateway of subnet \"s\" (10.0.1.0/24); hosts start at 10.0.1.2"},
 		{"host ip broadcast", "name: t\nvpcs:\n  - id: v\n    cidr: 10.0.0.0/16\n    subnets: [{id: s, cidr: 10.0.1.0/24}]\n    hosts: [{name: h, subnet: s, ip: 10.0.1.255}]\n", "6:38: host \"h\": ip 10.0.1.255 is the broadcast address of subnet \"s\" (10.0.1.0/24)"},
 		{"host ip duplicate", "name: t\nvpcs:\n  - id: v\n    cidr: 10.0.0.0/16\n    subnets: [{id: s, cidr: 10.0.1.0/24}]\n    hosts:\n      - {name: h1, subnet: s, ip: 10.0.1.9}\n      - {name: h2, subnet: s, ip: 10.0.1.9}\n", "8:35: host \"h2\": ip 10.0.1.9 is already used by host \"h1\" at 7:35"},
-		{"subnet full", "name: t\nvpcs:\n  - id: v\n    cidr: 10.0.0.0/16\n    subnets: [{id: s, cidr: 10.0.1.0/30}]\n    hosts:\n      - {name: h1, subnet: s}\n      - {name: h2, subnet: s}\n", "8:10: host \"h2\": subnet \"s\" (10.0.1.0/30) has no free address left"},
+		{"subnet full", "name: t\nvpcs:\n  - id: v\n    cidr: 10.0.0.0/16\n    subnets: [{id: s, cidr: 10.0.1.0/28}]\n    hosts:\n" + hostLines(13, "s") + "      - {name: last, subnet: s}\n", "20:10: host \"last\": subnet \"s\" (10.0.1.0/28) has no free address left"},
 
 		// Peerings.
 		{"peering missing id", "name: t\npeerings:\n  - {vpc: a, peer_vpc: b}\n", "3:6: missing required field \"id\" in peering"},
@@ -174,5 +185,22 @@ func TestParseErrors(t *testing.T) {
 			}
 			t.Errorf("Parse errors:\n%v\nwant one containing:\n%s", list, want)
 		})
+	}
+}
+
+func TestParseByteOrderMark(t *testing.T) {
+	top := mustParse(t, "\ufeffname: bom\nvpcs: [{id: v, cidr: 10.0.0.0/16}]\n")
+	if top.Name != "bom" {
+		t.Errorf("Parse(BOM + name: bom).Name = %q, want bom", top.Name)
+	}
+	// Columns on the first line count from after the mark.
+	list := parseErrors(t, "\ufeffname: Bad\n")
+	if want := testFile + `:1:7: invalid topology name "Bad"`; len(list) != 1 || !strings.HasPrefix(list[0].Error(), want) {
+		t.Errorf("Parse errors:\n%v\nwant one starting with:\n%s", list, want)
+	}
+	// Only at the start: elsewhere it is a character like any other.
+	list = parseErrors(t, "name: t\n\ufeffregion: r\n")
+	if want := testFile + `:2:1: unknown field "\ufeffregion"`; !strings.HasPrefix(list[0].Error(), want) {
+		t.Errorf("Parse errors:\n%v\nwant one starting with:\n%s", list, want)
 	}
 }

@@ -16,7 +16,19 @@
 // Parsing is strict: unknown keys, values of the wrong YAML type (a quoted
 // "1500" for mtu, yes for a boolean) and YAML tags other than !!str are
 // errors. Account ids may be written as strings or as plain integers, which
-// are kept as written. Anchors and aliases are followed.
+// are kept as written. Anchors and aliases are followed, up to
+// MaxAliasNodes repeated nodes. A UTF-8 byte order mark at the start of
+// the file is skipped.
+//
+// The file is checked against the rules of the cloud it models and the
+// limits of the machine that launches it: VPC CIDRs lie in the private
+// ranges of RFC 1918, VPCs and subnets are /16 to /28, a topology has at
+// most MaxHosts hosts, and host names have no '-', so that namespace names
+// "<topology>-<host>" never clash between topologies. Hostile input costs
+// time and memory linear in its size (at most MaxFileSize bytes), however
+// it is built: values are cut at MaxValueLen bytes, and a list of errors
+// prints at most MaxErrorsShown. CheckLaunchable tells whether this
+// process may open the files a topology needs.
 //
 // Every element of the model records its Pos: the position of the first key
 // of its mapping in the file. Elements that a default created (the default
@@ -145,8 +157,19 @@ func (t *Topology) VPC(id string) *VPC {
 	return nil
 }
 
+// HostCount returns the number of hosts of all VPCs.
+func (t *Topology) HostCount() int {
+	n := 0
+	for _, v := range t.VPCs {
+		n += len(v.Hosts)
+	}
+	return n
+}
+
 // NamespaceName returns the name of the network namespace of host in the
-// topology named topology: "<topology>-<host>".
+// topology named topology: "<topology>-<host>". Host names have no '-', so
+// the name splits at its last '-' into the two: no two topologies' hosts
+// share a namespace.
 func NamespaceName(topology, host string) string { return topology + "-" + host }
 
 // Namespace returns the name of the network namespace of the host named host.

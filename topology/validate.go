@@ -2,16 +2,14 @@ package topology
 
 import (
 	"fmt"
-	"net"
 	"net/netip"
 	"regexp"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/yl2chen/cidranger"
 )
 
 // Limits on names, beyond their character sets.
@@ -28,6 +26,43 @@ const (
 	// "<topology>-<host>", which bounds host names.
 	MaxNamespaceLen = 31
 )
+
+// MaxHosts is the most hosts a topology may have, over all its VPCs. Each
+// host is a network namespace with a TUN device, DescriptorsPerHost file
+// descriptors in the daemon (see CheckLaunchable) and tens of kilobytes of
+// its memory. Launch time grows faster than the number of hosts: on a
+// 2-vCPU VM, 1,000 hosts in one VPC launched in 7 s, 2,000 in 28 s.
+const MaxHosts = 1000
+
+// The sizes a VPC's and a subnet's CIDR may have, as AWS allows them: from
+// /16 (65,536 addresses) to /28 (16 addresses).
+const (
+	MinPrefixLen = 16
+	MaxPrefixLen = 28
+)
+
+// privateRanges are the ranges a VPC's CIDR must lie in: the private
+// networks of RFC 1918, which the product's private networks (私有网络)
+// use, as Tencent Cloud requires.
+var privateRanges = []netip.Prefix{
+	netip.MustParsePrefix("10.0.0.0/8"),
+	netip.MustParsePrefix("172.16.0.0/12"),
+	netip.MustParsePrefix("192.168.0.0/16"),
+}
+
+// specialRanges name the blocks a CIDR outside the private ranges most
+// likely falls in, for messages (RFC 6890).
+var specialRanges = []struct {
+	prefix netip.Prefix
+	what   string
+}{
+	{netip.MustParsePrefix("0.0.0.0/8"), `"this network"`},
+	{netip.MustParsePrefix("127.0.0.0/8"), "loopback"},
+	{netip.MustParsePrefix("169.254.0.0/16"), "link-local"},
+	{netip.MustParsePrefix("100.64.0.0/10"), "shared address space (carrier-grade NAT)"},
+	{netip.MustParsePrefix("224.0.0.0/4"), "multicast"},
+	{netip.MustParsePrefix("240.0.0.0/4"), "reserved, and the broadcast address 255.255.255.255"},
+}
 
 var (
 	nameRE = regexp.MustCompile(`^[a-z0-9-]{1,16}$`)
@@ -46,6 +81,18 @@ type builder struct {
 	tables   map[string]owned
 	peerings map[string]Pos
 	hosts    map[string]Pos
+
+	// The declared ids for messages, formatted by memo when first needed:
+	// a file with many bad references costs no more than one with one.
+	lists struct{ accounts, vpcs, peerings string }
+}
+
+// memo returns *s, formatting list into it first if it is empty.
+func memo(s *string, list func() []string) string {
+	if *s == "" {
+		*s = choices(list())
+	}
+	return *s
 }
 
 // owned is an id declared inside a VPC.
@@ -82,7 +129,25 @@ func build(file string, r *rawTopology, errs *ErrorList) *Topology {
 	for i := range r.Peerings {
 		b.buildPeering(&r.Peerings[i])
 	}
+	b.checkHostCount()
 	return b.t
+}
+
+// checkHostCount reports a topology of more than MaxHosts hosts, at the
+// first host past the limit.
+func (b *builder) checkHostCount() {
+	total := b.t.HostCount()
+	if total <= MaxHosts {
+		return
+	}
+	seen := 0
+	for _, v := range b.t.VPCs {
+		if seen+len(v.Hosts) > MaxHosts {
+			b.errorf(v.Hosts[MaxHosts-seen].Pos, "too many hosts: the topology has %d, at most %d (each host is a network namespace, and launch time grows faster than their number)", total, MaxHosts)
+			return
+		}
+		seen += len(v.Hosts)
+	}
 }
 
 // CheckName reports whether name is a valid topology name: 1 to MaxNameLen
@@ -183,8 +248,9 @@ func (b *builder) checkLabel(f field[string], elem string) string {
 	if !f.Set {
 		return ""
 	}
-	if n := utf8.RuneCountInString(f.V); n > MaxLabelLen {
-		b.errorf(f.Pos, "%s: name %q is too long: %d characters, at most %d", elem, f.V, n, MaxLabelLen)
+	// The decoder cut values past MaxValueLen: count no characters.
+	if utf8.RuneCountInString(f.V) > MaxLabelLen {
+		b.errorf(f.Pos, "%s: name %q is too long: at most %d characters", elem, f.V, MaxLabelLen)
 		return f.V
 	}
 	for _, r := range f.V {
@@ -328,7 +394,7 @@ func (b *builder) checkAccount(f field[string], elem string) bool {
 	if _, ok := b.accounts[f.V]; ok {
 		return true
 	}
-	b.errorf(f.Pos, "%s: unknown account %q (declared accounts: %s)", elem, f.V, choices(b.accountIDs()))
+	b.errorf(f.Pos, "%s: unknown account %q (declared accounts: %s)", elem, f.V, memo(&b.lists.accounts, b.accountIDs))
 	return false
 }
 
@@ -355,30 +421,62 @@ func (b *builder) prefix(f field[string], key, elem string, canonicalise bool) (
 	return p, true
 }
 
-// subnetEntry is a subnet in a VPC's ranger, for the overlap check.
-type subnetEntry struct {
-	ipnet net.IPNet
-	id    string
-	cidr  netip.Prefix
-	pos   Pos
+// checkSize reports whether p's prefix length is MinPrefixLen to
+// MaxPrefixLen, reporting an error otherwise. what is "a VPC" or "a subnet".
+func (b *builder) checkSize(p netip.Prefix, pos Pos, elem, what string) bool {
+	var problem string
+	switch {
+	case p.Bits() < MinPrefixLen:
+		problem = "too large"
+	case p.Bits() > MaxPrefixLen:
+		problem = "too small"
+	default:
+		return true
+	}
+	b.errorf(pos, "%s: cidr %s is %s: %s's prefix length is /%d (%d addresses) to /%d (%d addresses)",
+		elem, p, problem, what, MinPrefixLen, 1<<(32-MinPrefixLen), MaxPrefixLen, 1<<(32-MaxPrefixLen))
+	return false
 }
 
-func (e *subnetEntry) Network() net.IPNet { return e.ipnet }
-
-func ipNet(p netip.Prefix) net.IPNet {
-	a := p.Addr().As4()
-	return net.IPNet{IP: net.IP(a[:]), Mask: net.CIDRMask(p.Bits(), 32)}
+// checkPrivate reports whether p lies in one of the private ranges,
+// reporting an error that says where it lies otherwise.
+func (b *builder) checkPrivate(p netip.Prefix, pos Pos, elem string) bool {
+	within := func(r netip.Prefix) bool { return r.Bits() <= p.Bits() && r.Contains(p.Addr()) }
+	where := "is public"
+	for _, r := range privateRanges {
+		if within(r) {
+			return true
+		}
+		if p.Overlaps(r) {
+			where = "is not inside one private range"
+		}
+	}
+	for _, r := range specialRanges {
+		if within(r.prefix) {
+			where = fmt.Sprintf("is in %s (%s)", r.prefix, r.what)
+			break
+		}
+		if p.Overlaps(r.prefix) {
+			where = "is not inside one private range"
+		}
+	}
+	b.errorf(pos, "%s: cidr %s %s; a VPC's cidr must lie in a private range: %s, %s or %s",
+		elem, p, where, privateRanges[0], privateRanges[1], privateRanges[2])
+	return false
 }
 
 // lastAddr returns the last (broadcast) address of an IPv4 prefix.
 func lastAddr(p netip.Prefix) netip.Addr {
-	a := p.Masked().Addr().As4()
-	n := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
-	n |= ^uint32(0) >> p.Bits()
-	if p.Bits() == 0 {
-		n = ^uint32(0)
-	}
-	return netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)})
+	return netip.AddrFrom4(u32Addr(u32(p.Masked().Addr()) | ^uint32(0)>>p.Bits()))
+}
+
+func u32(a netip.Addr) uint32 {
+	b := a.As4()
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
+
+func u32Addr(n uint32) [4]byte {
+	return [4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}
 }
 
 func (b *builder) buildVPC(rv *rawVPC) {
@@ -396,6 +494,9 @@ func (b *builder) buildVPC(rv *rawVPC) {
 	cidrOK := false
 	if b.required(rv.CIDR, rv.Pos, "cidr", elem) {
 		v.CIDR, cidrOK = b.prefix(rv.CIDR, "cidr", elem, false)
+		// A CIDR the cloud would refuse is reported once; subnets are
+		// not checked against it.
+		cidrOK = cidrOK && b.checkPrivate(v.CIDR, rv.CIDR.Pos, elem) && b.checkSize(v.CIDR, rv.CIDR.Pos, elem, "a VPC")
 	}
 
 	// Route tables: the listed ones, then the default one when not listed.
@@ -406,11 +507,12 @@ func (b *builder) buildVPC(rv *rawVPC) {
 		v.RouteTables = append(v.RouteTables, RouteTable{Pos: rv.Pos, ID: v.DefaultRouteTable()})
 	}
 
-	ranger := cidranger.NewPCTrieRanger()
+	tables := choices(tableIDs(&v))
+	var placed subnetSet
 	for _, rs := range rv.Subnets {
-		s, ok := b.buildSubnet(&rs, &v, cidrOK)
+		s, ok := b.buildSubnet(&rs, &v, cidrOK, tables)
 		if ok {
-			b.checkOverlap(ranger, &rs, s)
+			b.checkOverlap(&placed, &rs, s)
 		}
 		v.Subnets = append(v.Subnets, s)
 	}
@@ -432,7 +534,7 @@ func (b *builder) buildRouteTable(rt *rawRouteTable) RouteTable {
 		}
 		if b.required(rr.NextHop, rr.Pos, "next_hop", "route of "+elem) {
 			if _, ok := b.peerings[rr.NextHop.V]; !ok {
-				b.errorf(rr.NextHop.Pos, "route of %s: next_hop %q is not a declared peering (declared peerings: %s)", elem, rr.NextHop.V, choices(b.sortedPeerings()))
+				b.errorf(rr.NextHop.Pos, "route of %s: next_hop %q is not a declared peering (declared peerings: %s)", elem, rr.NextHop.V, memo(&b.lists.peerings, b.sortedPeerings))
 			}
 		}
 		t.Routes = append(t.Routes, r)
@@ -450,15 +552,16 @@ func (b *builder) sortedPeerings() []string {
 }
 
 // buildSubnet checks a subnet against its VPC; ok reports whether its CIDR
-// is usable for the overlap check and the hosts.
-func (b *builder) buildSubnet(rs *rawSubnet, v *VPC, vpcCIDROK bool) (s Subnet, ok bool) {
+// is usable for the overlap check and the hosts. tables lists the VPC's
+// route tables for messages.
+func (b *builder) buildSubnet(rs *rawSubnet, v *VPC, vpcCIDROK bool, tables string) (s Subnet, ok bool) {
 	s = Subnet{Pos: rs.Pos, ID: rs.ID.V, RouteTable: v.DefaultRouteTable()}
 	elem := describe("subnet", rs.ID)
 	if rs.RouteTable.Set {
 		s.RouteTable = rs.RouteTable.V
 		switch o, found := b.tables[rs.RouteTable.V]; {
 		case !found:
-			b.errorf(rs.RouteTable.Pos, "%s: unknown route table %q (route tables of VPC %q: %s)", elem, rs.RouteTable.V, v.ID, choices(tableIDs(v)))
+			b.errorf(rs.RouteTable.Pos, "%s: unknown route table %q (route tables of VPC %q: %s)", elem, rs.RouteTable.V, v.ID, tables)
 		case o.vpc != v.ID:
 			b.errorf(rs.RouteTable.Pos, "%s: route table %q belongs to VPC %q, not %q", elem, rs.RouteTable.V, o.vpc, v.ID)
 		}
@@ -470,8 +573,7 @@ func (b *builder) buildSubnet(rs *rawSubnet, v *VPC, vpcCIDROK bool) (s Subnet, 
 	if !ok {
 		return s, false
 	}
-	if s.CIDR.Bits() > 30 {
-		b.errorf(rs.CIDR.Pos, "%s: cidr %s is too small: a subnet needs room for its network, gateway, a host and broadcast (use /30 or larger)", elem, s.CIDR)
+	if !b.checkSize(s.CIDR, rs.CIDR.Pos, elem, "a subnet") {
 		return s, false
 	}
 	if vpcCIDROK && !(s.CIDR.Bits() >= v.CIDR.Bits() && v.CIDR.Contains(s.CIDR.Addr())) {
@@ -491,46 +593,47 @@ func tableIDs(v *VPC) []string {
 	return ids
 }
 
-// checkOverlap reports the subnets of the VPC already in ranger that overlap
-// s, then adds s.
-func (b *builder) checkOverlap(ranger cidranger.Ranger, rs *rawSubnet, s Subnet) {
-	n := ipNet(s.CIDR)
-	// Two prefixes overlap when one holds the other: the earlier subnets
-	// holding s's first address, and those inside s.
-	var hits []cidranger.RangerEntry
-	if c, err := ranger.ContainingNetworks(n.IP); err == nil {
-		hits = append(hits, c...)
+// subnetSet is the subnets of one VPC that overlap no other, sorted by
+// address, for the overlap check. Being disjoint, they are sorted by their
+// last addresses too, so the ones overlapping a CIDR are found by binary
+// search, however many there are.
+type subnetSet []placedSubnet
+
+type placedSubnet struct {
+	first, last uint32
+	id          string
+	cidr        netip.Prefix
+	pos         Pos
+}
+
+// overlapping returns the span [i, j) of the set overlapping first..last.
+func (s subnetSet) overlapping(first, last uint32) (i, j int) {
+	i = sort.Search(len(s), func(k int) bool { return s[k].last >= first })
+	j = i + sort.Search(len(s)-i, func(k int) bool { return s[i+k].first > last })
+	return i, j
+}
+
+// checkOverlap reports the subnets already in set that overlap s, by the
+// lowest of them and their count, or adds s to set.
+func (b *builder) checkOverlap(set *subnetSet, rs *rawSubnet, s Subnet) {
+	first, last := u32(s.CIDR.Addr()), u32(lastAddr(s.CIDR))
+	i, j := set.overlapping(first, last)
+	if i == j {
+		*set = slices.Insert(*set, i, placedSubnet{first: first, last: last, id: s.ID, cidr: s.CIDR, pos: rs.CIDR.Pos})
+		return
 	}
-	if c, err := ranger.CoveredNetworks(n); err == nil {
-		hits = append(hits, c...)
+	e, more := (*set)[i], ""
+	if n := j - i - 1; n > 0 {
+		more = fmt.Sprintf(" and %d more", n)
 	}
-	seen := make(map[*subnetEntry]bool)
-	var overlaps []*subnetEntry
-	for _, h := range hits {
-		e := h.(*subnetEntry)
-		if !seen[e] {
-			seen[e] = true
-			overlaps = append(overlaps, e)
-		}
-	}
-	slices.SortFunc(overlaps, func(a, b *subnetEntry) int {
-		if a.pos.Line != b.pos.Line {
-			return a.pos.Line - b.pos.Line
-		}
-		return a.pos.Col - b.pos.Col
-	})
-	for _, e := range overlaps {
-		b.errorf(rs.CIDR.Pos, "%s: cidr %s overlaps subnet %q (%s) at %d:%d", describe("subnet", rs.ID), s.CIDR, e.id, e.cidr, e.pos.Line, e.pos.Col)
-	}
-	if len(overlaps) == 0 {
-		// Insert fails only for a nil network; ipNet never gives one.
-		_ = ranger.Insert(&subnetEntry{ipnet: n, id: s.ID, cidr: s.CIDR, pos: rs.CIDR.Pos})
-	}
+	b.errorf(rs.CIDR.Pos, "%s: cidr %s overlaps subnet %q (%s) at %d:%d%s", describe("subnet", rs.ID), s.CIDR, e.id, e.cidr, e.pos.Line, e.pos.Col, more)
 }
 
 // buildHosts checks the hosts of a VPC and assigns the missing IPs: the given
 // addresses are taken first, then each host without one gets the lowest free
-// address after its subnet's gateway, in file order.
+// address after its subnet's gateway, in file order. Addresses are only
+// ever taken, so the lowest free one of a subnet only moves up: a cursor
+// per subnet finds each in time linear in the hosts of the VPC.
 func (b *builder) buildHosts(rv *rawVPC, v *VPC) {
 	type usedBy struct {
 		name string
@@ -543,6 +646,13 @@ func (b *builder) buildHosts(rv *rawVPC, v *VPC) {
 			subnets[v.Subnets[i].ID] = &v.Subnets[i]
 		}
 	}
+	var ids []string
+	for _, s := range v.Subnets {
+		if s.ID != "" {
+			ids = append(ids, s.ID)
+		}
+	}
+	known := choices(ids)
 	var auto []int
 	for _, rh := range rv.Hosts {
 		h := Host{Pos: rh.Pos, Name: rh.Name.V, Subnet: rh.Subnet.V}
@@ -552,7 +662,7 @@ func (b *builder) buildHosts(rv *rawVPC, v *VPC) {
 		}
 		var sn *Subnet
 		if b.required(rh.Subnet, rh.Pos, "subnet", elem) {
-			sn = b.hostSubnet(rh.Subnet, v, subnets, elem)
+			sn = b.hostSubnet(rh.Subnet, v, subnets, known, elem)
 		}
 		v.Hosts = append(v.Hosts, h)
 		if !rh.IP.Set {
@@ -590,16 +700,21 @@ func (b *builder) buildHosts(rv *rawVPC, v *VPC) {
 		}
 		used[ip] = usedBy{name: h.Name, pos: rh.IP.Pos}
 	}
+	next := make(map[*Subnet]netip.Addr) // no lower address of the subnet is free
 	for _, i := range auto {
 		h := &v.Hosts[i]
 		sn := subnets[h.Subnet]
 		last := lastAddr(sn.CIDR)
-		ip := sn.Gateway().Next()
+		ip, ok := next[sn]
+		if !ok {
+			ip = sn.Gateway().Next()
+		}
 		for ; ip.Less(last); ip = ip.Next() {
 			if _, taken := used[ip]; !taken {
 				break
 			}
 		}
+		next[sn] = ip
 		if !ip.Less(last) {
 			b.errorf(h.Pos, "%s: subnet %q (%s) has no free address left", describe("host", field[string]{V: h.Name, Set: true}), sn.ID, sn.CIDR)
 			continue
@@ -611,8 +726,18 @@ func (b *builder) buildHosts(rv *rawVPC, v *VPC) {
 
 // checkHostName checks a host name's characters, that it is unique, and that
 // the namespace "<topology>-<host>" fits.
+//
+// A host name has no '-': topology names may have one, so without that rule
+// topology "a" with host "b-c" and topology "a-b" with host "c" would both
+// own namespace "a-b-c". With it, a namespace name splits at its last '-'
+// into the topology's name and the host's, whatever topologies run.
 func (b *builder) checkHostName(f field[string]) {
 	if !b.checkID(f, "host name") {
+		return
+	}
+	if strings.Contains(f.V, "-") {
+		b.errorf(f.Pos, "invalid host name %q: '-' separates topology and host in namespace names (%q); use letters, digits, '.' and '_'",
+			f.V, NamespaceName("<topology>", "<host>"))
 		return
 	}
 	if first, dup := b.hosts[f.V]; dup {
@@ -630,18 +755,12 @@ func (b *builder) checkHostName(f field[string]) {
 }
 
 // hostSubnet returns the usable subnet a host names, or nil after reporting
-// why there is none.
-func (b *builder) hostSubnet(f field[string], v *VPC, usable map[string]*Subnet, elem string) *Subnet {
+// why there is none. known lists the VPC's subnets for messages.
+func (b *builder) hostSubnet(f field[string], v *VPC, usable map[string]*Subnet, known, elem string) *Subnet {
 	o, found := b.subnets[f.V]
 	switch {
 	case !found:
-		var ids []string
-		for _, s := range v.Subnets {
-			if s.ID != "" {
-				ids = append(ids, s.ID)
-			}
-		}
-		b.errorf(f.Pos, "%s: unknown subnet %q (subnets of VPC %q: %s)", elem, f.V, v.ID, choices(ids))
+		b.errorf(f.Pos, "%s: unknown subnet %q (subnets of VPC %q: %s)", elem, f.V, v.ID, known)
 		return nil
 	case o.vpc != v.ID:
 		b.errorf(f.Pos, "%s: subnet %q belongs to VPC %q, not %q", elem, f.V, o.vpc, v.ID)
@@ -660,7 +779,7 @@ func (b *builder) buildPeering(rp *rawPeering) {
 		}
 		i, ok := b.vpcs[f.V]
 		if !ok {
-			b.errorf(f.Pos, "%s: %s %q is not a declared VPC (declared VPCs: %s)", elem, key, f.V, choices(b.vpcIDs()))
+			b.errorf(f.Pos, "%s: %s %q is not a declared VPC (declared VPCs: %s)", elem, key, f.V, memo(&b.lists.vpcs, b.vpcIDs))
 			return "", false
 		}
 		return b.t.VPCs[i].Account, true
