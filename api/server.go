@@ -338,6 +338,7 @@ var httpStatus = map[control.Code]int{
 	control.CodeRouteLimitExceeded:       http.StatusConflict,
 	control.CodeAlreadyRunning:           http.StatusConflict,
 	control.CodeStateMismatch:            http.StatusConflict,
+	control.CodeLimitExceeded:            http.StatusConflict,
 	control.CodeAddressInUse:             http.StatusConflict,
 	control.CodeCrossRegionNotSupported:  http.StatusBadRequest,
 	control.CodeCidrOverlap:              http.StatusBadRequest,

@@ -48,6 +48,9 @@ const (
 	CodeStateMismatch Code = "StateMismatch"
 	// CodeAddressInUse: an address to listen on is taken.
 	CodeAddressInUse Code = "AddressInUse"
+	// CodeLimitExceeded: what was asked passes a limit of the machine,
+	// such as its open-file limit for a topology's hosts.
+	CodeLimitExceeded Code = "LimitExceeded"
 	// CodeInternal: anything else; the message says what failed.
 	CodeInternal Code = "Internal"
 )
@@ -60,7 +63,7 @@ func Codes() []Code {
 		CodeAccountNotFound, CodeRouteNotFound, CodeRouteAlreadyExists, CodeDestinationOverlapsLocal,
 		CodePeeringNotActive, CodeRouteLimitExceeded, CodeInvalidParameter,
 		CodeHostNotFound, CodeMissingParameter, CodeTopologyNotRunning, CodeAlreadyRunning,
-		CodeStateMismatch, CodeAddressInUse, CodeInternal,
+		CodeStateMismatch, CodeAddressInUse, CodeLimitExceeded, CodeInternal,
 	}
 }
 

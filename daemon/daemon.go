@@ -80,7 +80,7 @@ func Launch(ctx context.Context, t *topology.Topology, opts Options) (_ *Daemon,
 		return nil, err
 	}
 	if err := topology.CheckLaunchable(t); err != nil {
-		return nil, err
+		return nil, control.Errorf(control.CodeLimitExceeded, "%v", err)
 	}
 	if err := removeLeftovers(t.Name, step); err != nil {
 		return nil, err

@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -253,11 +252,8 @@ func (b *builder) checkLabel(f field[string], elem string) string {
 		b.errorf(f.Pos, "%s: name %q is too long: at most %d characters", elem, f.V, MaxLabelLen)
 		return f.V
 	}
-	for _, r := range f.V {
-		if !unicode.IsPrint(r) {
-			b.errorf(f.Pos, "%s: name %q holds a control character; use one line of printable text", elem, f.V)
-			break
-		}
+	if err := CheckLabel(f.V); err != nil {
+		b.errorf(f.Pos, "%s: %v", elem, err)
 	}
 	return f.V
 }

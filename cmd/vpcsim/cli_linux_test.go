@@ -139,7 +139,7 @@ func TestNSValidateRejectsBadFilesBeforeCreatingAnything(t *testing.T) {
 		{"overlapping peered vpcs", `name: NAME
 vpcs:
   - {id: v1, cidr: 10.0.0.0/16}
-  - {id: v2, cidr: 10.0.0.0/8}
+  - {id: v2, cidr: 10.0.0.0/16}
 peerings:
   - {id: p1, vpc: v1, peer_vpc: v2}
 `, ":6:6: CidrOverlap"},

@@ -42,7 +42,7 @@ vpcs:
     hosts: [{name: b1, subnet: sn-b, ip: 10.0.1.10}]
   - {id: vpc-c, account: "200000000002", cidr: 172.16.0.0/16}
   - {id: vpc-d, account: "200000000002", cidr: 172.17.0.0/16}
-  - {id: vpc-overlap, account: "100000000001", cidr: 10.0.0.0/8}
+  - {id: vpc-overlap, account: "100000000001", cidr: 10.0.0.0/16}
   - {id: vpc-far, account: "100000000001", region: beijing, cidr: 172.18.0.0/16}
 `
 
