@@ -15,7 +15,7 @@ func TestREADMELimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows := make(map[string]string)
-	for _, r := range regexp.MustCompile("(?m)^\\| ([^|]+?) \\| ([^|]+?) \\|").FindAllStringSubmatch(string(b), -1) {
+	for _, r := range regexp.MustCompile(`(?m)^\| ([^|]+?) \| ([^|]+?) \|`).FindAllStringSubmatch(string(b), -1) {
 		rows[r[1]] = r[2]
 	}
 	thousands := func(n int) string { return fmt.Sprintf("%d,%03d", n/1000, n%1000) }
