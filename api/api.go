@@ -29,6 +29,8 @@
 //	GET    /v1/capture?peering=ID|host=NAME[&count=N][&duration=D]
 //	                                    a pcapng stream; trailers CaptureWrittenTrailer, CaptureDroppedTrailer
 //	POST   /v1/shutdown                 tear the topology down after replying
+//	GET    /v1/events?after=N[&limit=M][&follow=true]
+//	                                    the journal -> []control.Event; with follow, JSON lines as they happen
 //	GET    /metrics                     Prometheus metrics (NewMetricsServer, on TCP)
 package api
 

@@ -122,6 +122,7 @@ func Handler(st *control.State, b Backend, log *slog.Logger) http.Handler {
 	mux.HandleFunc("GET /v1/explain", h.explain)
 	mux.HandleFunc("GET /v1/capture", h.capture)
 	mux.HandleFunc("POST /v1/shutdown", h.shutdown)
+	mux.HandleFunc("GET /v1/events", h.events)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { noEndpoint(mux, w, r) })
 	return mux
 }

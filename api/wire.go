@@ -26,16 +26,19 @@ type Status struct {
 	// State is StateRunning for a status the daemon gave; vpcsim status
 	// lists topologies whose daemon is dead or does not answer too, with
 	// only what their record tells and Problem saying what to do.
-	State    string            `json:"state"`
-	Problem  string            `json:"problem,omitempty"`
-	PID      int               `json:"pid"`
-	File     string            `json:"file"`
-	Started  time.Time         `json:"started"`
-	Region   string            `json:"region"`
-	MTU      int               `json:"mtu"`
-	VPCs     []VPCStatus       `json:"vpcs"`
-	Hosts    []HostStatus      `json:"hosts"`
-	Peerings []control.Peering `json:"peerings"`
+	State   string    `json:"state"`
+	Problem string    `json:"problem,omitempty"`
+	PID     int       `json:"pid"`
+	File    string    `json:"file"`
+	Started time.Time `json:"started"`
+	Region  string    `json:"region"`
+	MTU     int       `json:"mtu"`
+	// StateFile is where the topology's control state is saved, "" when
+	// it lives in memory only.
+	StateFile string            `json:"state_file"`
+	VPCs      []VPCStatus       `json:"vpcs"`
+	Hosts     []HostStatus      `json:"hosts"`
+	Peerings  []control.Peering `json:"peerings"`
 	// DataPlane is the comparison of the routers with the control plane
 	// made for this status.
 	DataPlane DataPlaneStatus `json:"data_plane"`
@@ -46,6 +49,7 @@ const (
 	StateRunning      = "running"
 	StateDead         = "dead"          // its daemon is gone
 	StateNotAnswering = "not-answering" // its daemon runs but does not answer
+	StateSaved        = "saved"         // no daemon, a saved state to resume
 )
 
 // DataPlaneStatus is a comparison of the data plane with the control

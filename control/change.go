@@ -3,6 +3,7 @@ package control
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,7 +55,10 @@ type Event struct {
 	// Result is the peering's status after a peering change, "added" or
 	// "deleted" for a route, "launched" or "resumed", and "refused" for a
 	// call that failed.
-	Result  string `json:"result"`
+	Result string `json:"result"`
+	// Detail says what a successful change was about: the VPCs of a
+	// created peering, the next hop of an added route.
+	Detail  string `json:"detail,omitempty"`
 	Code    Code   `json:"code,omitempty"`
 	Message string `json:"message,omitempty"`
 	// Accounts are those who see the event: the acting one, and the
@@ -176,11 +180,15 @@ func (s *State) eventLocked(c *call, result any, err error) {
 	case Peering:
 		e.Result = string(r.Status)
 		e.Accounts = append(e.Accounts, r.Account, r.PeerAccount)
+		if c.op == OpCreatePeering {
+			e.Detail = fmt.Sprintf("%s -> %s (account %s)", r.VPC, r.PeerVPC, r.PeerAccount)
+		}
 		if c.op == OpExpirePeering && r.ExpiresAt != nil {
 			e.Time = r.ExpiresAt.UTC() // when it fell due, though noticed later
 		}
 	case Route:
 		e.Result = map[Op]string{OpAddRoute: "added", OpDeleteRoute: "deleted"}[c.op]
+		e.Detail = "-> " + r.NextHop
 	}
 	switch {
 	case err != nil:

@@ -102,6 +102,39 @@ func (r Restored) String() string {
 	return s
 }
 
+// Saved reports whether st holds a saved state for the topology t, made
+// from a file that says what t's says (else CodeStateMismatch), which New
+// would resume.
+func Saved(st store.Store, t *topology.Topology) (bool, error) {
+	_, ok, err := st.Get(keyMeta)
+	if err != nil {
+		return false, Errorf(CodeInternal, "read the saved state: %v", err)
+	}
+	if !ok {
+		return false, nil
+	}
+	_, err = savedMeta(st, t)
+	return err == nil, err
+}
+
+// savedMeta returns the meta record of the state in st, which t's file must
+// have made.
+func savedMeta(st store.Store, t *topology.Topology) (stateMeta, error) {
+	var meta stateMeta
+	raw, ok, err := st.Get(keyMeta)
+	if err != nil {
+		return meta, Errorf(CodeInternal, "read the saved state: %v", err)
+	}
+	if !ok || json.Unmarshal(raw, &meta) != nil {
+		return meta, Errorf(CodeInternal, "the saved state has no valid %s record", keyMeta)
+	}
+	if meta.Name != t.Name || meta.Fingerprint != Fingerprint(t) {
+		return meta, Errorf(CodeStateMismatch, "the saved state of topology %q was made from %s, which said something else than %s; resume with that file, or start from this one with --reset (the saved state is then lost)",
+			t.Name, meta.File, t.File)
+	}
+	return meta, nil
+}
+
 // putLocked adds op to the change under way, replacing an earlier op of
 // the same key.
 func (s *State) putLocked(op store.Op) {
@@ -172,17 +205,9 @@ func (s *State) saveAllLocked(t *topology.Topology) error {
 // reports what it found.
 func (s *State) loadLocked(t *topology.Topology) (Restored, error) {
 	var r Restored
-	raw, ok, err := s.store.Get(keyMeta)
+	meta, err := savedMeta(s.store, t)
 	if err != nil {
-		return r, Errorf(CodeInternal, "read the saved state: %v", err)
-	}
-	var meta stateMeta
-	if !ok || json.Unmarshal(raw, &meta) != nil {
-		return r, Errorf(CodeInternal, "the saved state has no valid %s record", keyMeta)
-	}
-	if meta.Name != t.Name || meta.Fingerprint != Fingerprint(t) {
-		return r, Errorf(CodeStateMismatch, "the saved state of topology %q was made from %s, which said something else than %s; resume with that file, or start from this one with --reset (the saved state is then lost)",
-			t.Name, meta.File, t.File)
+		return r, err
 	}
 	r.File = meta.File
 	kvs, _, err := s.store.Range("/")

@@ -28,7 +28,8 @@ func (d *Daemon) Status(acct string) (api.Status, error) {
 	if err != nil {
 		return api.Status{}, err
 	}
-	s := api.Status{Name: t.Name, State: api.StateRunning, PID: os.Getpid(), File: t.File, Started: d.started, Region: t.Region, MTU: t.MTU, Peerings: peerings}
+	s := api.Status{Name: t.Name, State: api.StateRunning, PID: os.Getpid(), File: t.File, Started: d.started,
+		Region: t.Region, MTU: t.MTU, StateFile: d.statePath, Peerings: peerings}
 	for _, v := range t.VPCs {
 		if v.Account != a.ID {
 			continue // another account's VPCs are invisible

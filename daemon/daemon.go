@@ -19,6 +19,7 @@ import (
 	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/control"
 	"github.com/vpcsim/vpcsim/router"
+	"github.com/vpcsim/vpcsim/store"
 	"github.com/vpcsim/vpcsim/topology"
 	"github.com/vpcsim/vpcsim/tun"
 )
@@ -39,6 +40,15 @@ type Options struct {
 	// BusyPoll is how long the routers keep polling the hosts after the
 	// last packet instead of sleeping (router.Config.BusyPoll); 0: off.
 	BusyPoll time.Duration
+	// Durable keeps the control state in StatePath, saved before every
+	// control call returns, and resumes a state saved there by a daemon
+	// that died: same peerings, routes and ids, and the hosts' namespaces,
+	// with whatever runs in them, reused. Close leaves the state for the
+	// next launch; RemoveState forgets it. Without Durable the state lives
+	// in memory and nothing of it outlives the daemon.
+	Durable bool
+	// Reset discards a saved state and starts from the file (Durable).
+	Reset bool
 }
 
 // Daemon is a running topology. Close tears it down.
@@ -47,6 +57,8 @@ type Daemon struct {
 	State    *control.State
 	Network  *router.Network
 
+	store     store.Store // where State lives; closed last
+	statePath string      // its file, "" when it lives in memory
 	log       *slog.Logger
 	hosts     []*tun.Host
 	started   time.Time
@@ -57,6 +69,7 @@ type Daemon struct {
 	done      chan struct{} // closed when a shutdown is requested over the API
 	shutdown  sync.Once
 	checker   checker
+	expirer   expirer
 
 	closeOnce sync.Once
 	closeErr  error
@@ -82,15 +95,26 @@ func Launch(ctx context.Context, t *topology.Topology, opts Options) (_ *Daemon,
 	if err := topology.CheckLaunchable(t); err != nil {
 		return nil, control.Errorf(control.CodeLimitExceeded, "%v", err)
 	}
-	if err := removeLeftovers(t.Name, step); err != nil {
-		return nil, err
-	}
 	d := newDaemon(t, log)
+	resume := false
+	if opts.Durable {
+		// The state file's lock keeps a second daemon of t away from here on.
+		if d.store, resume, err = openState(t, opts.Reset); err != nil {
+			return nil, err
+		}
+		d.statePath = StatePath(t.Name)
+	}
 	defer func() {
 		if err != nil {
 			d.Close()
+			if d.statePath != "" && !resume {
+				RemoveState(t.Name) // it held nothing before this launch
+			}
 		}
 	}()
+	if err := removeLeftovers(t.Name, resume, step); err != nil {
+		return nil, err
+	}
 	if opts.MetricsAddr != "" {
 		if err := d.listenMetrics(opts.MetricsAddr); err != nil {
 			return nil, err
@@ -102,12 +126,18 @@ func Launch(ctx context.Context, t *topology.Topology, opts Options) (_ *Daemon,
 	if err := writeRecord(rec); err != nil {
 		return nil, fmt.Errorf("write record of topology %q: %w", t.Name, err)
 	}
-	devices, offload, err := d.createHosts(ctx, &rec, step)
+	devices, offload, err := d.createHosts(ctx, &rec, resume, step)
 	if err != nil {
 		return nil, err
 	}
 	if err := d.start(devices, offload, opts.BusyPoll); err != nil {
 		return nil, err
+	}
+	if r, ok := d.State.Restored(); ok {
+		step("state    %s from %s", r, d.statePath)
+		log.Info("state resumed", "file", d.statePath, "peerings", r.Peerings, "routes", r.Routes, "saved", r.Saved, "expired", r.Expired)
+	} else if d.statePath != "" {
+		step("state    %s", d.statePath)
 	}
 	d.describe(step)
 	if opts.Listen {
@@ -128,8 +158,9 @@ func newDaemon(t *topology.Topology, log *slog.Logger) *Daemon {
 }
 
 // removeLeftovers refuses to launch over a running topology of the same
-// name, and removes what a dead one left behind.
-func removeLeftovers(name string, step func(string, ...any)) error {
+// name, and removes what a dead one left behind; but its namespaces, when
+// the launch resumes its state: they are the hosts to reopen.
+func removeLeftovers(name string, resume bool, step func(string, ...any)) error {
 	r, err := ReadRecord(name)
 	if err != nil {
 		return nil
@@ -137,7 +168,12 @@ func removeLeftovers(name string, step func(string, ...any)) error {
 	if r.Alive() {
 		return control.Errorf(control.CodeAlreadyRunning, "topology %q is already running (pid %d); stop it with \"vpcsim down %s\"", name, r.PID, name)
 	}
-	step("removing leftovers of topology %q (pid %d is gone)", name, r.PID)
+	if resume {
+		step("resuming topology %q (pid %d is gone)", name, r.PID)
+		r.Namespaces = nil
+	} else {
+		step("removing leftovers of topology %q (pid %d is gone)", name, r.PID)
+	}
 	if err := Cleanup(r); err != nil {
 		return fmt.Errorf("remove leftovers of topology %q: %w", name, err)
 	}
@@ -152,12 +188,16 @@ func (d *Daemon) start(devices map[string]router.Device, offload bool, busyPoll 
 	if offload {
 		cfg.MaxPacket = tun.MaxOffloadPacket
 	}
-	n, st, err := Wire(t, devices, cfg, control.Options{OnChange: d.logChange})
+	if d.store == nil {
+		d.store = store.NewMemory()
+	}
+	n, st, err := Wire(t, devices, cfg, control.Options{OnChange: d.logChange, Store: d.store})
 	if err != nil {
 		return err
 	}
 	d.Network, d.State = n, st
 	d.checker.start(d)
+	d.expirer.start(st)
 	d.log.Info("data path", "mtu", cfg.MTU, "offload", offload, "busy_poll", cfg.BusyPoll)
 	return nil
 }
@@ -204,6 +244,7 @@ func (d *Daemon) logChange(c control.Change) {
 	}
 	d.log.Info("control change", attrs...)
 	d.checker.changed()
+	d.expirer.changed()
 }
 
 // hostJob is a host to create and its subnet.
@@ -224,7 +265,7 @@ const hostParallelism = 8
 // the routers and take them back whole (tun.HostConfig.Offload) unless the
 // kernel refuses, which the first host finds out for all: every device
 // must agree on the headers.
-func (d *Daemon) createHosts(ctx context.Context, rec *Record, step func(string, ...any)) (map[string]router.Device, bool, error) {
+func (d *Daemon) createHosts(ctx context.Context, rec *Record, resume bool, step func(string, ...any)) (map[string]router.Device, bool, error) {
 	var jobs []hostJob
 	for _, v := range d.Topology.VPCs {
 		for _, h := range v.Hosts {
@@ -232,7 +273,7 @@ func (d *Daemon) createHosts(ctx context.Context, rec *Record, step func(string,
 		}
 	}
 	d.hosts = make([]*tun.Host, len(jobs))
-	hc := &hostCreator{d: d, rec: rec, step: step, offload: true}
+	hc := &hostCreator{d: d, rec: rec, step: step, offload: true, resume: resume}
 	if len(jobs) > 0 {
 		if err := hc.create(0, jobs[0]); err != nil {
 			return nil, false, err
@@ -263,6 +304,7 @@ type hostCreator struct {
 	d       *Daemon
 	step    func(string, ...any)
 	offload bool // decided by the first host, read-only after
+	resume  bool // reopen the namespaces that exist
 
 	mu  sync.Mutex // guards rec and d.hosts
 	rec *Record
@@ -282,12 +324,16 @@ func (hc *hostCreator) create(i int, j hostJob) error {
 		return fmt.Errorf("write record of topology %q: %w", hc.rec.Name, err)
 	}
 	cfg := tun.HostConfig{Namespace: ns, Addr: addr, Gateway: j.subnet.Gateway(), MTU: d.Topology.MTU, Offload: hc.offload}
-	th, err := tun.CreateHost(cfg)
+	create, how := tun.CreateHost, "netns"
+	if ok, _ := tun.Exists(ns); ok && hc.resume {
+		create, how = tun.ReopenHost, "netns (reused)"
+	}
+	th, err := create(cfg)
 	if errors.Is(err, tun.ErrOffloadUnsupported) && i == 0 {
 		d.log.Warn("tun offloads unavailable, forwarding packet by packet", "err", err)
 		hc.step("offload  unavailable (%v): forwarding packet by packet", err)
 		hc.offload, cfg.Offload = false, false
-		th, err = tun.CreateHost(cfg)
+		th, err = create(cfg)
 	}
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
@@ -297,7 +343,7 @@ func (hc *hostCreator) create(i int, j hostJob) error {
 		return errors.Join(fmt.Errorf("host %q: %w", j.host.Name, err), writeRecord(*hc.rec))
 	}
 	d.hosts[i] = th
-	hc.step("host     %-12s %-18s netns %s (%v)", j.host.Name, addr, ns, time.Since(start).Round(time.Millisecond))
+	hc.step("host     %-12s %-18s %s %s (%v)", j.host.Name, addr, how, ns, time.Since(start).Round(time.Millisecond))
 	d.log.Info("host created", "host", j.host.Name, "vpc", j.vpc, "addr", addr, "netns", ns)
 	return nil
 }
@@ -330,6 +376,7 @@ func (d *Daemon) Close() error {
 			cancel()
 		}
 		d.checker.stop()
+		d.expirer.stop()
 		if d.metrics != nil {
 			d.metrics.Close()
 		} else if d.metricsLn != nil {
@@ -363,6 +410,13 @@ func (d *Daemon) Close() error {
 		rec, err := ReadRecord(d.Topology.Name)
 		if err == nil && rec.PID == os.Getpid() {
 			if err := Cleanup(rec); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if d.store != nil {
+			// Last: the state file's lock kept other daemons of the
+			// topology away until everything above was gone.
+			if err := d.store.Close(); err != nil {
 				errs = append(errs, err)
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -25,12 +26,14 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	// Records and sockets of these tests stay out of the real run directory.
+	// Records, sockets and saved states of these tests stay out of the
+	// real directories.
 	dir, err := os.MkdirTemp("", "vpcsim-run-")
 	if err != nil {
 		panic(err)
 	}
 	os.Setenv("VPCSIM_RUN_DIR", dir)
+	os.Setenv(StateDirEnv, filepath.Join(dir, "state"))
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)

@@ -32,6 +32,58 @@ func CreateHost(cfg HostConfig) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
+	return hostOf(cfg, files)
+}
+
+// ReopenHost is CreateHost in the namespace cfg.Namespace, which must
+// exist: a host whose daemon died, and with it the TUN interface, while
+// processes in the namespace went on. Any interface eth0 left there is
+// replaced; the namespace and what runs in it are kept, so a server that
+// listens on every address serves again once eth0 is back. The namespace
+// is deleted by Host.Close as for a created host, but not when ReopenHost
+// fails: it was not ReopenHost's to create.
+func ReopenHost(cfg HostConfig) (*Host, error) {
+	cfg, err := cfg.normalize()
+	if err != nil {
+		return nil, err
+	}
+	var files []*os.File
+	err = Do(cfg.Namespace, func() error {
+		if err := removeStaleInterface(); err != nil {
+			return fmt.Errorf("reopen netns %q: %w", cfg.Namespace, err)
+		}
+		files, err = setupHost(cfg)
+		return err
+	})
+	if err != nil {
+		for _, f := range files {
+			f.Close()
+		}
+		return nil, err
+	}
+	return hostOf(cfg, files)
+}
+
+// removeStaleInterface deletes the interface eth0 of the calling thread's
+// namespace, if there is one.
+func removeStaleInterface() error {
+	nl, err := dialRtnl()
+	if err != nil {
+		return err
+	}
+	defer nl.Close()
+	index, err := nl.ifIndex(InterfaceName)
+	if err != nil {
+		return nil // none
+	}
+	if err := nl.delLink(index); err != nil {
+		return fmt.Errorf("delete the %s left there: %w", InterfaceName, err)
+	}
+	return nil
+}
+
+// hostOf makes the devices of the TUN files of a host set up by cfg.
+func hostOf(cfg HostConfig, files []*os.File) (*Host, error) {
 	h := &Host{ns: cfg.Namespace}
 	hdr := 0
 	if cfg.Offload {

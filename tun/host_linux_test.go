@@ -760,3 +760,64 @@ func TestDoErrors(t *testing.T) {
 		t.Error("Do ran fn for a namespace it could not enter")
 	}
 }
+
+// TestNSReopenHost kills a host's TUN interface as a daemon's death does,
+// with a process still running in the namespace, then reopens the host:
+// eth0 is back, configured, and the process never noticed.
+func TestNSReopenHost(t *testing.T) {
+	tuntest.NeedRoot(t, "ip", "sleep")
+	cfg := testConfig()
+	h, err := CreateHost(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns := h.Namespace()
+	t.Cleanup(func() { Delete(ns) })
+	sleep := Exec(ns, "sleep", "60")
+	if err := sleep.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- sleep.Wait() }()
+	t.Cleanup(func() { sleep.Process.Kill() })
+	for _, d := range h.Devices() { // the daemon dies: its descriptors close
+		d.Close()
+	}
+	if out := run(t, "ip", "-n", ns, "link"); strings.Contains(out, "eth0") {
+		t.Fatalf("eth0 outlived its descriptor:\n%s", out)
+	}
+
+	r, err := ReopenHost(cfg)
+	if err != nil {
+		t.Fatalf("ReopenHost: %v", err)
+	}
+	if out := run(t, "ip", "-n", ns, "-4", "-o", "addr", "show", "dev", "eth0"); !strings.Contains(out, "inet 10.9.0.10/24") {
+		t.Errorf("after ReopenHost, eth0 = %q", out)
+	}
+	if out := run(t, "ip", "-n", ns, "-4", "route", "show", "default"); !strings.Contains(out, "default via 10.9.0.1 dev eth0") {
+		t.Errorf("after ReopenHost, default route = %q", out)
+	}
+	select {
+	case err := <-exited:
+		t.Fatalf("the process in the namespace ended: %v", err)
+	default:
+	}
+	// Reopening a host whose eth0 is there replaces it.
+	r2, err := ReopenHost(cfg)
+	if err != nil {
+		t.Fatalf("ReopenHost over a live eth0: %v", err)
+	}
+	for _, d := range r.Devices() {
+		d.Close() // the namespace goes with r2's Close
+	}
+	if err := r2.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := Exists(ns); ok {
+		t.Errorf("Close of a reopened host left the namespace")
+	}
+	cfg.Namespace = uniqueNS()
+	if _, err := ReopenHost(cfg); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("ReopenHost of a namespace that does not exist = %v, want fs.ErrNotExist", err)
+	}
+}

@@ -62,6 +62,15 @@ func (c *rtnl) setLink(index uint32, mtu, txqlen int) error {
 	return c.exec()
 }
 
+// delLink deletes interface index.
+func (c *rtnl) delLink(index uint32) error {
+	c.begin(unix.RTM_DELLINK, 0)
+	var ifi [unix.SizeofIfInfomsg]byte
+	binary.NativeEndian.PutUint32(ifi[4:], index)
+	c.msg = append(c.msg, ifi[:]...)
+	return c.exec()
+}
+
 // addAddr assigns the IPv4 address prefix to interface index.
 func (c *rtnl) addAddr(index uint32, prefix netip.Prefix) error {
 	c.begin(unix.RTM_NEWADDR, unix.NLM_F_CREATE|unix.NLM_F_EXCL)

@@ -16,6 +16,15 @@ func CreateHost(cfg HostConfig) (*Host, error) {
 	return nil, fmt.Errorf("create netns %q: %w", cfg.Namespace, errors.ErrUnsupported)
 }
 
+// ReopenHost needs Linux network namespaces; elsewhere it returns an error
+// wrapping errors.ErrUnsupported.
+func ReopenHost(cfg HostConfig) (*Host, error) {
+	if _, err := cfg.normalize(); err != nil {
+		return nil, err
+	}
+	return nil, fmt.Errorf("reopen netns %q: %w", cfg.Namespace, errors.ErrUnsupported)
+}
+
 // Do returns an error wrapping errors.ErrUnsupported off Linux.
 func Do(name string, fn func() error) error {
 	return fmt.Errorf("enter netns %q: %w", name, errors.ErrUnsupported)

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vpcsim/vpcsim/daemon"
 	"github.com/vpcsim/vpcsim/examples"
 	"github.com/vpcsim/vpcsim/tun/tuntest"
 )
@@ -32,6 +33,7 @@ func TestMain(m *testing.M) {
 		defer os.RemoveAll(dir)
 		// Records and sockets of these tests stay out of the real run directory.
 		os.Setenv("VPCSIM_RUN_DIR", filepath.Join(dir, "run"))
+		os.Setenv(daemon.StateDirEnv, filepath.Join(dir, "state"))
 		vpcsimBin = filepath.Join(dir, "vpcsim")
 		if out, err := exec.Command("go", "build", "-o", vpcsimBin, ".").CombinedOutput(); err != nil {
 			fmt.Fprintf(os.Stderr, "build vpcsim: %v\n%s", err, out)

@@ -3,7 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io/fs"
+	"maps"
+	"slices"
 	"syscall"
 	"time"
 
@@ -15,58 +16,114 @@ import (
 )
 
 func newDownCmd(opts *options) *cobra.Command {
-	var all bool
+	var all, keep bool
 	cmd := &cobra.Command{
-		Use:   "down [NAME] [--all]",
-		Short: "Tear a topology down",
+		Use:   "down [NAME] [--all] [--keep-state]",
+		Short: "Tear a topology down and forget its state",
 		Long: `Tear down the running topology NAME (or the only one running): its daemon
-stops forwarding and removes every namespace it created. --all tears down
-every topology and also removes what a killed daemon left behind.`,
+stops forwarding and removes every namespace it created, and its saved state
+(peerings, routes, journal) is deleted. With --keep-state the state is kept:
+"vpcsim up -d FILE" resumes it later, in new namespaces.
+
+A topology whose daemon died (killed, out of memory, a reboot) is cleaned up
+the same way: its namespaces, socket and record, and its state unless
+--keep-state. --all does this for every topology, running, dead or only
+saved.`,
+		Example: `  vpcsim down
+  vpcsim down best-practice
+  vpcsim down best-practice --keep-state
+  vpcsim down --all`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			recs, err := daemon.Records()
-			if err != nil {
-				return err
-			}
 			name := opts.topology
 			if len(args) == 1 {
 				name = args[0]
 			}
-			if all {
-				if name != "" {
-					return usageErrorf("give NAME or --all, not both")
-				}
-			} else {
-				switch {
-				case name != "":
-					if err := checkTopologyName("NAME", name); err != nil {
-						return err
-					}
-					r, err := daemon.ReadRecord(name)
-					if errors.Is(err, fs.ErrNotExist) {
-						return control.Errorf(control.CodeTopologyNotRunning, "topology %q is not running", name)
-					} else if err != nil {
-						return err
-					}
-					recs = []daemon.Record{r}
-				case len(recs) == 0:
-					fmt.Fprintln(opts.stdout, "no topology is running")
-					return nil
-				case len(recs) > 1:
-					return control.Errorf(control.CodeMissingParameter, "%d topologies are running (%s); name one, or use --all", len(recs), recordNames(recs))
+			if all && name != "" {
+				return usageErrorf("give NAME or --all, not both")
+			}
+			if name != "" {
+				if err := checkTopologyName("NAME", name); err != nil {
+					return err
 				}
 			}
+			names, recs, err := downTargets(opts, name, all)
+			if err != nil || len(names) == 0 {
+				return err
+			}
 			var errs []error
-			for _, r := range recs {
-				if err := down(cmd, opts, r); err != nil {
-					errs = append(errs, fmt.Errorf("topology %q: %w", r.Name, err))
+			for _, n := range names {
+				if err := downOne(cmd, opts, n, recs[n], keep); err != nil {
+					errs = append(errs, fmt.Errorf("topology %q: %w", n, err))
 				}
 			}
 			return errors.Join(errs...)
 		},
 	}
-	cmd.Flags().BoolVar(&all, "all", false, "tear down every topology, and remove leftovers of dead daemons")
+	cmd.Flags().BoolVar(&all, "all", false, "tear down every topology, and remove leftovers of dead daemons and saved states")
+	cmd.Flags().BoolVar(&keep, "keep-state", false, "keep the saved state, to resume it with vpcsim up -d FILE")
 	return cmd
+}
+
+// downTargets returns the topologies down acts on, by name, with their
+// records (absent for a topology that is only saved): NAME, every one
+// with --all, else the only one running.
+func downTargets(opts *options, name string, all bool) ([]string, map[string]*daemon.Record, error) {
+	recs, err := daemon.Records()
+	if err != nil {
+		return nil, nil, err
+	}
+	saved, err := daemon.SavedStates()
+	if err != nil {
+		return nil, nil, err
+	}
+	byName := make(map[string]*daemon.Record)
+	for i := range recs {
+		byName[recs[i].Name] = &recs[i]
+	}
+	switch {
+	case all:
+		for _, n := range saved {
+			if byName[n] == nil {
+				byName[n] = nil
+			}
+		}
+		return slices.Sorted(maps.Keys(byName)), byName, nil
+	case name != "":
+		if byName[name] == nil && !slices.Contains(saved, name) {
+			return nil, nil, control.Errorf(control.CodeTopologyNotRunning, "topology %q is not running", name)
+		}
+		return []string{name}, byName, nil
+	case len(recs) == 0:
+		fmt.Fprintln(opts.stdout, "no topology is running")
+		return nil, nil, nil
+	case len(recs) > 1:
+		return nil, nil, control.Errorf(control.CodeMissingParameter, "%d topologies are running (%s); name one, or use --all", len(recs), recordNames(recs))
+	}
+	return []string{recs[0].Name}, byName, nil
+}
+
+// downOne stops the topology name (r is its record, nil when it is only
+// saved) and, unless keep, forgets its saved state.
+func downOne(cmd *cobra.Command, opts *options, name string, r *daemon.Record, keep bool) error {
+	if r != nil {
+		if err := down(cmd, opts, *r); err != nil {
+			return err
+		}
+	}
+	if keep {
+		if r == nil {
+			fmt.Fprintf(opts.stdout, "topology %q: its saved state is kept\n", name)
+		}
+		return nil
+	}
+	if err := daemon.RemoveState(name); err != nil {
+		return err
+	}
+	if r == nil {
+		fmt.Fprintf(opts.stdout, "topology %q: its saved state is removed\n", name)
+	}
+	return nil
 }
 
 // How long vpcsim down gives a daemon to answer its request, to tear the

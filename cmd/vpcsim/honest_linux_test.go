@@ -156,3 +156,28 @@ func TestNSHungDaemonDoesNotHangCommands(t *testing.T) {
 		t.Errorf("namespaces left after down of a hung daemon: %v", left)
 	}
 }
+
+// TestNSTwoLaunchesAtOnce: of two up -d of one topology at the same time,
+// one launches and the other says AlreadyRunning; nothing is left over.
+func TestNSTwoLaunchesAtOnce(t *testing.T) {
+	tuntest.NeedRoot(t, "ping")
+	name, file := writeTopology(t, "tw", manyHosts(20))
+	t.Cleanup(func() { runBin(t, "down", name) })
+	results := make(chan result, 2)
+	for range 2 {
+		go func() { results <- runBin(t, "up", "-d", file) }()
+	}
+	a, b := <-results, <-results
+	if a.code != 0 {
+		a, b = b, a
+	}
+	if a.code != 0 || b.code != 1 || !strings.Contains(b.stderr, "error: AlreadyRunning: ") {
+		t.Fatalf("two up -d at once: exits %d and %d, stderr %q and %q; want one up and one AlreadyRunning", a.code, b.code, a.stderr, b.stderr)
+	}
+	if n := len(netnsWithPrefix(t, name+"-")); n != 20 {
+		t.Errorf("%d namespaces, want the 20 of the one launch", n)
+	}
+	if !ping(t, name, "h0", "10.1.0.3") {
+		t.Error("the topology that launched does not forward")
+	}
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/control"
+	"github.com/vpcsim/vpcsim/daemon"
 	"github.com/vpcsim/vpcsim/topology"
 )
 
@@ -50,7 +51,8 @@ func cliTopology() *topology.Topology {
 }
 
 // tempRunDir points VPCSIM_RUN_DIR at a new temporary directory, short
-// enough for socket paths, and clears VPCSIM_ACCOUNT.
+// enough for socket paths, and VPCSIM_STATE_DIR at one beside it, and
+// clears VPCSIM_ACCOUNT.
 func tempRunDir(t *testing.T) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "vpcsim-cli")
@@ -59,6 +61,7 @@ func tempRunDir(t *testing.T) string {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	t.Setenv(api.RunDirEnv, dir)
+	t.Setenv(daemon.StateDirEnv, filepath.Join(dir, "state"))
 	t.Setenv("VPCSIM_ACCOUNT", "")
 	return dir
 }

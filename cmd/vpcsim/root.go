@@ -74,6 +74,7 @@ when both ends have routes.`,
 		newStatsCmd(opts),
 		newCaptureCmd(opts),
 		newGraphCmd(opts),
+		newEventsCmd(opts),
 	)
 	return cmd
 }

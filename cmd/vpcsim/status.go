@@ -35,6 +35,7 @@ listed too, with what to do about it.`,
 				return err
 			}
 			out := []api.Status{}
+			listed := make(map[string]bool)
 			for _, r := range recs {
 				if opts.topology != "" && r.Name != opts.topology {
 					continue
@@ -44,6 +45,17 @@ listed too, with what to do about it.`,
 					return fmt.Errorf("topology %q: %w", r.Name, err)
 				}
 				out = append(out, st)
+				listed[r.Name] = true
+			}
+			saved, err := daemon.SavedStates()
+			if err != nil {
+				return err
+			}
+			for _, name := range saved {
+				if !listed[name] && (opts.topology == "" || name == opts.topology) {
+					out = append(out, api.Status{Name: name, State: api.StateSaved, StateFile: daemon.StatePath(name),
+						Problem: fmt.Sprintf("not running; its state is saved: \"vpcsim up -d FILE\" resumes it, \"vpcsim down %s\" forgets it", name)})
+				}
 			}
 			if opts.topology != "" && len(out) == 0 {
 				return control.Errorf(control.CodeTopologyNotRunning, "topology %q is not running", opts.topology)
@@ -97,8 +109,12 @@ func writeStatus(w io.Writer, st api.Status) {
 		fmt.Fprintf(w, "TOPOLOGY %s  %s: %s\n", st.Name, strings.ToUpper(st.State), topology.Printable(st.Problem))
 		return
 	}
-	fmt.Fprintf(w, "TOPOLOGY %s  pid %d  region %s  mtu %d  up %s  file %s\n\n",
-		st.Name, st.PID, st.Region, st.MTU, time.Since(st.Started).Round(time.Second), st.File)
+	state := "state in memory"
+	if st.StateFile != "" {
+		state = "state " + st.StateFile
+	}
+	fmt.Fprintf(w, "TOPOLOGY %s  pid %d  region %s  mtu %d  up %s  file %s  %s\n\n",
+		st.Name, st.PID, st.Region, st.MTU, time.Since(st.Started).Round(time.Second), st.File, state)
 	tw := newTable(w)
 	fmt.Fprintln(tw, "VPC\tNAME\tACCOUNT\tREGION\tCIDR\tSUBNETS")
 	for _, v := range st.VPCs {

@@ -35,7 +35,20 @@ a router per VPC, the peerings and routes of the file, and the control API.
 Without -d, vpcsim runs until interrupted (Ctrl-C), then tears everything
 down. With -d it returns once the topology is up, leaving a daemon behind;
 stop it with "vpcsim down". Without FILE, the built-in best-practice example
-is launched.`,
+is launched.
+
+Every control change is saved in /var/lib/vpcsim/NAME/state.db
+($VPCSIM_STATE_DIR) before the call that makes it returns. If the daemon
+dies (killed, out of memory, a reboot), "vpcsim up -d FILE" resumes the
+topology: the same peerings, statuses, routes and ids, requests that fell
+due meanwhile expired, and the hosts' namespaces reused, so what runs in
+them (an iperf3 -s, a shell) keeps running. A FILE that says something else
+than the one the state was made from is refused (StateMismatch); --reset
+discards the saved state and starts from FILE.`,
+		Example: `  vpcsim up                           # the built-in best-practice example, until Ctrl-C
+  vpcsim up -d examples/cross-account.yaml
+  vpcsim up -d --metrics-addr :9464 topology.yaml
+  vpcsim up -d --reset topology.yaml  # forget what was saved`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if lf.busyPoll < 0 {
@@ -53,6 +66,7 @@ is launched.`,
 	}
 	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "return once the topology is up, leaving a background daemon")
 	cmd.Flags().StringVar(&lf.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://ADDR/metrics (a bare port such as :9464 listens on 127.0.0.1; default: off)")
+	cmd.Flags().BoolVar(&lf.reset, "reset", false, "discard the topology's saved state and start from FILE")
 	cmd.Flags().DurationVar(&lf.busyPoll, "busy-poll", 0, "keep polling the hosts this long after each packet instead of sleeping: lower latency, one CPU busy while traffic flows (e.g. 50ms; default: off)")
 	cmd.Flags().BoolVar(&child, "daemon-child", false, "internal: run as the detached daemon")
 	cmd.Flags().MarkHidden("daemon-child")
@@ -82,6 +96,7 @@ func loadFile(path string) (*topology.Topology, error) {
 type launchFlags struct {
 	metricsAddr string
 	busyPoll    time.Duration
+	reset       bool
 }
 
 // args returns the flags that give a daemon child the same settings.
@@ -89,6 +104,9 @@ func (lf launchFlags) args() []string {
 	var args []string
 	if lf.metricsAddr != "" {
 		args = append(args, "--metrics-addr", lf.metricsAddr)
+	}
+	if lf.reset {
+		args = append(args, "--reset")
 	}
 	if lf.busyPoll != 0 {
 		args = append(args, "--busy-poll", lf.busyPoll.String())
@@ -122,7 +140,8 @@ func upForeground(cmd *cobra.Command, opts *options, t *topology.Topology, child
 	}
 	fmt.Fprintf(opts.stdout, "launching topology %q (%d VPCs, %d hosts, %d peerings)\n",
 		t.Name, len(t.VPCs), countHosts(t), len(t.Peerings))
-	d, err := daemon.Launch(ctx, t, daemon.Options{Progress: opts.stdout, Logger: log, Listen: true, MetricsAddr: lf.metricsAddr, BusyPoll: lf.busyPoll})
+	d, err := daemon.Launch(ctx, t, daemon.Options{Progress: opts.stdout, Logger: log, Listen: true,
+		MetricsAddr: lf.metricsAddr, BusyPoll: lf.busyPoll, Durable: true, Reset: lf.reset})
 	if err != nil {
 		return err
 	}
@@ -148,6 +167,8 @@ func upForeground(cmd *cobra.Command, opts *options, t *topology.Topology, child
 	}
 	err = d.Close()
 	if !child {
+		// Ctrl-C in the foreground is "vpcsim down": the state goes too.
+		err = errors.Join(err, daemon.RemoveState(t.Name))
 		fmt.Fprintf(opts.stdout, "topology %q is down\n", t.Name)
 	}
 	return err
