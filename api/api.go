@@ -29,6 +29,7 @@
 //	GET    /v1/capture?peering=ID|host=NAME[&count=N][&duration=D]
 //	                                    a pcapng stream; trailers CaptureWrittenTrailer, CaptureDroppedTrailer
 //	POST   /v1/shutdown                 tear the topology down after replying
+//	GET    /v1/save                     the topology as it runs, as a topology file (YAML)
 //	GET    /v1/events?after=N[&limit=M][&follow=true]
 //	                                    the journal -> []control.Event; with follow, JSON lines as they happen
 //	GET    /metrics                     Prometheus metrics (NewMetricsServer, on TCP)

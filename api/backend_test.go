@@ -69,6 +69,11 @@ func (f *fakeBackend) CapturePoint(acct string, req CaptureRequest) (CapturePoin
 	}, nil
 }
 
+func (f *fakeBackend) Save(acct string) ([]byte, error) {
+	f.called(acct)
+	return []byte("name: fake\n"), nil
+}
+
 func (f *fakeBackend) Shutdown(acct string) error {
 	f.called(acct)
 	f.mu.Lock()

@@ -253,6 +253,22 @@ func (c *Client) Explain(ctx context.Context, req ExplainRequest) (*explain.Resu
 	return &res, nil
 }
 
+// Save returns the running topology, with every change made since launch,
+// as a topology file.
+func (c *Client) Save(ctx context.Context) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	resp, err := c.send(ctx, http.MethodGet, "/v1/save", nil)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, replyError(resp)
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+}
+
 // Shutdown asks the daemon to tear the topology down; it returns once the
 // daemon has accepted, before the topology is down.
 func (c *Client) Shutdown(ctx context.Context) error {

@@ -34,6 +34,9 @@ type Backend interface {
 	CapturePoint(acct string, req CaptureRequest) (CapturePoint, error)
 	// Shutdown asks the topology to stop once the reply is sent.
 	Shutdown(acct string) error
+	// Save returns the running topology, with every change made since
+	// launch, as a topology file.
+	Save(acct string) ([]byte, error)
 }
 
 // CapturePoint is where a capture taps the data plane: two pcapng
@@ -123,6 +126,7 @@ func Handler(st *control.State, b Backend, log *slog.Logger) http.Handler {
 	mux.HandleFunc("GET /v1/capture", h.capture)
 	mux.HandleFunc("POST /v1/shutdown", h.shutdown)
 	mux.HandleFunc("GET /v1/events", h.events)
+	mux.HandleFunc("GET /v1/save", h.save)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { noEndpoint(mux, w, r) })
 	return mux
 }
@@ -238,6 +242,16 @@ func (h handlers) explain(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := h.b.Explain(r.Context(), acct(r), req)
 	reply(w, http.StatusOK, res, err)
+}
+
+func (h handlers) save(w http.ResponseWriter, r *http.Request) {
+	b, err := h.b.Save(acct(r))
+	if err != nil {
+		WriteError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
+	w.Write(b)
 }
 
 func (h handlers) shutdown(w http.ResponseWriter, r *http.Request) {

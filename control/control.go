@@ -421,6 +421,9 @@ func (s *State) applyFile(t *topology.Topology) topology.ErrorList {
 		if err == nil && fp.Accepted && p.Status == StatusPending {
 			_, err = s.AcceptPeering(p.PeerAccount, p.ID)
 		}
+		if err == nil && fp.Status != "" {
+			err = s.endPeering(p, fp.Status)
+		}
 		if err != nil {
 			failed[fp.ID] = true
 			errs.Add(t.File, fp.Pos, "%s", withContext(err, fmt.Sprintf("peering %q", fp.ID)))
@@ -446,6 +449,29 @@ func (s *State) applyFile(t *topology.Topology) topology.ErrorList {
 		}
 	}
 	return errs
+}
+
+// endPeering ends p, just created, as a file says it ended: rejected by
+// the accepter, deleted by the requester, or expired.
+func (s *State) endPeering(p Peering, status string) error {
+	var err error
+	switch status {
+	case topology.EndRejected:
+		_, err = s.RejectPeering(p.PeerAccount, p.ID)
+	case topology.EndDeleted:
+		_, err = s.DeletePeering(p.Account, p.ID)
+	case topology.EndExpired:
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		q := s.peerings[p.ID]
+		if q.Status != StatusPending {
+			return Errorf(CodeInvalidState, "peering %s is %s: only a pending request expires", p.ID, q.Status)
+		}
+		s.transitionLocked(q, StatusExpired, "", s.now())
+		s.refreshNextExpiryLocked()
+		clear(s.pending)
+	}
+	return err
 }
 
 // withContext inserts context after the code of a control error:
@@ -528,6 +554,31 @@ func (s *State) VPCs() []topology.VPC {
 		out[i] = v
 	}
 	return out
+}
+
+// Topology returns t, the topology the State was made from, as it stands
+// now: t's settings, accounts and VPCs, with the routes the route tables
+// hold and the peerings the State keeps, in creation order (a
+// cross-account one active is accepted; one that ended keeps its status).
+// Launched, it gives this state again, ids and all.
+func (s *State) Topology(t *topology.Topology) *topology.Topology {
+	out := *t
+	out.VPCs = s.VPCs()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out.Peerings = make([]topology.Peering, 0, len(s.order))
+	for _, id := range s.order {
+		p := s.peerings[id]
+		fp := topology.Peering{ID: p.ID, Name: p.Name, VPC: p.VPC, PeerVPC: p.PeerVPC, PeerAccount: p.PeerAccount}
+		switch p.Status {
+		case StatusActive:
+			fp.Accepted = p.Account != p.PeerAccount
+		case StatusRejected, StatusExpired, StatusDeleted:
+			fp.Status = string(p.Status)
+		}
+		out.Peerings = append(out.Peerings, fp)
+	}
+	return &out
 }
 
 // Table returns the route table with the given id, whatever its account.

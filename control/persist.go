@@ -78,7 +78,7 @@ func Fingerprint(t *topology.Topology) string {
 		}
 	}
 	for _, p := range t.Peerings {
-		w("peering %q %q %q %q %q %v", p.ID, p.Name, p.VPC, p.PeerVPC, p.PeerAccount, p.Accepted)
+		w("peering %q %q %q %q %q %v %q", p.ID, p.Name, p.VPC, p.PeerVPC, p.PeerAccount, p.Accepted, p.Status)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -4,12 +4,14 @@ import (
 	"errors"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/vpcsim/vpcsim/store"
+	"github.com/vpcsim/vpcsim/topology"
 )
 
 // resume returns a new State of testTopology on st, as a daemon that
@@ -315,5 +317,61 @@ func TestUnsavedChangeIsUndone(t *testing.T) {
 	fs.fail = false
 	if _, err := s.DeletePeering(me, p.ID); err != nil {
 		t.Errorf("DeletePeering once the store works = %v", err)
+	}
+}
+
+// TestTopologyRoundTrip: the topology of a State after changes of every
+// kind, formatted and launched again, gives the same peerings, statuses,
+// ids and routes.
+func TestTopologyRoundTrip(t *testing.T) {
+	ok := okFunc(t)
+	clk := newClock()
+	top := testTopology()
+	// vpc5 is a /8, which a file may not hold.
+	top.VPCs = slices.DeleteFunc(top.VPCs, func(v topology.VPC) bool { return v.ID == "vpc5" })
+	s, err := New(top, Options{Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := mustCreate(t, s, me, CreatePeeringRequest{VPC: "vpc1", PeerVPC: "vpc2", Name: "one"})
+	b := mustCreate(t, s, me, CreatePeeringRequest{VPC: "vpc1", PeerVPC: "vpc3", PeerAccount: partner})
+	ok(s.AcceptPeering(partner, b.ID))
+	c := mustCreate(t, s, me, CreatePeeringRequest{VPC: "vpc2", PeerVPC: "vpc3", PeerAccount: partner})
+	ok(s.RejectPeering(partner, c.ID))
+	d := mustCreate(t, s, me, CreatePeeringRequest{VPC: "vpc2", PeerVPC: "vpc6", PeerAccount: other})
+	mustCreate(t, s, me, CreatePeeringRequest{VPC: "vpc1", PeerVPC: "vpc6", PeerAccount: other}) // stays pending
+	ok(s.AddRoute(me, "rtb-1a", "10.3.0.0/16", b.ID))
+	ok(s.AddRoute(me, "vpc1-default", "10.2.0.0/16", a.ID))
+	ok(s.AddRoute(partner, "vpc3-default", "10.1.1.0/24", b.ID))
+	ok(s.DeletePeering(me, a.ID))
+	clk.Advance(2 * time.Hour) // d expires
+	if p, _ := s.Peering(d.ID); p.Status != StatusExpired {
+		t.Fatalf("%s is %s, want expired", d.ID, p.Status)
+	}
+	saved := topology.Format(s.Topology(top), "")
+	again, err := topology.Parse("saved.yaml", saved)
+	if err != nil {
+		t.Fatalf("the saved topology does not parse: %v\n%s", err, saved)
+	}
+	r, err := New(again, Options{Now: clk.Now})
+	if err != nil {
+		t.Fatalf("the saved topology does not launch: %v\n%s", err, saved)
+	}
+	type brief struct {
+		ID, VPC, PeerVPC, Name string
+		Status                 Status
+	}
+	list := func(s *State) []brief {
+		var out []brief
+		for _, p := range s.AllPeerings() {
+			out = append(out, brief{p.ID, p.VPC, p.PeerVPC, p.Name, p.Status})
+		}
+		return out
+	}
+	if got, want := list(r), list(s); !reflect.DeepEqual(got, want) {
+		t.Errorf("peerings launched from the saved topology:\n got %+v\nwant %+v", got, want)
+	}
+	if got, want := r.Snapshot(), s.Snapshot(); !reflect.DeepEqual(got, want) {
+		t.Errorf("routes launched from the saved topology:\n got %+v\nwant %+v", got, want)
 	}
 }

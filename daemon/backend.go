@@ -3,12 +3,15 @@ package daemon
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"time"
 
 	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/control"
 	"github.com/vpcsim/vpcsim/explain"
 	"github.com/vpcsim/vpcsim/router"
+	"github.com/vpcsim/vpcsim/topology"
 )
 
 // A Daemon is the backend of its topology's API.
@@ -143,14 +146,36 @@ func (d *Daemon) CapturePoint(acct string, req api.CaptureRequest) (api.CaptureP
 // operator (and acts when no account is named), may; another account of
 // the topology gets NotPermitted.
 func (d *Daemon) Shutdown(acct string) error {
+	if err := d.operator(acct, "stop"); err != nil {
+		return err
+	}
+	d.shutdown.Do(func() { close(d.done) })
+	return nil
+}
+
+// Save returns the running topology, with every change made since launch,
+// as a topology file: launched, it gives the same peerings, statuses,
+// routes and ids. Only the operator (see Shutdown) may save: the file
+// holds every account's VPCs.
+func (d *Daemon) Save(acct string) ([]byte, error) {
+	if err := d.operator(acct, "save"); err != nil {
+		return nil, err
+	}
+	header := fmt.Sprintf("Topology %q as it ran at %s, saved by \"vpcsim save\"\nfrom its launch from %s, with every change made since.",
+		d.Topology.Name, time.Now().UTC().Format(time.RFC3339), d.Topology.File)
+	return topology.Format(d.State.Topology(d.Topology), header), nil
+}
+
+// operator checks that the account acct is the topology's first account,
+// which stands for its operator, to do what.
+func (d *Daemon) operator(acct, what string) error {
 	a, err := d.State.Account(acct)
 	if err != nil {
 		return err
 	}
 	if op, _ := d.State.Account(""); a.ID != op.ID {
-		return control.Errorf(control.CodeNotPermitted, "only the topology's first account %s may shut it down", op.ID)
+		return control.Errorf(control.CodeNotPermitted, "only the topology's first account %s may %s it", op.ID, what)
 	}
-	d.shutdown.Do(func() { close(d.done) })
 	return nil
 }
 

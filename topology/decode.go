@@ -85,6 +85,7 @@ type rawPeering struct {
 	PeerVPC     field[string]
 	PeerAccount field[string]
 	Accepted    field[bool]
+	Status      field[string]
 }
 
 // decoder walks the syntax tree of one document, collecting errors.
@@ -590,7 +591,7 @@ func (d *decoder) host(n ast.Node) rawHost {
 
 func (d *decoder) peering(n ast.Node) rawPeering {
 	p := rawPeering{Pos: posOf(n)}
-	d.fields(n, "peering", []string{"id", "name", "vpc", "peer_vpc", "peer_account", "accepted"}, func(key string, v ast.Node, kp Pos) {
+	d.fields(n, "peering", []string{"id", "name", "vpc", "peer_vpc", "peer_account", "accepted", "status"}, func(key string, v ast.Node, kp Pos) {
 		switch key {
 		case "id":
 			p.ID = d.str(v, kp, key)
@@ -604,6 +605,8 @@ func (d *decoder) peering(n ast.Node) rawPeering {
 			p.PeerAccount = d.digits(v, kp, key)
 		case "accepted":
 			p.Accepted = d.boolean(v, kp, key)
+		case "status":
+			p.Status = d.str(v, kp, key)
 		}
 	})
 	return p

@@ -145,7 +145,19 @@ type Peering struct {
 	PeerVPC     string // accepter (对端)
 	PeerAccount string
 	Accepted    bool // cross-account only: the request is already accepted
+	// Status, when not empty, says that the peering ended before the
+	// topology was launched: EndRejected, EndExpired or EndDeleted. A saved
+	// topology (vpcsim save) keeps such peerings, so that it launches with
+	// the statuses it was saved with.
+	Status string
 }
+
+// The statuses of a peering that ended, for Peering.Status.
+const (
+	EndRejected = "rejected"
+	EndExpired  = "expired"
+	EndDeleted  = "deleted"
+)
 
 // VPC returns the VPC with the given id, or nil.
 func (t *Topology) VPC(id string) *VPC {

@@ -794,6 +794,19 @@ func (b *builder) buildPeering(rp *rawPeering) {
 	if rp.Accepted.Set && rp.Accepted.V && reqOK && peerOK && requester == p.PeerAccount {
 		b.errorf(rp.Accepted.Pos, "%s: accepted applies only to cross-account peerings; both sides are account %q (same-account peerings are active at once)", elem, requester)
 	}
+	if rp.Status.Set {
+		switch p.Status = rp.Status.V; p.Status {
+		case EndRejected, EndExpired:
+			if rp.Accepted.V {
+				b.errorf(rp.Status.Pos, "%s: a request that was accepted cannot be %s", elem, p.Status)
+			} else if reqOK && peerOK && requester == p.PeerAccount {
+				b.errorf(rp.Status.Pos, "%s: status %s applies only to cross-account requests; both sides are account %q", elem, p.Status, requester)
+			}
+		case EndDeleted:
+		default:
+			b.errorf(rp.Status.Pos, "%s: invalid status %q: want %s, %s or %s (a peering that ended; leave it out for a live one)", elem, p.Status, EndRejected, EndExpired, EndDeleted)
+		}
+	}
 	b.t.Peerings = append(b.t.Peerings, p)
 }
 

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -376,5 +378,53 @@ func TestNSDownForgetsOrKeepsState(t *testing.T) {
 	}
 	if left := netnsWithPrefix(t, name+"-"); len(left) > 0 {
 		t.Errorf("namespaces left after down: %v", left)
+	}
+}
+
+// TestNSSaveRoundTrip: a topology changed through the CLI, saved, torn
+// down and launched from the saved file gives the same status -o json:
+// peerings, statuses, routes and ids; and traffic flows as it did.
+func TestNSSaveRoundTrip(t *testing.T) {
+	tuntest.NeedRoot(t, "ping")
+	name, file := writeTopology(t, "sv", crossAccount)
+	up(t, name, file)
+	run := func(args ...string) string { return binOK(t, append([]string{"--topology", name}, args...)...) }
+	ab := decode[peeringJSON](t, run("peering", "create", "--vpc", "vpc-a", "--peer-vpc", "vpc-b", "--peer-account", acctB, "--name", "a to b", "-o", "json"))
+	run("--account", acctB, "peering", "accept", ab.ID)
+	ac := decode[peeringJSON](t, run("peering", "create", "--vpc", "vpc-a", "--peer-vpc", "vpc-c", "--peer-account", acctB, "-o", "json"))
+	run("--account", acctB, "peering", "reject", ac.ID)
+	ad := decode[peeringJSON](t, run("peering", "create", "--vpc", "vpc-a", "--peer-vpc", "vpc-d", "--peer-account", acctB, "-o", "json"))
+	run("route", "add", "--table", "vpc-a-default", "--destination", "10.0.1.0/24", "--peering", ab.ID)
+	run("--account", acctB, "route", "add", "--table", "vpc-b-default", "--destination", "192.168.1.0/24", "--peering", ab.ID)
+	if !ping(t, name, "a1", "10.0.1.10") {
+		t.Fatal("a1 cannot reach b1 before the save")
+	}
+	statusOf := func(acct string) string {
+		var vs []struct {
+			Peerings []struct{ ID, Name, Status, VPC, PeerVPC string } `json:"peerings"`
+		}
+		if err := json.Unmarshal([]byte(run("--account", acct, "status", "-o", "json")), &vs); err != nil || len(vs) != 1 {
+			t.Fatalf("status -o json: %v", err)
+		}
+		routes := run("--account", acct, "route", "list", "-o", "json")
+		b, _ := json.Marshal(vs[0].Peerings)
+		return string(b) + "\n" + routes
+	}
+	before := statusOf(acctA) + statusOf(acctB)
+	saved := filepath.Join(t.TempDir(), "saved.yaml")
+	run("save", "-o", saved)
+	binOK(t, "validate", saved)
+	binOK(t, "down", name)
+
+	binOK(t, "up", "-d", saved)
+	if after := statusOf(acctA) + statusOf(acctB); after != before {
+		t.Errorf("status after launching the saved file:\n%s\nwant\n%s", after, before)
+	}
+	if !ping(t, name, "a1", "10.0.1.10") {
+		t.Error("a1 cannot reach b1 after launching the saved file")
+	}
+	p := decode[peeringJSON](t, run("peering", "show", ad.ID, "-o", "json"))
+	if p.Status != "pending-acceptance" {
+		t.Errorf("the pending request %s is %s after the round trip", ad.ID, p.Status)
 	}
 }

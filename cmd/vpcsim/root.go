@@ -41,7 +41,7 @@ when both ends have routes.`,
 			if f, ok := cmd.Annotations[outputFormats]; ok {
 				formats = strings.Split(f, ",")
 			}
-			if cmd.Flags().Changed("output") && !slices.Contains(formats, opts.output) {
+			if _, file := cmd.Annotations[outputIsFile]; !file && cmd.Flags().Changed("output") && !slices.Contains(formats, opts.output) {
 				last := len(formats) - 1
 				return usageErrorf("invalid --output %q: want %s or %s", opts.output, strings.Join(formats[:last], ", "), formats[last])
 			}
@@ -75,6 +75,7 @@ when both ends have routes.`,
 		newCaptureCmd(opts),
 		newGraphCmd(opts),
 		newEventsCmd(opts),
+		newSaveCmd(opts),
 	)
 	return cmd
 }
