@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"os"
 	"regexp"
 	"strconv"
@@ -33,5 +34,32 @@ func TestREADMEListsEveryCode(t *testing.T) {
 	}
 	for c := range listed {
 		t.Errorf("README lists code %s, which the product does not have", c)
+	}
+}
+
+// TestREADMELimits keeps the rows of the README's limits table that the
+// control plane and the API set true to their constants.
+func TestREADMELimits(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := make(map[string]string)
+	for _, r := range regexp.MustCompile(`(?m)^\| ([^|]+?) \| ([^|]+?) \|`).FindAllStringSubmatch(string(b), -1) {
+		rows[r[1]] = r[2]
+	}
+	thousands := func(n int) string { return fmt.Sprintf("%d,%03d", n/1000, n%1000) }
+	for _, tt := range []struct{ limit, want string }{
+		{"user routes per route table", strconv.Itoa(control.MaxRoutesPerTable)},
+		{"rejected, expired and deleted peerings shown", fmt.Sprintf("%s, for %d hours", thousands(control.DefaultKeepHistory), int(control.DefaultKeepHistoryFor.Hours()))},
+		{"events in the journal", thousands(control.MaxEvents)},
+		{"API connections at once", strconv.Itoa(MaxConnections)},
+		{"API timeouts", fmt.Sprintf("%d s for headers, %d s for a request, %d s for an answer, %d s idle",
+			int(ReadHeaderTimeout.Seconds()), int(ReadTimeout.Seconds()), int(WriteTimeout.Seconds()), int(IdleTimeout.Seconds()))},
+		{"a client's wait for an answer", fmt.Sprintf("%d s (5 s in `status` and `down`)", int(DefaultTimeout.Seconds()))},
+	} {
+		if got, ok := rows[tt.limit]; !ok || got != tt.want {
+			t.Errorf("README limits row %q = %q, want %q", tt.limit, got, tt.want)
+		}
 	}
 }
