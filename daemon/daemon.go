@@ -70,6 +70,7 @@ type Daemon struct {
 	shutdown  sync.Once
 	checker   checker
 	expirer   expirer
+	probes    chan struct{} // a slot per probe running
 
 	closeOnce sync.Once
 	closeErr  error
@@ -154,7 +155,7 @@ func Launch(ctx context.Context, t *topology.Topology, opts Options) (_ *Daemon,
 }
 
 func newDaemon(t *topology.Topology, log *slog.Logger) *Daemon {
-	return &Daemon{Topology: t, log: log, started: time.Now(), done: make(chan struct{})}
+	return &Daemon{Topology: t, log: log, started: time.Now(), done: make(chan struct{}), probes: make(chan struct{}, MaxProbes)}
 }
 
 // removeLeftovers refuses to launch over a running topology of the same

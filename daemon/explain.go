@@ -19,8 +19,19 @@ const probeTimeout = 1500 * time.Millisecond
 // discard, which nothing in a fresh namespace listens on.
 const defaultProbePort = 9
 
+// MaxProbes is how many probes (explain --probe) a daemon sends at once;
+// more wait their turn. Each is a ping process or a thread in a host's
+// namespace: a hundred clients asking at once must not start a hundred.
+const MaxProbes = 4
+
 // probe sends real packets for res and compares their fate with res.
 func (d *Daemon) probe(ctx context.Context, res *explain.Result) *explain.Probe {
+	select {
+	case d.probes <- struct{}{}:
+		defer func() { <-d.probes }()
+	case <-ctx.Done():
+		return &explain.Probe{Outcome: "not sent", Note: "the request ended while other probes ran: " + ctx.Err().Error()}
+	}
 	p := &explain.Probe{Method: "ping"}
 	switch res.Protocol {
 	case explain.TCP:

@@ -2,8 +2,12 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/control"
@@ -139,4 +143,56 @@ func TestNSExplainAPI(t *testing.T) {
 	if control.ErrorCode(err) != control.CodeInvalidParameter {
 		t.Errorf("Explain(no destination) = %v, want InvalidParameter", err)
 	}
+}
+
+// TestNSProbesAreBounded fires many probes at once: at most MaxProbes ping
+// processes run at any moment, and every request gets its answer.
+func TestNSProbesAreBounded(t *testing.T) {
+	d := launch(t, "best-practice.yaml", example(t, "best-practice.yaml"))
+	if err := d.serve(); err != nil {
+		t.Fatal(err)
+	}
+	c := api.NewClient(api.SocketPath(d.Topology.Name), "")
+	const requests = 10
+	done := make(chan error, requests)
+	for range requests {
+		go func() {
+			// Nothing answers 10.0.1.99: each ping waits its full time.
+			res, err := c.Explain(context.Background(), api.ExplainRequest{Request: explain.Request{Source: "a1", Destination: "10.0.1.99"}, Probe: true})
+			if err == nil && (res.Probe == nil || !res.Probe.Sent) {
+				err = fmt.Errorf("probe not sent: %+v", res.Probe)
+			}
+			done <- err
+		}()
+	}
+	most := 0
+	for finished := 0; finished < requests; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Error(err)
+			}
+			finished++
+		case <-time.After(20 * time.Millisecond):
+			most = max(most, pingsIn(d.Topology.Namespace("a1")))
+		}
+	}
+	if most > MaxProbes {
+		t.Errorf("%d pings ran at once, want at most %d", most, MaxProbes)
+	}
+	if most == 0 {
+		t.Error("never saw a ping running: the test measured nothing")
+	}
+}
+
+// pingsIn counts the ping processes in the namespace ns.
+func pingsIn(ns string) int {
+	out, _ := exec.Command("ip", "netns", "pids", ns).Output()
+	n := 0
+	for _, pid := range strings.Fields(string(out)) {
+		if comm, _ := os.ReadFile("/proc/" + pid + "/comm"); strings.TrimSpace(string(comm)) == "ping" {
+			n++
+		}
+	}
+	return n
 }
