@@ -12,6 +12,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -175,7 +176,7 @@ func removeLeftovers(name string, resume bool, step func(string, ...any)) error 
 	} else {
 		step("removing leftovers of topology %q (pid %d is gone)", name, r.PID)
 	}
-	if err := Cleanup(r); err != nil {
+	if _, err := Cleanup(r); err != nil {
 		return fmt.Errorf("remove leftovers of topology %q: %w", name, err)
 	}
 	return nil
@@ -394,11 +395,16 @@ func (d *Daemon) Close() error {
 		var g errgroup.Group
 		g.SetLimit(hostParallelism)
 		var mu sync.Mutex
+		var ended atomic.Int64
 		for _, h := range d.hosts {
 			if h == nil {
 				continue // not created: the launch failed first
 			}
 			g.Go(func() error {
+				// What runs in the host would keep its namespace alive,
+				// nameless, after the topology is gone.
+				n, _ := tun.EndProcesses(h.Namespace(), EndGrace)
+				ended.Add(int64(n))
 				if err := h.Close(); err != nil {
 					mu.Lock()
 					errs = append(errs, err)
@@ -408,9 +414,12 @@ func (d *Daemon) Close() error {
 			})
 		}
 		g.Wait()
+		if n := ended.Load(); n > 0 {
+			d.log.Info("ended the processes still running in the hosts", "processes", n)
+		}
 		rec, err := ReadRecord(d.Topology.Name)
 		if err == nil && rec.PID == os.Getpid() {
-			if err := Cleanup(rec); err != nil {
+			if _, err := Cleanup(rec); err != nil {
 				errs = append(errs, err)
 			}
 		}

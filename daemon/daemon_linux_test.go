@@ -384,7 +384,7 @@ func TestNSCleanupAfterDeadDaemon(t *testing.T) {
 	if rec.Alive() {
 		t.Skip("pid was reused")
 	}
-	if err := Cleanup(rec); err != nil {
+	if _, err := Cleanup(rec); err != nil {
 		t.Fatalf("Cleanup: %v", err)
 	}
 	if ok, _ := tun.Exists(ns); ok {
@@ -394,7 +394,7 @@ func TestNSCleanupAfterDeadDaemon(t *testing.T) {
 		t.Error("Cleanup left the record")
 	}
 	// A live daemon's leftovers are not touched.
-	if err := Cleanup(Record{Name: "live", PID: os.Getppid()}); err == nil {
+	if _, err := Cleanup(Record{Name: "live", PID: os.Getppid()}); err == nil {
 		t.Error("Cleanup of a live daemon's record succeeded, want a refusal")
 	}
 }

@@ -95,12 +95,14 @@ func Records() ([]Record, error) {
 // Cleanup removes what the topology of r created: its namespaces, socket and
 // record. The daemon must be dead; Cleanup refuses to pull the floor from
 // under a live one.
-func Cleanup(r Record) error {
+func Cleanup(r Record) (ended int, err error) {
 	if r.Alive() && r.PID != os.Getpid() {
-		return fmt.Errorf("topology %q is running (pid %d); stop it with \"vpcsim down %s\"", r.Name, r.PID, r.Name)
+		return 0, fmt.Errorf("topology %q is running (pid %d); stop it with \"vpcsim down %s\"", r.Name, r.PID, r.Name)
 	}
 	var errs []error
 	for _, ns := range r.Namespaces {
+		n, _ := tun.EndProcesses(ns, EndGrace)
+		ended += n
 		if err := tun.Delete(ns); err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, err)
 		}
@@ -110,5 +112,31 @@ func Cleanup(r Record) error {
 			errs = append(errs, err)
 		}
 	}
-	return errors.Join(errs...)
+	return ended, errors.Join(errs...)
+}
+
+// EndGrace is how long the processes still running in a topology's hosts
+// when it goes down get to exit after SIGTERM, before SIGKILL.
+const EndGrace = 2 * time.Second
+
+// LogPath returns the log file of the detached daemon of the topology
+// name, beside its record. It outlives a daemon that dies, for the
+// post-mortem; vpcsim down removes it with the topology.
+func LogPath(name string) string { return filepath.Join(api.SocketDir(), name+".log") }
+
+// MaxLogSize is how large a daemon's log grows before the next daemon of
+// the topology starts a new one, keeping the old as LOG.1.
+const MaxLogSize = 16 << 20
+
+// OpenLog opens the log file of the topology name for appending,
+// rotating it first when it passed MaxLogSize.
+func OpenLog(name string) (*os.File, error) {
+	path := LogPath(name)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	if fi, err := os.Stat(path); err == nil && fi.Size() > MaxLogSize {
+		os.Rename(path, path+".1")
+	}
+	return os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 }

@@ -5,6 +5,7 @@ package tun
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // CreateHost needs Linux network namespaces; elsewhere it returns an error
@@ -57,3 +58,13 @@ func (d *Device) Write(bufs [][]byte, offset int) (int, error) {
 
 // Close does nothing off Linux, where no device is ever created.
 func (d *Device) Close() error { return nil }
+
+// Processes returns an error wrapping errors.ErrUnsupported off Linux.
+func Processes(name string) ([]int, error) {
+	return nil, fmt.Errorf("netns %q: %w", name, errors.ErrUnsupported)
+}
+
+// EndProcesses returns an error wrapping errors.ErrUnsupported off Linux.
+func EndProcesses(name string, grace time.Duration) (int, error) {
+	return 0, fmt.Errorf("netns %q: %w", name, errors.ErrUnsupported)
+}

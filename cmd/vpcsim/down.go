@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"slices"
 	"syscall"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/control"
 	"github.com/vpcsim/vpcsim/daemon"
+	"github.com/vpcsim/vpcsim/tun"
 )
 
 func newDownCmd(opts *options) *cobra.Command {
@@ -138,12 +140,20 @@ const (
 // does not answer is sent SIGTERM, then SIGKILL; signals go to that
 // process only, never to one that reused its PID.
 func down(cmd *cobra.Command, opts *options, r daemon.Record) error {
+	defer os.Remove(daemon.LogPath(r.Name))
 	if !r.Alive() {
-		if err := daemon.Cleanup(r); err != nil {
+		ended, err := daemon.Cleanup(r)
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(opts.stdout, "topology %q: daemon (pid %d) was gone; removed %d namespaces\n", r.Name, r.PID, len(r.Namespaces))
+		fmt.Fprintf(opts.stdout, "topology %q: daemon (pid %d) was gone; removed %d namespaces%s\n", r.Name, r.PID, len(r.Namespaces), endedProcesses(ended))
 		return nil
+	}
+	// The daemon ends what still runs in its hosts: count it first.
+	running := 0
+	for _, ns := range r.Namespaces {
+		pids, _ := tun.Processes(ns)
+		running += len(pids)
 	}
 	// down acts as the topology's operator, whatever --account says: who
 	// may open the socket may signal the daemon anyway.
@@ -165,11 +175,23 @@ func down(cmd *cobra.Command, opts *options, r daemon.Record) error {
 		}
 	}
 	// A daemon removes its own namespaces; this finds what it could not.
-	if err := daemon.Cleanup(r); err != nil {
+	ended, err := daemon.Cleanup(r)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.stdout, "topology %q is down\n", r.Name)
+	fmt.Fprintf(opts.stdout, "topology %q is down%s\n", r.Name, endedProcesses(running+ended))
 	return nil
+}
+
+// endedProcesses says how many processes down ended in a topology's hosts.
+func endedProcesses(n int) string {
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return "; ended the process still running in its hosts"
+	}
+	return fmt.Sprintf("; ended the %d processes still running in its hosts", n)
 }
 
 // waitGone waits up to d for r's daemon to exit, and reports whether it did.

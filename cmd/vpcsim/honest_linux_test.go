@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -180,4 +182,93 @@ func TestNSTwoLaunchesAtOnce(t *testing.T) {
 	if !ping(t, name, "h0", "10.1.0.3") {
 		t.Error("the topology that launched does not forward")
 	}
+}
+
+// TestNSExecLikeAShell: vpcsim exec passes signals to the command's whole
+// process group and exits as a shell would; down ends what exec left
+// running in the hosts.
+func TestNSExecLikeAShell(t *testing.T) {
+	tuntest.NeedRoot(t, "ping", "sh", "sleep")
+	name, file := writeTopology(t, "xs", bestPractice)
+	up(t, name, file)
+	exec1 := func(args ...string) result {
+		return runBin(t, append([]string{"--topology", name, "exec", "a1", "--"}, args...)...)
+	}
+	notExec := filepath.Join(t.TempDir(), "script")
+	os.WriteFile(notExec, []byte("#!/bin/sh\n"), 0o644)
+	for _, tt := range []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"exit status", []string{"sh", "-c", "exit 7"}, 7},
+		{"missing program", []string{"no-such-program"}, 127},
+		{"not executable", []string{notExec}, 126},
+		{"killed by a signal", []string{"sh", "-c", "kill -TERM $$"}, 128 + 15},
+	} {
+		if r := exec1(tt.args...); r.code != tt.code {
+			t.Errorf("%s: exit %d (stderr %q), want %d", tt.name, r.code, r.stderr, tt.code)
+		}
+	}
+	if r := runBin(t, "--topology", name, "exec", "a1", "ping", "-c", "1", "10.0.1.10"); r.code != 2 || !strings.Contains(r.stderr, "vpcsim exec a1 -- ping -c 1 10.0.1.10") {
+		t.Errorf("exec without --: exit %d, stderr %q; want 2 and the command line with --", r.code, r.stderr)
+	}
+
+	// SIGTERM to vpcsim reaches the command and its child: the trap runs,
+	// and the sleep it started is gone.
+	c := exec.Command(vpcsimBin, "--topology", name, "exec", "a1", "--", "sh", "-c",
+		`trap 'echo trapped; exit 3' TERM; sleep 1000 & echo $! ; wait`)
+	out, err := c.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	if !sc.Scan() {
+		t.Fatal("the command printed no pid")
+	}
+	sleepPID, _ := strconv.Atoi(sc.Text())
+	c.Process.Signal(syscall.SIGTERM)
+	rest, _ := io.ReadAll(out)
+	err = c.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 3 || !strings.Contains(string(rest), "trapped") {
+		t.Errorf("SIGTERM to vpcsim exec: %v, output %q; want the trap's exit 3 and its message", err, rest)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if running(sleepPID) {
+		syscall.Kill(sleepPID, syscall.SIGKILL)
+		t.Errorf("the command's child (pid %d) outlived SIGTERM to vpcsim exec", sleepPID)
+	}
+
+	// What exec left running ends with down.
+	bg := exec.Command(vpcsimBin, "--topology", name, "exec", "b1", "--", "sleep", "1000")
+	if err := bg.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- bg.Wait() }()
+	time.Sleep(200 * time.Millisecond)
+	down := binOK(t, "down", name)
+	if !strings.Contains(down, "ended the process still running in its hosts") {
+		t.Errorf("down said %q, want it to say it ended the process", down)
+	}
+	select {
+	case <-exited:
+	case <-time.After(5 * time.Second):
+		bg.Process.Kill()
+		t.Error("a process started with exec outlived down")
+	}
+}
+
+// running reports whether the process pid runs: it exists and is not a
+// zombie waiting to be reaped.
+func running(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	i := bytes.LastIndexByte(b, ')')
+	return i > 0 && i+2 < len(b) && b[i+2] != 'Z'
 }

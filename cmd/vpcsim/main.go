@@ -24,7 +24,7 @@ func main() {
 // run executes the command line args, writing to stdout and stderr, and
 // returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	opts := &options{stdout: stdout, stderr: stderr}
+	opts := &options{stdout: stdout, stderr: stderr, args: args}
 	cmd := newRootCmd(opts)
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(ctx)

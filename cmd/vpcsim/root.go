@@ -21,6 +21,7 @@ type options struct {
 
 	stdout io.Writer
 	stderr io.Writer
+	args   []string // the command line, for hints
 }
 
 func newRootCmd(opts *options) *cobra.Command {

@@ -16,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
-	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/control"
 	"github.com/vpcsim/vpcsim/daemon"
 	"github.com/vpcsim/vpcsim/examples"
@@ -121,10 +120,7 @@ func upForeground(cmd *cobra.Command, opts *options, t *topology.Topology, child
 		// A parent that goes away must not kill the launch: writes to
 		// its pipes fail instead of raising SIGPIPE, and are ignored.
 		signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
-		if err := os.MkdirAll(api.SocketDir(), 0o755); err != nil {
-			return err
-		}
-		f, err := os.OpenFile(filepath.Join(api.SocketDir(), t.Name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		f, err := daemon.OpenLog(t.Name)
 		if err != nil {
 			return err
 		}
