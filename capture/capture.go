@@ -9,7 +9,9 @@
 // Taps copy each packet into a bounded queue on the forwarding path and a
 // single goroutine writes the file, so a slow reader of the stream costs
 // captured packets (counted, and written as the interface's drop statistic),
-// never forwarded ones.
+// never forwarded ones. The queue is bounded in packets (QueueLen) and in
+// bytes (MaxQueuedBytes): a tap copies a packet only when there is room,
+// so a stalled reader holds at most that much memory.
 package capture
 
 import (
@@ -27,9 +29,11 @@ import (
 	"github.com/vpcsim/vpcsim/router"
 )
 
-// QueueLen is how many packets a Writer buffers between the taps and the
-// stream.
-const QueueLen = 8192
+// The bounds of what a Writer holds between the taps and the stream.
+const (
+	QueueLen       = 8192    // packets
+	MaxQueuedBytes = 8 << 20 // bytes of packets
+)
 
 // linkType is the link type of every interface; see the package doc.
 const linkType = layers.LinkTypeIPv4
@@ -51,6 +55,7 @@ type Writer struct {
 	ifaces  int
 	dropped []atomic.Uint64 // per interface: lost because the queue was full
 	written atomic.Uint64
+	room    atomic.Int64 // bytes the queue may still take
 }
 
 // NewWriter writes a pcapng section header and one interface per name to w.
@@ -79,16 +84,29 @@ func NewWriter(w io.Writer, names []string, flush func()) (*Writer, error) {
 		flush = func() {}
 	}
 	flush()
-	return &Writer{ng: ng, flush: flush, q: make(chan record, QueueLen), ifaces: len(names), dropped: make([]atomic.Uint64, len(names))}, nil
+	cw := &Writer{ng: ng, flush: flush, q: make(chan record, QueueLen), ifaces: len(names), dropped: make([]atomic.Uint64, len(names))}
+	cw.room.Store(MaxQueuedBytes)
+	return cw, nil
 }
 
 // Tap returns the tap of interface i (the index of its name in NewWriter).
 func (w *Writer) Tap(i int) router.Tap {
 	return func(pkt []byte) {
+		n := int64(len(pkt))
+		if len(w.q) == cap(w.q) {
+			w.dropped[i].Add(1)
+			return
+		}
+		if w.room.Add(-n) < 0 {
+			w.room.Add(n)
+			w.dropped[i].Add(1)
+			return
+		}
 		r := record{iface: i, ts: time.Now(), data: append([]byte(nil), pkt...)}
 		select {
 		case w.q <- r:
-		default:
+		default: // the queue filled meanwhile
+			w.room.Add(n)
 			w.dropped[i].Add(1)
 		}
 	}
@@ -125,6 +143,7 @@ func (w *Writer) Run(ctx context.Context, count int) error {
 }
 
 func (w *Writer) write(r record) error {
+	w.room.Add(int64(len(r.data)))
 	ci := gopacket.CaptureInfo{Timestamp: r.ts, CaptureLength: len(r.data), Length: len(r.data), InterfaceIndex: r.iface}
 	if err := w.ng.WritePacket(ci, r.data); err != nil {
 		return fmt.Errorf("capture: %w", err)

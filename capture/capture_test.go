@@ -81,3 +81,38 @@ func TestNewWriterNeedsAPoint(t *testing.T) {
 		t.Error("NewWriter with no capture point succeeded")
 	}
 }
+
+// TestStalledReaderHoldsBoundedMemory: big packets into a Writer nobody
+// reads: the queue holds at most MaxQueuedBytes of them, the rest are
+// counted as dropped, and room comes back as the stream is written.
+func TestStalledReaderHoldsBoundedMemory(t *testing.T) {
+	w, err := NewWriter(&bytes.Buffer{}, []string{"x"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := make([]byte, 64<<10)
+	big[0] = 0x45
+	const sent = 1000 // 64 MB offered
+	for range sent {
+		w.Tap(0)(big)
+	}
+	queued := len(w.q)
+	if held := queued * len(big); held > MaxQueuedBytes {
+		t.Errorf("%d bytes queued, want at most %d", held, MaxQueuedBytes)
+	}
+	if queued == 0 || w.Dropped() != uint64(sent-queued) {
+		t.Errorf("%d queued, %d dropped of %d; want the rest of the queued dropped", queued, w.Dropped(), sent)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := w.Run(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.room.Load(); got != MaxQueuedBytes {
+		t.Errorf("room after the queue drained = %d, want %d", got, MaxQueuedBytes)
+	}
+	w.Tap(0)(big)
+	if len(w.q) != 1 {
+		t.Error("no room for a packet once the queue drained")
+	}
+}

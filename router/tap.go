@@ -2,6 +2,8 @@ package router
 
 import (
 	"fmt"
+	"slices"
+	"sync"
 	"sync/atomic"
 )
 
@@ -11,36 +13,70 @@ import (
 // batch.
 type Tap func(pkt []byte)
 
-// tapPoint is where a Tap can be attached.
+// MaxTaps is how many taps may watch one capture point at once: several
+// captures of a point, each with its own bounded memory.
+const MaxTaps = 4
+
+// tapPoint is where Taps can be attached.
 type tapPoint struct {
-	tap atomic.Pointer[Tap]
+	mu   sync.Mutex             // serialises attach and detach
+	taps atomic.Pointer[[]*Tap] // nil when none; replaced, never changed
 }
 
-// each calls the attached tap, if any, for every packet of frames, which
+// each calls the attached taps, if any, for every packet of frames, which
 // hold packets with their headroom in front.
 func (tp *tapPoint) each(frames [][]byte) {
-	if t := tp.tap.Load(); t != nil {
+	if ts := tp.taps.Load(); ts != nil {
 		for _, f := range frames {
-			(*t)(f[Headroom:])
+			for _, t := range *ts {
+				(*t)(f[Headroom:])
+			}
 		}
 	}
 }
 
-// batch calls the attached tap, if any, for every packet of b.
+// batch calls the attached taps, if any, for every packet of b.
 func (tp *tapPoint) batch(b *batch) {
-	if t := tp.tap.Load(); t != nil {
+	if ts := tp.taps.Load(); ts != nil {
 		for i := 0; i < b.n; i++ {
-			(*t)(b.packet(i))
+			for _, t := range *ts {
+				(*t)(b.packet(i))
+			}
 		}
 	}
 }
 
-// attach sets the tap and returns a function that removes it.
+// attach adds the tap and returns a function that removes it.
 func (tp *tapPoint) attach(t Tap) (detach func(), err error) {
-	if !tp.tap.CompareAndSwap(nil, &t) {
-		return nil, fmt.Errorf("a capture is already attached")
+	tp.mu.Lock()
+	defer tp.mu.Unlock()
+	var ts []*Tap
+	if old := tp.taps.Load(); old != nil {
+		ts = *old
 	}
-	return func() { tp.tap.CompareAndSwap(&t, nil) }, nil
+	if len(ts) >= MaxTaps {
+		return nil, fmt.Errorf("%d captures already watch this point, the most there may be", len(ts))
+	}
+	ts = append(slices.Clone(ts), &t)
+	tp.taps.Store(&ts)
+	var once sync.Once
+	return func() { once.Do(func() { tp.detach(&t) }) }, nil
+}
+
+// detach removes the tap t.
+func (tp *tapPoint) detach(t *Tap) {
+	tp.mu.Lock()
+	defer tp.mu.Unlock()
+	old := tp.taps.Load()
+	if old == nil {
+		return
+	}
+	ts := slices.DeleteFunc(slices.Clone(*old), func(x *Tap) bool { return x == t })
+	if len(ts) == 0 {
+		tp.taps.Store(nil)
+		return
+	}
+	tp.taps.Store(&ts)
 }
 
 // TapHost attaches taps to host's interface: out sees what the host sends

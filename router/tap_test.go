@@ -38,8 +38,11 @@ func TestTaps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tn.TapPeering("pcx-12", ab.tap, nil); err == nil {
-		t.Error("a second capture on the same peering was accepted")
+	// Another capture of the same point sees the same packets.
+	var ab2 recorder
+	detach2, err := tn.TapPeering("pcx-12", ab2.tap, nil)
+	if err != nil {
+		t.Fatalf("a second capture of pcx-12: %v", err)
 	}
 	if _, err := tn.TapHost("zz", aOut.tap, nil); err == nil {
 		t.Error("TapHost of an unknown host succeeded")
@@ -58,11 +61,40 @@ func TestTaps(t *testing.T) {
 	if string(bIn.pkts[0]) != string(pkt) {
 		t.Errorf("b1 in tap saw %x, want %x", bIn.pkts[0], pkt)
 	}
+	if ab2.count() != 1 {
+		t.Errorf("the second capture of pcx-12 saw %d packets, want 1", ab2.count())
+	}
 	detachA()
 	detachP()
+	detach2()
+	detach2() // idempotent
 	tn.send("a1", pkt)
 	tn.expect(t, "b1")
 	if aOut.count() != 1 || ab.count() != 1 || bIn.count() != 2 {
 		t.Errorf("after detach: a1 out %d, a->b %d, b1 in %d; want 1, 1, 2", aOut.count(), ab.count(), bIn.count())
+	}
+}
+
+// TestTapLimit: at most MaxTaps captures watch a point; detaching one makes
+// room for another.
+func TestTapLimit(t *testing.T) {
+	var tp tapPoint
+	var detaches []func()
+	for i := range MaxTaps {
+		d, err := tp.attach(func([]byte) {})
+		if err != nil {
+			t.Fatalf("tap %d: %v", i, err)
+		}
+		detaches = append(detaches, d)
+	}
+	if _, err := tp.attach(func([]byte) {}); err == nil {
+		t.Fatalf("tap %d of a point was accepted, want at most %d", MaxTaps+1, MaxTaps)
+	}
+	detaches[1]()
+	if _, err := tp.attach(func([]byte) {}); err != nil {
+		t.Errorf("a tap after a detach: %v", err)
+	}
+	for _, d := range detaches {
+		d()
 	}
 }
