@@ -50,6 +50,9 @@ type Options struct {
 	Durable bool
 	// Reset discards a saved state and starts from the file (Durable).
 	Reset bool
+	// KeepHistory is how many ended peerings the control plane shows
+	// (control.Options.KeepHistory); 0: its default.
+	KeepHistory int
 }
 
 // Daemon is a running topology. Close tears it down.
@@ -132,7 +135,7 @@ func Launch(ctx context.Context, t *topology.Topology, opts Options) (_ *Daemon,
 	if err != nil {
 		return nil, err
 	}
-	if err := d.start(devices, offload, opts.BusyPoll); err != nil {
+	if err := d.start(devices, offload, opts); err != nil {
 		return nil, err
 	}
 	if r, ok := d.State.Restored(); ok {
@@ -184,16 +187,16 @@ func removeLeftovers(name string, resume bool, step func(string, ...any)) error 
 
 // start starts the routers on the hosts' devices and the control plane
 // that drives them.
-func (d *Daemon) start(devices map[string]router.Device, offload bool, busyPoll time.Duration) error {
+func (d *Daemon) start(devices map[string]router.Device, offload bool, opts Options) error {
 	t := d.Topology
-	cfg := router.Config{MTU: t.MTU, BusyPoll: busyPoll, Logger: d.log}
+	cfg := router.Config{MTU: t.MTU, BusyPoll: opts.BusyPoll, Logger: d.log}
 	if offload {
 		cfg.MaxPacket = tun.MaxOffloadPacket
 	}
 	if d.store == nil {
 		d.store = store.NewMemory()
 	}
-	n, st, err := Wire(t, devices, cfg, control.Options{OnChange: d.logChange, Store: d.store})
+	n, st, err := Wire(t, devices, cfg, control.Options{OnChange: d.logChange, Store: d.store, KeepHistory: opts.KeepHistory})
 	if err != nil {
 		return err
 	}
