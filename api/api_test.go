@@ -64,12 +64,18 @@ func shortTempDir(t testing.TB) string {
 // the socket's path.
 func serve(t testing.TB, st *control.State) string {
 	t.Helper()
+	return serveWith(t, NewServer(st, &fakeBackend{st: st}, nil))
+}
+
+// serveWith runs srv on a socket in a temporary directory until the test
+// ends (or srv is closed), and returns the socket's path.
+func serveWith(t testing.TB, srv *Server) string {
+	t.Helper()
 	path := filepath.Join(shortTempDir(t), "api.sock")
 	l, err := Listen(path)
 	if err != nil {
 		t.Fatalf("Listen(%q) = %v", path, err)
 	}
-	srv := NewServer(st, &fakeBackend{st: st}, nil)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -86,21 +86,7 @@ func (f *fakeBackend) Shutdown(acct string) error {
 func serveFake(t *testing.T) (*Client, *fakeBackend) {
 	st := testState(t)
 	f := &fakeBackend{st: st, attached: make(chan [2]router.Tap, 1)}
-	l, err := Listen(shortTempDir(t) + "/api.sock")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := NewServer(st, f, nil)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		srv.Serve(l)
-	}()
-	t.Cleanup(func() {
-		srv.Close(context.Background())
-		<-done
-	})
-	return NewClient(l.Addr().String(), partner), f
+	return NewClient(serveWith(t, NewServer(st, f, nil)), partner), f
 }
 
 func TestBackendEndpoints(t *testing.T) {
@@ -176,13 +162,8 @@ func TestCaptureStream(t *testing.T) {
 func TestCaptureEndsWhenServerCloses(t *testing.T) {
 	st := testState(t)
 	f := &fakeBackend{st: st, attached: make(chan [2]router.Tap, 1)}
-	l, err := Listen(shortTempDir(t) + "/api.sock")
-	if err != nil {
-		t.Fatal(err)
-	}
 	srv := NewServer(st, f, nil)
-	go srv.Serve(l)
-	c := NewClient(l.Addr().String(), "")
+	c := NewClient(serveWith(t, srv), "")
 	errc := make(chan error, 1)
 	go func() {
 		_, err := c.Capture(context.Background(), CaptureRequest{Host: "a1"}, new(bytes.Buffer), nil)
@@ -213,13 +194,7 @@ func TestSlowAndIdleClientsLetGo(t *testing.T) {
 	srv.http.ReadTimeout = 300 * time.Millisecond
 	srv.http.IdleTimeout = 200 * time.Millisecond
 	srv.maxConns = 3
-	path := shortTempDir(t) + "/api.sock"
-	l, err := Listen(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(l)
-	t.Cleanup(func() { srv.Close(context.Background()) })
+	path := serveWith(t, srv)
 
 	// Take every slot: one that sends nothing, one stuck in its headers,
 	// one stuck in its body.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/vpcsim/vpcsim/control"
+	"github.com/vpcsim/vpcsim/topology"
 )
 
 // TestREADMEListsEveryCode keeps the README's table of error codes true:
@@ -37,8 +38,8 @@ func TestREADMEListsEveryCode(t *testing.T) {
 	}
 }
 
-// TestREADMELimits keeps the rows of the README's limits table that the
-// control plane and the API set true to their constants.
+// TestREADMELimits keeps the README's limits table true to the constants
+// that set the limits, in the topology file, the control plane and the API.
 func TestREADMELimits(t *testing.T) {
 	b, err := os.ReadFile("../README.md")
 	if err != nil {
@@ -49,7 +50,17 @@ func TestREADMELimits(t *testing.T) {
 		rows[r[1]] = r[2]
 	}
 	thousands := func(n int) string { return fmt.Sprintf("%d,%03d", n/1000, n%1000) }
+	private := topology.PrivateRanges()
 	for _, tt := range []struct{ limit, want string }{
+		{"hosts per topology", thousands(topology.MaxHosts)},
+		{"open files (`RLIMIT_NOFILE`)", fmt.Sprintf("%d per host + %d", topology.DescriptorsPerHost, topology.DescriptorReserve)},
+		{"topology file size", fmt.Sprintf("%d MiB", topology.MaxFileSize>>20)},
+		{"YAML nesting", fmt.Sprintf("%d levels", topology.MaxNesting)},
+		{"nodes repeated by aliases", thousands(topology.MaxAliasNodes)},
+		{"a value in the file", fmt.Sprintf("%d bytes kept", topology.MaxValueLen)},
+		{"errors printed", fmt.Sprintf(`%d, then "… and N more errors"`, topology.MaxErrorsShown)},
+		{"VPC and subnet CIDRs", fmt.Sprintf("/%d to /%d", topology.MinPrefixLen, topology.MaxPrefixLen)},
+		{"VPC CIDR ranges", fmt.Sprintf("%s, %s, %s", private[0], private[1], private[2])},
 		{"user routes per route table", strconv.Itoa(control.MaxRoutesPerTable)},
 		{"rejected, expired and deleted peerings shown", fmt.Sprintf("%s, for %d hours", thousands(control.DefaultKeepHistory), int(control.DefaultKeepHistoryFor.Hours()))},
 		{"events in the journal", thousands(control.MaxEvents)},

@@ -113,9 +113,9 @@ func Handler(st *control.State, b Backend, log *slog.Logger) http.Handler {
 	mux.HandleFunc("POST /v1/peerings", h.createPeering)
 	mux.HandleFunc("GET /v1/peerings", h.listPeerings)
 	mux.HandleFunc("GET /v1/peerings/{id}", h.showPeering)
-	mux.HandleFunc("POST /v1/peerings/{id}/accept", h.acceptPeering)
-	mux.HandleFunc("POST /v1/peerings/{id}/reject", h.rejectPeering)
-	mux.HandleFunc("DELETE /v1/peerings/{id}", h.deletePeering)
+	mux.HandleFunc("POST /v1/peerings/{id}/accept", h.transition(st.AcceptPeering))
+	mux.HandleFunc("POST /v1/peerings/{id}/reject", h.transition(st.RejectPeering))
+	mux.HandleFunc("DELETE /v1/peerings/{id}", h.transition(st.DeletePeering))
 	mux.HandleFunc("POST /v1/routes", h.addRoute)
 	mux.HandleFunc("DELETE /v1/routes", h.deleteRoute)
 	mux.HandleFunc("GET /v1/routes", h.listRoutes)
@@ -183,19 +183,13 @@ func (h handlers) showPeering(w http.ResponseWriter, r *http.Request) {
 	reply(w, http.StatusOK, d, err)
 }
 
-func (h handlers) acceptPeering(w http.ResponseWriter, r *http.Request) {
-	p, err := h.st.AcceptPeering(acct(r), r.PathValue("id"))
-	reply(w, http.StatusOK, p, err)
-}
-
-func (h handlers) rejectPeering(w http.ResponseWriter, r *http.Request) {
-	p, err := h.st.RejectPeering(acct(r), r.PathValue("id"))
-	reply(w, http.StatusOK, p, err)
-}
-
-func (h handlers) deletePeering(w http.ResponseWriter, r *http.Request) {
-	p, err := h.st.DeletePeering(acct(r), r.PathValue("id"))
-	reply(w, http.StatusOK, p, err)
+// transition answers a change of the peering in the path: accept, reject
+// or delete.
+func (h handlers) transition(change func(acct, id string) (control.Peering, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, err := change(acct(r), r.PathValue("id"))
+		reply(w, http.StatusOK, p, err)
+	}
 }
 
 func (h handlers) addRoute(w http.ResponseWriter, r *http.Request) {

@@ -504,6 +504,13 @@ func (s *State) vpc(id string) *topology.VPC {
 	return nil
 }
 
+// viewLocked readies the State for a read by the account acct: it settles
+// the expiries that are due and resolves acct.
+func (s *State) viewLocked(acct string) (string, error) {
+	s.expireLocked()
+	return s.account(acct)
+}
+
 // account resolves the acting account: "" is the first one.
 func (s *State) account(acct string) (string, error) {
 	if acct == "" {

@@ -172,6 +172,17 @@ func (s *State) checkLimitLocked(vpc, except string) error {
 	return nil
 }
 
+// peeringOfLocked resolves the acting account acct and the peering id it
+// takes part in.
+func (s *State) peeringOfLocked(acct, id string) (string, *Peering, error) {
+	a, err := s.account(acct)
+	if err != nil {
+		return "", nil, err
+	}
+	p, err := s.visiblePeeringLocked(a, id)
+	return a, p, err
+}
+
 // visiblePeeringLocked returns the peering id if the account a takes part in it.
 func (s *State) visiblePeeringLocked(a, id string) (*Peering, error) {
 	p := s.peerings[id]
@@ -184,34 +195,30 @@ func (s *State) visiblePeeringLocked(a, id string) (*Peering, error) {
 // AcceptPeering accepts the pending request id; only the accepter account may.
 // The peering becomes active.
 func (s *State) AcceptPeering(acct, id string) (Peering, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.expireLocked()
-	c := s.beginLocked(OpAcceptPeering, acct, id, id)
-	p, err := s.answerLocked(c, acct, id, "accept")
-	s.endLocked(c, p, err)
-	return p, err
+	return s.answer(OpAcceptPeering, acct, id)
 }
 
 // RejectPeering rejects the pending request id; only the accepter account may.
 // A rejected peering leaves the default listing.
 func (s *State) RejectPeering(acct, id string) (Peering, error) {
+	return s.answer(OpRejectPeering, acct, id)
+}
+
+// answer accepts or rejects (op) the pending request id.
+func (s *State) answer(op Op, acct, id string) (Peering, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.expireLocked()
-	c := s.beginLocked(OpRejectPeering, acct, id, id)
-	p, err := s.answerLocked(c, acct, id, "reject")
+	c := s.beginLocked(op, acct, id, id)
+	verb := map[Op]string{OpAcceptPeering: "accept", OpRejectPeering: "reject"}[op]
+	p, err := s.answerLocked(c, acct, id, verb)
 	s.endLocked(c, p, err)
 	return p, err
 }
 
 // answerLocked accepts or rejects a pending request.
 func (s *State) answerLocked(c *call, acct, id, verb string) (Peering, error) {
-	a, err := s.account(acct)
-	if err != nil {
-		return Peering{}, err
-	}
-	p, err := s.visiblePeeringLocked(a, id)
+	a, p, err := s.peeringOfLocked(acct, id)
 	if err != nil {
 		return Peering{}, err
 	}
@@ -259,11 +266,7 @@ func (s *State) DeletePeering(acct, id string) (Peering, error) {
 }
 
 func (s *State) deletePeeringLocked(c *call, acct, id string) (Peering, error) {
-	a, err := s.account(acct)
-	if err != nil {
-		return Peering{}, err
-	}
-	p, err := s.visiblePeeringLocked(a, id)
+	a, p, err := s.peeringOfLocked(acct, id)
 	if err != nil {
 		return Peering{}, err
 	}
@@ -317,8 +320,7 @@ func (s *State) deletePeeringLocked(c *call, acct, id string) (Peering, error) {
 func (s *State) Peerings(acct string, all bool) ([]Peering, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.expireLocked()
-	a, err := s.account(acct)
+	a, err := s.viewLocked(acct)
 	if err != nil {
 		return nil, err
 	}
@@ -339,11 +341,7 @@ func (s *State) ShowPeering(acct, id string) (PeeringDetail, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.expireLocked()
-	a, err := s.account(acct)
-	if err != nil {
-		return PeeringDetail{}, err
-	}
-	p, err := s.visiblePeeringLocked(a, id)
+	a, p, err := s.peeringOfLocked(acct, id)
 	if err != nil {
 		return PeeringDetail{}, err
 	}

@@ -139,8 +139,7 @@ func (s *State) deleteRouteLocked(c *call, acct, rtb, dest string) (Route, error
 func (s *State) Routes(acct, table, vpc string) ([]Route, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.expireLocked()
-	a, err := s.account(acct)
+	a, err := s.viewLocked(acct)
 	if err != nil {
 		return nil, err
 	}

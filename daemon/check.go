@@ -21,9 +21,7 @@ const (
 // background, so that a divergence in the field is seen, logged and
 // repaired rather than silently dropping packets.
 type checker struct {
-	kick    chan struct{} // a check is due; nil until start
-	quit    chan struct{}
-	done    sync.WaitGroup
+	loop
 	changes atomic.Uint64
 
 	mu      sync.Mutex
@@ -32,46 +30,15 @@ type checker struct {
 
 // start runs the background checks of d until stop.
 func (c *checker) start(d *Daemon) {
-	c.kick, c.quit = make(chan struct{}, 1), make(chan struct{})
-	c.done.Add(1)
-	go func() {
-		defer c.done.Done()
-		tick := time.NewTicker(checkInterval)
-		defer tick.Stop()
-		for {
-			select {
-			case <-c.quit:
-				return
-			case <-tick.C:
-			case <-c.kick:
-			}
-			d.Verify()
-		}
-	}()
+	c.loop.start(func() time.Duration { return checkInterval }, func() { d.Verify() })
 }
 
 // changed counts a control change; every checkEvery-th asks for a check.
 // It never blocks: it runs with the control state's lock held.
 func (c *checker) changed() {
 	if c.changes.Add(1)%checkEvery == 0 {
-		select {
-		case c.kick <- struct{}{}:
-		default:
-		}
+		c.wake()
 	}
-}
-
-// stop ends the background checks. It is idempotent.
-func (c *checker) stop() {
-	if c.quit == nil {
-		return
-	}
-	select {
-	case <-c.quit:
-	default:
-		close(c.quit)
-	}
-	c.done.Wait()
 }
 
 // Verify compares the routers with the control plane at one instant, no

@@ -249,7 +249,7 @@ func (d *Daemon) logChange(c control.Change) {
 	}
 	d.log.Info("control change", attrs...)
 	d.checker.changed()
-	d.expirer.changed()
+	d.expirer.wake()
 }
 
 // hostJob is a host to create and its subnet.

@@ -49,6 +49,9 @@ var privateRanges = []netip.Prefix{
 	netip.MustParsePrefix("192.168.0.0/16"),
 }
 
+// PrivateRanges returns the ranges a VPC's CIDR must lie in.
+func PrivateRanges() []netip.Prefix { return slices.Clone(privateRanges) }
+
 // specialRanges name the blocks a CIDR outside the private ranges most
 // likely falls in, for messages (RFC 6890).
 var specialRanges = []struct {

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
+	"github.com/vpcsim/vpcsim/api"
+	"github.com/vpcsim/vpcsim/control"
 )
 
 func newAccountCmd(opts *options) *cobra.Command {
@@ -16,11 +19,9 @@ peering names the peer account.`,
 		Args:         cobra.NoArgs,
 		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := dialTopology(opts)
-			if err != nil {
-				return err
-			}
-			a, err := c.Account(cmd.Context())
+			a, err := call(cmd, opts, func(ctx context.Context, c *api.Client) (control.Account, error) {
+				return c.Account(ctx)
+			})
 			if err != nil {
 				return err
 			}

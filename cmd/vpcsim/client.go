@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/control"
 	"github.com/vpcsim/vpcsim/topology"
@@ -54,6 +56,17 @@ func checkTopologyName(what, name string) error {
 		return usageErrorf("invalid %s %q: a topology name is 1 to %d lowercase letters, digits and '-'", what, name, topology.MaxNameLen)
 	}
 	return nil
+}
+
+// call dials the topology the command acts on (see dialTopology) and
+// returns what fn asks of it.
+func call[T any](cmd *cobra.Command, opts *options, fn func(context.Context, *api.Client) (T, error)) (T, error) {
+	c, err := dialTopology(opts)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return fn(cmd.Context(), c)
 }
 
 // errNoTopology is what a command that needs a running topology says when

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/control"
 )
 
@@ -41,11 +43,9 @@ func newPeeringCreateCmd(opts *options) *cobra.Command {
 			if req.VPC == "" || req.PeerVPC == "" {
 				return usageErrorf("both --vpc and --peer-vpc are required")
 			}
-			c, err := dialTopology(opts)
-			if err != nil {
-				return err
-			}
-			p, err := c.CreatePeering(cmd.Context(), req)
+			p, err := call(cmd, opts, func(ctx context.Context, c *api.Client) (control.Peering, error) {
+				return c.CreatePeering(ctx, req)
+			})
 			if err != nil {
 				return err
 			}
@@ -68,19 +68,15 @@ func newPeeringTransitionCmd(opts *options, verb, short string) *cobra.Command {
 		Args:         cobra.ExactArgs(1),
 		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := dialTopology(opts)
-			if err != nil {
-				return err
-			}
-			var p control.Peering
-			switch verb {
-			case "accept":
-				p, err = c.AcceptPeering(cmd.Context(), args[0])
-			case "reject":
-				p, err = c.RejectPeering(cmd.Context(), args[0])
-			default:
-				p, err = c.DeletePeering(cmd.Context(), args[0])
-			}
+			p, err := call(cmd, opts, func(ctx context.Context, c *api.Client) (control.Peering, error) {
+				switch verb {
+				case "accept":
+					return c.AcceptPeering(ctx, args[0])
+				case "reject":
+					return c.RejectPeering(ctx, args[0])
+				}
+				return c.DeletePeering(ctx, args[0])
+			})
 			if err != nil {
 				return err
 			}
@@ -97,11 +93,9 @@ func newPeeringListCmd(opts *options) *cobra.Command {
 		Args:         cobra.NoArgs,
 		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := dialTopology(opts)
-			if err != nil {
-				return err
-			}
-			ps, err := c.Peerings(cmd.Context(), all)
+			ps, err := call(cmd, opts, func(ctx context.Context, c *api.Client) ([]control.Peering, error) {
+				return c.Peerings(ctx, all)
+			})
 			if err != nil {
 				return err
 			}
@@ -119,11 +113,9 @@ func newPeeringShowCmd(opts *options) *cobra.Command {
 		Args:         cobra.ExactArgs(1),
 		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := dialTopology(opts)
-			if err != nil {
-				return err
-			}
-			d, err := c.ShowPeering(cmd.Context(), args[0])
+			d, err := call(cmd, opts, func(ctx context.Context, c *api.Client) (control.PeeringDetail, error) {
+				return c.ShowPeering(ctx, args[0])
+			})
 			if err != nil {
 				return err
 			}

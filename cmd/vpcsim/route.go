@@ -1,7 +1,10 @@
 package main
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
+	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/control"
 )
 
@@ -30,11 +33,9 @@ func newRouteAddCmd(opts *options) *cobra.Command {
 			if table == "" || dest == "" || pcx == "" {
 				return usageErrorf("--table, --destination and --peering are required")
 			}
-			c, err := dialTopology(opts)
-			if err != nil {
-				return err
-			}
-			r, err := c.AddRoute(cmd.Context(), table, dest, pcx)
+			r, err := call(cmd, opts, func(ctx context.Context, c *api.Client) (control.Route, error) {
+				return c.AddRoute(ctx, table, dest, pcx)
+			})
 			if err != nil {
 				return err
 			}
@@ -59,11 +60,9 @@ func newRouteDeleteCmd(opts *options) *cobra.Command {
 			if table == "" || dest == "" {
 				return usageErrorf("--table and --destination are required")
 			}
-			c, err := dialTopology(opts)
-			if err != nil {
-				return err
-			}
-			r, err := c.DeleteRoute(cmd.Context(), table, dest)
+			r, err := call(cmd, opts, func(ctx context.Context, c *api.Client) (control.Route, error) {
+				return c.DeleteRoute(ctx, table, dest)
+			})
 			if err != nil {
 				return err
 			}
@@ -84,11 +83,9 @@ func newRouteListCmd(opts *options) *cobra.Command {
 		Args:         cobra.NoArgs,
 		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := dialTopology(opts)
-			if err != nil {
-				return err
-			}
-			rs, err := c.Routes(cmd.Context(), table, vpc)
+			rs, err := call(cmd, opts, func(ctx context.Context, c *api.Client) ([]control.Route, error) {
+				return c.Routes(ctx, table, vpc)
+			})
 			if err != nil {
 				return err
 			}
