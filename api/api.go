@@ -14,17 +14,18 @@
 // The endpoints:
 //
 //	POST   /v1/peerings                 create (body: control.CreatePeeringRequest) -> control.Peering
-//	GET    /v1/peerings[?all=true]      list -> []control.Peering
+//	GET    /v1/peerings[?all=true][&vpc=][&region=][&status=]   list -> []control.Peering
 //	GET    /v1/peerings/{id}            show -> control.PeeringDetail (with related routes)
 //	POST   /v1/peerings/{id}/accept     accept -> control.Peering
 //	POST   /v1/peerings/{id}/reject     reject -> control.Peering
 //	DELETE /v1/peerings/{id}            delete, with its routes -> control.Peering
-//	POST   /v1/routes                   add (body: AddRouteRequest) -> control.Route
+//	POST   /v1/routes                   add (body: AddRouteRequest) -> RouteChange
 //	DELETE /v1/routes?table=&destination=     delete -> control.Route
-//	GET    /v1/routes[?table=][&vpc=]   list, local routes included -> []control.Route
+//	GET    /v1/routes[?table=][&vpc=][&peering=]   list, local routes included -> []control.Route
 //	GET    /v1/account                  the acting account -> control.Account
+//	GET    /v1/accounts                 the topology's accounts -> []control.Account
 //	GET    /v1/status                   the topology -> Status
-//	GET    /v1/stats                    the data plane's counters -> Stats
+//	GET    /v1/stats[?vpc=][&peering=][&host=]   the data plane's counters -> Stats
 //	GET    /v1/explain?src=&dst=[&protocol=icmp|tcp|udp][&port=N][&probe=true] -> explain.Result
 //	GET    /v1/capture?peering=ID|host=NAME[&count=N][&duration=D]
 //	                                    a pcapng stream; trailers CaptureWrittenTrailer, CaptureDroppedTrailer

@@ -122,9 +122,10 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil || acc.Status != control.StatusActive {
 		t.Fatalf("AcceptPeering = %+v, %v", acc, err)
 	}
-	r, err := mine.AddRoute(ctx, "rtb-1a", "10.3.0.7/16", "pcx-x")
-	if want := (control.Route{RouteTable: "rtb-1a", Destination: "10.3.0.0/16", NextHopType: "peering", NextHop: "pcx-x"}); err != nil || r != want {
-		t.Fatalf("AddRoute = %+v, %v; want %+v", r, err, want)
+	rc, err := mine.AddRoute(ctx, "rtb-1a", "10.3.0.0/16", "pcx-x")
+	r := rc.Route
+	if want := (control.Route{RouteTable: "rtb-1a", Destination: "10.3.0.0/16", NextHopType: "peering", NextHop: "pcx-x"}); err != nil || r != want || len(rc.Warnings) != 0 {
+		t.Fatalf("AddRoute = %+v, %v; want %+v", rc, err, want)
 	}
 	rs, err := mine.Routes(ctx, "rtb-1a", "")
 	if err != nil || len(rs) != 2 || rs[0].NextHopType != "local" || rs[1] != r {

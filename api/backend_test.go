@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -39,8 +41,11 @@ func (f *fakeBackend) Status(acct string) (Status, error) {
 	return Status{Name: "fake", PID: 42, Peerings: ps}, err
 }
 
-func (f *fakeBackend) Stats(acct string) (Stats, error) {
+func (f *fakeBackend) Stats(acct string, filter StatsFilter) (Stats, error) {
 	f.called(acct)
+	if filter != (StatsFilter{}) {
+		return Stats{}, control.Errorf(control.CodeVpcNotFound, "filtered: %+v", filter)
+	}
 	return Stats{VPCs: []router.VPCStats{{VPC: "vpc1", Received: router.Count{Packets: 3, Bytes: 252}, Drops: router.Drops{router.DropNoRoute: 1}}}}, nil
 }
 
@@ -97,9 +102,13 @@ func TestBackendEndpoints(t *testing.T) {
 	if err != nil || st.Name != "fake" || st.PID != 42 || st.Peerings == nil {
 		t.Errorf("Status() = %+v, %v", st, err)
 	}
-	stats, err := c.Stats(ctx)
+	stats, err := c.Stats(ctx, StatsFilter{})
 	if err != nil || len(stats.VPCs) != 1 || stats.VPCs[0].Drops[router.DropNoRoute] != 1 {
 		t.Errorf("Stats() = %+v, %v", stats, err)
+	}
+	sf := StatsFilter{VPC: "vpc 1", Peering: "pcx-1", Host: "a&1"}
+	if _, err := c.Stats(ctx, sf); control.ErrorCode(err) != control.CodeVpcNotFound || !strings.Contains(err.Error(), fmt.Sprintf("%+v", sf)) {
+		t.Errorf("Stats(%+v) = %v, want the filter to arrive whole", sf, err)
 	}
 	req := ExplainRequest{Request: explain.Request{Source: "a1", Destination: "10.0.1.10", Protocol: explain.UDP, Port: 53}, Probe: true}
 	res, err := c.Explain(ctx, req)

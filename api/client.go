@@ -164,12 +164,17 @@ func (c *Client) DeletePeering(ctx context.Context, id string) (control.Peering,
 // Peerings lists the account's pending and active peerings, or with all
 // every one.
 func (c *Client) Peerings(ctx context.Context, all bool) ([]control.Peering, error) {
-	var ps []control.Peering
-	path := "/v1/peerings"
-	if all {
-		path += "?all=true"
+	return c.ListPeerings(ctx, control.PeeringFilter{All: all})
+}
+
+// ListPeerings lists the account's peerings that f selects.
+func (c *Client) ListPeerings(ctx context.Context, f control.PeeringFilter) ([]control.Peering, error) {
+	all := ""
+	if f.All {
+		all = "true"
 	}
-	err := c.do(ctx, http.MethodGet, path, nil, &ps)
+	var ps []control.Peering
+	err := c.do(ctx, http.MethodGet, "/v1/peerings"+query("all", all, "vpc", f.VPC, "region", f.Region, "status", string(f.Status)), nil, &ps)
 	return ps, err
 }
 
@@ -180,9 +185,10 @@ func (c *Client) ShowPeering(ctx context.Context, id string) (control.PeeringDet
 	return d, err
 }
 
-// AddRoute adds a route to dest over the peering pcx to the route table rtb.
-func (c *Client) AddRoute(ctx context.Context, rtb, dest, pcx string) (control.Route, error) {
-	var r control.Route
+// AddRoute adds a route to dest over the peering pcx to the route table
+// rtb, and says what is likely wrong with it.
+func (c *Client) AddRoute(ctx context.Context, rtb, dest, pcx string) (RouteChange, error) {
+	var r RouteChange
 	err := c.do(ctx, http.MethodPost, "/v1/routes", AddRouteRequest{RouteTable: rtb, Destination: dest, Peering: pcx}, &r)
 	return r, err
 }
@@ -197,20 +203,35 @@ func (c *Client) DeleteRoute(ctx context.Context, rtb, dest string) (control.Rou
 
 // Routes lists the account's routes, optionally of one table or one VPC.
 func (c *Client) Routes(ctx context.Context, rtb, vpc string) ([]control.Route, error) {
+	return c.ListRoutes(ctx, control.RouteFilter{Table: rtb, VPC: vpc})
+}
+
+// ListRoutes lists the account's routes that f selects.
+func (c *Client) ListRoutes(ctx context.Context, f control.RouteFilter) ([]control.Route, error) {
 	var rs []control.Route
-	q := url.Values{}
-	if rtb != "" {
-		q.Set("table", rtb)
-	}
-	if vpc != "" {
-		q.Set("vpc", vpc)
-	}
-	path := "/v1/routes"
-	if len(q) > 0 {
-		path += "?" + q.Encode()
-	}
-	err := c.do(ctx, http.MethodGet, path, nil, &rs)
+	err := c.do(ctx, http.MethodGet, "/v1/routes"+query("table", f.Table, "vpc", f.VPC, "peering", f.Peering), nil, &rs)
 	return rs, err
+}
+
+// query returns "?k=v&..." of the pairs whose value is set, or "".
+func query(kv ...string) string {
+	q := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] != "" {
+			q.Set(kv[i], kv[i+1])
+		}
+	}
+	if len(q) == 0 {
+		return ""
+	}
+	return "?" + q.Encode()
+}
+
+// Accounts lists the topology's accounts, the default one first.
+func (c *Client) Accounts(ctx context.Context) ([]control.Account, error) {
+	var as []control.Account
+	err := c.do(ctx, http.MethodGet, "/v1/accounts", nil, &as)
+	return as, err
 }
 
 // Account returns the acting account.
@@ -227,10 +248,10 @@ func (c *Client) Status(ctx context.Context) (Status, error) {
 	return s, err
 }
 
-// Stats returns the data plane's counters.
-func (c *Client) Stats(ctx context.Context) (Stats, error) {
+// Stats returns the data plane's counters that f selects.
+func (c *Client) Stats(ctx context.Context, f StatsFilter) (Stats, error) {
 	var s Stats
-	err := c.do(ctx, http.MethodGet, "/v1/stats", nil, &s)
+	err := c.do(ctx, http.MethodGet, "/v1/stats"+query("vpc", f.VPC, "peering", f.Peering, "host", f.Host), nil, &s)
 	return s, err
 }
 

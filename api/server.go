@@ -24,8 +24,8 @@ import (
 type Backend interface {
 	// Status describes the topology as acct sees it.
 	Status(acct string) (Status, error)
-	// Stats returns the data plane's counters.
-	Stats(acct string) (Stats, error)
+	// Stats returns the data plane's counters that f selects.
+	Stats(acct string, f StatsFilter) (Stats, error)
 	// Explain explains req (see package explain), sending real packets
 	// from the source host when req.Probe is set.
 	Explain(ctx context.Context, acct string, req ExplainRequest) (*explain.Result, error)
@@ -120,6 +120,7 @@ func Handler(st *control.State, b Backend, log *slog.Logger) http.Handler {
 	mux.HandleFunc("DELETE /v1/routes", h.deleteRoute)
 	mux.HandleFunc("GET /v1/routes", h.listRoutes)
 	mux.HandleFunc("GET /v1/account", h.account)
+	mux.HandleFunc("GET /v1/accounts", h.accounts)
 	mux.HandleFunc("GET /v1/status", h.status)
 	mux.HandleFunc("GET /v1/stats", h.stats)
 	mux.HandleFunc("GET /v1/explain", h.explain)
@@ -174,7 +175,9 @@ func (h handlers) listPeerings(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, err)
 		return
 	}
-	ps, err := h.st.Peerings(acct(r), all)
+	q := r.URL.Query()
+	f := control.PeeringFilter{All: all, VPC: q.Get("vpc"), Region: q.Get("region"), Status: control.Status(q.Get("status"))}
+	ps, err := h.st.ListPeerings(acct(r), f)
 	reply(w, http.StatusOK, ps, err)
 }
 
@@ -198,7 +201,11 @@ func (h handlers) addRoute(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rt, err := h.st.AddRoute(acct(r), req.RouteTable, req.Destination, req.Peering)
-	reply(w, http.StatusCreated, rt, err)
+	var rc RouteChange
+	if err == nil {
+		rc = RouteChange{Route: rt, Warnings: h.st.RouteWarnings(acct(r), rt)}
+	}
+	reply(w, http.StatusCreated, rc, err)
 }
 
 func (h handlers) deleteRoute(w http.ResponseWriter, r *http.Request) {
@@ -209,7 +216,7 @@ func (h handlers) deleteRoute(w http.ResponseWriter, r *http.Request) {
 
 func (h handlers) listRoutes(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	rs, err := h.st.Routes(acct(r), q.Get("table"), q.Get("vpc"))
+	rs, err := h.st.ListRoutes(acct(r), control.RouteFilter{Table: q.Get("table"), VPC: q.Get("vpc"), Peering: q.Get("peering")})
 	reply(w, http.StatusOK, rs, err)
 }
 
@@ -218,13 +225,22 @@ func (h handlers) account(w http.ResponseWriter, r *http.Request) {
 	reply(w, http.StatusOK, a, err)
 }
 
+func (h handlers) accounts(w http.ResponseWriter, r *http.Request) {
+	if _, err := h.st.Account(acct(r)); err != nil {
+		WriteError(w, err)
+		return
+	}
+	reply(w, http.StatusOK, h.st.Accounts(), nil)
+}
+
 func (h handlers) status(w http.ResponseWriter, r *http.Request) {
 	s, err := h.b.Status(acct(r))
 	reply(w, http.StatusOK, s, err)
 }
 
 func (h handlers) stats(w http.ResponseWriter, r *http.Request) {
-	s, err := h.b.Stats(acct(r))
+	q := r.URL.Query()
+	s, err := h.b.Stats(acct(r), StatsFilter{VPC: q.Get("vpc"), Peering: q.Get("peering"), Host: q.Get("host")})
 	reply(w, http.StatusOK, s, err)
 }
 

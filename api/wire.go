@@ -13,6 +13,21 @@ import (
 // control.PeeringDetail, control.Route, control.Account, control.Error) and
 // explanations (explain.Result) travel as their packages define them.
 
+// RouteChange is the answer of POST /v1/routes: the route added, and what
+// is likely wrong with it though the cloud accepts it (a destination
+// beyond the peer VPC), to tell the user.
+type RouteChange struct {
+	control.Route
+	Warnings []string `json:"warnings"`
+}
+
+// StatsFilter selects counters: of a VPC (its routers, hosts and peering
+// directions), of a peering's two directions, of a host; empty fields
+// select all.
+type StatsFilter struct {
+	VPC, Peering, Host string
+}
+
 // AddRouteRequest is the body of POST /v1/routes.
 type AddRouteRequest struct {
 	RouteTable  string `json:"route_table"`

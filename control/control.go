@@ -50,6 +50,7 @@ import (
 	"net/netip"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -512,16 +513,28 @@ func (s *State) viewLocked(acct string) (string, error) {
 }
 
 // account resolves the acting account: "" is the first one.
+// An account may be named by its id or, when no account has that id and
+// one has that name, by its name.
 func (s *State) account(acct string) (string, error) {
 	if acct == "" {
 		return s.accounts[0].ID, nil
 	}
+	var named []string
 	for _, a := range s.accounts {
 		if a.ID == acct {
 			return acct, nil
 		}
+		if a.Name == acct {
+			named = append(named, a.ID)
+		}
 	}
-	return "", Errorf(CodeAccountNotFound, "account %q not found", acct)
+	switch len(named) {
+	case 0:
+		return "", Errorf(CodeAccountNotFound, "account %q not found", acct)
+	case 1:
+		return named[0], nil
+	}
+	return "", Errorf(CodeInvalidParameter, "account name %q is ambiguous: accounts %s; give an id", acct, strings.Join(named, ", "))
 }
 
 // Account returns the acting account (the doc's 查看对端账号ID).

@@ -2,6 +2,7 @@ package control
 
 import (
 	"net/netip"
+	"strings"
 
 	"github.com/vpcsim/vpcsim/topology"
 )
@@ -184,12 +185,37 @@ func (s *State) peeringOfLocked(acct, id string) (string, *Peering, error) {
 }
 
 // visiblePeeringLocked returns the peering id if the account a takes part in it.
+// A peering may be named by its id or, when no peering the account sees
+// has that id, by its name: the one peering of that name, or the one
+// pending or active among several.
 func (s *State) visiblePeeringLocked(a, id string) (*Peering, error) {
-	p := s.peerings[id]
-	if p == nil || !p.visibleTo(a) {
-		return nil, Errorf(CodePeeringNotFound, "peering %q not found in account %s", id, a)
+	if p := s.peerings[id]; p != nil && p.visibleTo(a) {
+		return p, nil
 	}
-	return p, nil
+	var named, live []*Peering
+	if id != "" {
+		for _, pid := range s.order {
+			if p := s.peerings[pid]; p.Name == id && p.visibleTo(a) {
+				named = append(named, p)
+				if p.live() {
+					live = append(live, p)
+				}
+			}
+		}
+	}
+	switch {
+	case len(named) == 1:
+		return named[0], nil
+	case len(live) == 1:
+		return live[0], nil
+	case len(named) > 1:
+		ids := make([]string, len(named))
+		for i, p := range named {
+			ids[i] = p.ID + " (" + string(p.Status) + ")"
+		}
+		return nil, Errorf(CodeInvalidParameter, "peering name %q is ambiguous: %s; give an id", id, strings.Join(ids, ", "))
+	}
+	return nil, Errorf(CodePeeringNotFound, "peering %q not found in account %s", id, a)
 }
 
 // AcceptPeering accepts the pending request id; only the accepter account may.
@@ -318,18 +344,58 @@ func (s *State) deletePeeringLocked(c *call, acct, id string) (Peering, error) {
 // order: the pending and active ones, or with all every one (rejected,
 // expired and deleted included).
 func (s *State) Peerings(acct string, all bool) ([]Peering, error) {
+	return s.ListPeerings(acct, PeeringFilter{All: all})
+}
+
+// PeeringFilter selects peerings, as the console's list does (查看对等连接:
+// 在列表上方筛选地域和私有网络). The zero filter selects the pending and
+// active ones.
+type PeeringFilter struct {
+	All    bool   // rejected, expired and deleted ones too
+	VPC    string // of this VPC, at either end
+	Region string
+	Status Status // of this status only (an ended status needs no All)
+}
+
+// ListPeerings returns the peerings the account acct takes part in that f
+// selects, in creation order. A VPC the account sees neither as its own
+// nor at the other end of a peering is not found; an unknown status is an
+// InvalidParameter.
+func (s *State) ListPeerings(acct string, f PeeringFilter) ([]Peering, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a, err := s.viewLocked(acct)
 	if err != nil {
 		return nil, err
 	}
+	switch f.Status {
+	case "", StatusPending, StatusActive:
+	case StatusRejected, StatusExpired, StatusDeleted:
+		f.All = true
+	default:
+		return nil, Errorf(CodeInvalidParameter, "invalid status %q: want %s, %s, %s, %s or %s",
+			f.Status, StatusPending, StatusActive, StatusRejected, StatusExpired, StatusDeleted)
+	}
 	out := []Peering{}
+	seen := f.VPC == "" // the VPC filter names a VPC the account sees
+	if v := s.vpc(f.VPC); v != nil && v.Account == a {
+		seen = true
+	}
 	for _, id := range s.order {
 		p := s.peerings[id]
-		if p.visibleTo(a) && (all || p.live()) {
+		if !p.visibleTo(a) {
+			continue
+		}
+		if f.VPC != "" && p.involves(f.VPC) {
+			seen = true
+		}
+		if (f.All || p.live()) && (f.VPC == "" || p.involves(f.VPC)) &&
+			(f.Region == "" || p.Region == f.Region) && (f.Status == "" || p.Status == f.Status) {
 			out = append(out, p.clone())
 		}
+	}
+	if !seen {
+		return nil, Errorf(CodeVpcNotFound, "vpc %q not found in account %s", f.VPC, a)
 	}
 	return out, nil
 }

@@ -1,6 +1,7 @@
 package control
 
 import (
+	"fmt"
 	"net/netip"
 	"strings"
 
@@ -14,7 +15,10 @@ func parseDestination(dest string) (netip.Prefix, error) {
 	if err != nil || !d.Addr().Is4() {
 		return netip.Prefix{}, Errorf(CodeInvalidParameter, "invalid destination %q: want an IPv4 CIDR such as 10.0.1.0/24", dest)
 	}
-	return d.Masked(), nil
+	if d != d.Masked() {
+		return netip.Prefix{}, Errorf(CodeInvalidParameter, "destination %s is not a network address: its network is %s", d, d.Masked())
+	}
+	return d, nil
 }
 
 // ownTableLocked returns the route table id if a VPC of the account a owns it.
@@ -98,6 +102,34 @@ func (s *State) addRouteLocked(c *call, acct, rtb, dest, pcx string) (Route, err
 	return r, nil
 }
 
+// RouteWarnings returns what is likely wrong with the route r of a table
+// of the account acct, though the cloud accepts it: a destination beyond
+// the VPC at the other end of its peering, which drops what is not its own
+// (a peering is never transit).
+func (s *State) RouteWarnings(acct string, r Route) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	warnings := []string{}
+	a, err := s.account(acct)
+	if err != nil {
+		return warnings
+	}
+	tb, p := s.tables[r.RouteTable], s.peerings[r.NextHop]
+	d, err := netip.ParsePrefix(r.Destination)
+	if tb == nil || p == nil || !p.visibleTo(a) || err != nil {
+		return warnings
+	}
+	peer := s.vpc(p.PeerVPC)
+	if peer.ID == tb.vpc {
+		peer = s.vpc(p.VPC)
+	}
+	if c := peer.CIDR.Masked(); !c.Contains(d.Addr()) || d.Bits() < c.Bits() {
+		warnings = append(warnings, fmt.Sprintf("destination %s is not inside %s's CIDR %s: a peering is never transit, so %s drops what is not its own (not_transitive)",
+			d, peer.ID, c, peer.ID))
+	}
+	return warnings
+}
+
 // DeleteRoute deletes the route to dest from the route table rtb, of a VPC
 // the account acct owns, and returns it. The local route cannot be deleted.
 func (s *State) DeleteRoute(acct, rtb, dest string) (Route, error) {
@@ -137,11 +169,30 @@ func (s *State) deleteRouteLocked(c *call, acct, rtb, dest string) (Route, error
 // table and vpc, when not empty, keep only that table and that VPC's tables;
 // another account's table or VPC is not found.
 func (s *State) Routes(acct, table, vpc string) ([]Route, error) {
+	return s.ListRoutes(acct, RouteFilter{Table: table, VPC: vpc})
+}
+
+// RouteFilter selects routes: of one table, of one VPC's tables, over one
+// peering (by id or name); empty fields select all.
+type RouteFilter struct {
+	Table, VPC, Peering string
+}
+
+// ListRoutes returns the routes of the account acct's route tables that f
+// selects, as Routes does; with a peering, only the user routes over it.
+func (s *State) ListRoutes(acct string, f RouteFilter) ([]Route, error) {
+	table, vpc := f.Table, f.VPC
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a, err := s.viewLocked(acct)
 	if err != nil {
 		return nil, err
+	}
+	var via *Peering
+	if f.Peering != "" {
+		if via, err = s.visiblePeeringLocked(a, f.Peering); err != nil {
+			return nil, err
+		}
 	}
 	if vpc != "" {
 		if v := s.vpc(vpc); v == nil || v.Account != a {
@@ -159,7 +210,11 @@ func (s *State) Routes(acct, table, vpc string) ([]Route, error) {
 		if s.vpc(tb.vpc).Account != a || (table != "" && id != table) || (vpc != "" && tb.vpc != vpc) {
 			continue
 		}
-		out = append(out, tb.list()...)
+		for _, r := range tb.list() {
+			if via == nil || r.NextHop == via.ID {
+				out = append(out, r)
+			}
+		}
 	}
 	return out, nil
 }

@@ -36,7 +36,7 @@ func TestAddRoute(t *testing.T) {
 		wantDest      string
 	}{
 		{name: "ok", table: "rtb-1a", dest: "10.2.1.0/24", peering: "pcx-12", wantDest: "10.2.1.0/24"},
-		{name: "canonicalised", table: "rtb-1a", dest: "10.2.1.7/24", peering: "pcx-12", wantDest: "10.2.1.0/24"},
+		{name: "not a network address", table: "rtb-1a", dest: "10.2.1.7/24", peering: "pcx-12", code: CodeInvalidParameter},
 		{name: "whole peer vpc", table: "vpc2-default", dest: "10.1.0.0/16", peering: "pcx-12", wantDest: "10.1.0.0/16"},
 		{name: "outside the peer vpc is accepted", table: "vpc1-default", dest: "10.9.0.0/16", peering: "pcx-12", wantDest: "10.9.0.0/16"},
 		{name: "default route", table: "vpc1-default", dest: "0.0.0.0/0", peering: "pcx-12", code: CodeDestinationOverlapsLocal},
@@ -102,7 +102,7 @@ func TestDeleteRoute(t *testing.T) {
 		code        Code
 	}{
 		{name: "ok", table: "rtb-1a", dest: "10.2.1.0/24"},
-		{name: "not canonical", table: "rtb-1a", dest: "10.2.1.99/24"},
+		{name: "not a network address", table: "rtb-1a", dest: "10.2.1.99/24", code: CodeInvalidParameter},
 		{name: "other length", table: "rtb-1a", dest: "10.2.1.0/25", code: CodeRouteNotFound},
 		{name: "other table", table: "vpc1-default", dest: "10.2.1.0/24", code: CodeRouteNotFound},
 		{name: "local", table: "rtb-1a", dest: "10.1.0.0/16", code: CodeInvalidParameter},
@@ -395,5 +395,79 @@ func TestReadAccessors(t *testing.T) {
 	}
 	if !strings.HasPrefix(vpcs[0].RouteTables[0].ID, "vpc1") {
 		t.Errorf("default table not first: %+v", vpcs[0].RouteTables)
+	}
+}
+
+func TestRouteWarnings(t *testing.T) {
+	s := routeState(t, Options{})
+	for _, tt := range []struct {
+		dest string
+		warn bool
+	}{
+		{"10.2.0.0/16", false}, // the whole peer VPC
+		{"10.2.1.0/24", false}, // a part of it
+		{"10.9.0.0/16", true},  // beyond it
+		{"10.2.0.0/15", true},  // holding it and more
+	} {
+		r, err := s.AddRoute(me, "vpc1-default", tt.dest, "pcx-12")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws := s.RouteWarnings(me, r)
+		if (len(ws) > 0) != tt.warn || (tt.warn && !strings.Contains(ws[0], "not_transitive")) {
+			t.Errorf("RouteWarnings(%s) = %q, want a warning: %v", tt.dest, ws, tt.warn)
+		}
+		s.DeleteRoute(me, "vpc1-default", tt.dest)
+	}
+}
+
+func TestFiltersAndNames(t *testing.T) {
+	s := routeState(t, Options{})
+	mustCreate(t, s, me, CreatePeeringRequest{VPC: "vpc2", PeerVPC: "vpc3", PeerAccount: partner, Name: "PeerConn", ID: "pcx-23"})
+	if _, err := s.AddRoute(me, "rtb-1a", "10.2.0.0/16", "pcx-12"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddRoute(me, "vpc1-default", "10.3.0.0/16", "pcx-13"); err != nil {
+		t.Fatal(err)
+	}
+	ids := func(ps []Peering) (out []string) {
+		for _, p := range ps {
+			out = append(out, p.ID)
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		f    PeeringFilter
+		want []string
+		code Code
+	}{
+		{PeeringFilter{}, []string{"pcx-12", "pcx-13", "pcx-16", "pcx-26", "pcx-23"}, ""},
+		{PeeringFilter{VPC: "vpc2"}, []string{"pcx-12", "pcx-26", "pcx-23"}, ""},
+		{PeeringFilter{VPC: "vpc6"}, []string{"pcx-16", "pcx-26"}, ""}, // another account's, at the other end
+		{PeeringFilter{Status: StatusPending}, []string{"pcx-16", "pcx-23"}, ""},
+		{PeeringFilter{Region: "r2"}, nil, ""},
+		{PeeringFilter{VPC: "vpc4"}, nil, ""},
+		{PeeringFilter{VPC: "vpc9"}, nil, CodeVpcNotFound},
+		{PeeringFilter{Status: "gone"}, nil, CodeInvalidParameter},
+	} {
+		got, err := s.ListPeerings(me, tt.f)
+		if ErrorCode(err) != tt.code || !reflect.DeepEqual(ids(got), tt.want) {
+			t.Errorf("ListPeerings(%+v) = %v, %v; want %v, %q", tt.f, ids(got), err, tt.want, tt.code)
+		}
+	}
+	// By name, where unambiguous; the journal and the routes hold the id.
+	if p, err := s.ShowPeering(partner, "PeerConn"); err != nil || p.ID != "pcx-23" {
+		t.Errorf("ShowPeering(PeerConn) = %+v, %v", p.ID, err)
+	}
+	if rs, err := s.ListRoutes(me, RouteFilter{Peering: "pcx-13"}); err != nil || len(rs) != 1 || rs[0].RouteTable != "vpc1-default" {
+		t.Errorf("ListRoutes(peering pcx-13) = %+v, %v", rs, err)
+	}
+	mustCreate(t, s, partner, CreatePeeringRequest{VPC: "vpc3", PeerVPC: "vpc6", PeerAccount: other, Name: "PeerConn"})
+	if _, err := s.ShowPeering(partner, "PeerConn"); ErrorCode(err) != CodeInvalidParameter || !strings.Contains(err.Error(), "ambiguous") {
+		t.Errorf("ShowPeering(a name two peerings have) = %v, want ambiguous", err)
+	}
+	// Accounts by name.
+	if a, err := s.Account("partner"); err != nil || a.ID != partner {
+		t.Errorf("Account(partner) = %+v, %v", a, err)
 	}
 }

@@ -50,10 +50,11 @@ func (d *Daemon) Status(acct string) (api.Status, error) {
 	return s, nil
 }
 
-// Stats returns the data plane's counters that the account acct may see:
-// those of its own VPCs and their hosts, and both directions of the
-// peerings it takes part in.
-func (d *Daemon) Stats(acct string) (api.Stats, error) {
+// Stats returns the data plane's counters that the account acct may see,
+// and f selects: those of its own VPCs and their hosts, and both
+// directions of the peerings it takes part in. A VPC, peering or host of f
+// that the account does not see is not found.
+func (d *Daemon) Stats(acct string, f api.StatsFilter) (api.Stats, error) {
 	a, err := d.State.Account(acct)
 	if err != nil {
 		return api.Stats{}, err
@@ -62,20 +63,33 @@ func (d *Daemon) Stats(acct string) (api.Stats, error) {
 	for _, v := range d.Topology.VPCs {
 		own[v.ID] = v.Account == a.ID
 	}
+	if f.VPC != "" && !own[f.VPC] {
+		return api.Stats{}, control.Errorf(control.CodeVpcNotFound, "vpc %q not found in account %s", f.VPC, a.ID)
+	}
+	if f.Peering != "" {
+		p, err := d.State.ShowPeering(acct, f.Peering)
+		if err != nil {
+			return api.Stats{}, err
+		}
+		f.Peering = p.ID
+	}
+	if v, _ := d.Topology.Host(f.Host); f.Host != "" && (v == nil || !own[v.ID]) {
+		return api.Stats{}, control.Errorf(control.CodeHostNotFound, "no host %q in the VPCs of account %s", f.Host, a.ID)
+	}
 	all := d.Network.Stats()
 	s := api.Stats{VPCs: []router.VPCStats{}, Links: []router.LinkStats{}, Hosts: []router.HostStats{}}
 	for _, v := range all.VPCs {
-		if own[v.VPC] {
+		if own[v.VPC] && (f.VPC == "" || v.VPC == f.VPC) && f.Peering == "" && f.Host == "" {
 			s.VPCs = append(s.VPCs, v)
 		}
 	}
 	for _, l := range all.Links {
-		if own[l.From] || own[l.To] {
+		if (own[l.From] || own[l.To]) && (f.VPC == "" || l.From == f.VPC || l.To == f.VPC) && (f.Peering == "" || l.Peering == f.Peering) && f.Host == "" {
 			s.Links = append(s.Links, l)
 		}
 	}
 	for _, h := range all.Hosts {
-		if own[h.VPC] {
+		if own[h.VPC] && (f.VPC == "" || h.VPC == f.VPC) && f.Peering == "" && (f.Host == "" || h.Host == f.Host) {
 			s.Hosts = append(s.Hosts, h)
 		}
 	}

@@ -214,7 +214,7 @@ func TestAccountRules(t *testing.T) {
 	const partner = "200000000002"
 	for name, call := range map[string]func(acct string) error{
 		"status":   func(a string) error { _, err := f.Status(a); return err },
-		"stats":    func(a string) error { _, err := f.Stats(a); return err },
+		"stats":    func(a string) error { _, err := f.Stats(a, api.StatsFilter{}); return err },
 		"explain":  func(a string) error { _, err := f.Explain(context.Background(), a, api.ExplainRequest{}); return err },
 		"shutdown": func(a string) error { return f.Shutdown(a) },
 	} {
@@ -226,13 +226,34 @@ func TestAccountRules(t *testing.T) {
 	if err != nil || len(st.VPCs) != 0 || len(st.Hosts) != 0 || len(st.Peerings) != 0 {
 		t.Errorf("Status(partner) = %+v, %v; want none of the other account's VPCs, hosts or peerings", st, err)
 	}
-	stats, err := f.Stats(partner)
+	stats, err := f.Stats(partner, api.StatsFilter{})
 	if err != nil || len(stats.VPCs)+len(stats.Links)+len(stats.Hosts) != 0 {
 		t.Errorf("Stats(partner) = %+v, %v; want nothing of the other account", stats, err)
 	}
-	stats, err = f.Stats("")
+	stats, err = f.Stats("", api.StatsFilter{})
 	if err != nil || len(stats.VPCs) != 2 || len(stats.Links) != 2 || len(stats.Hosts) != 2 {
 		t.Errorf("Stats(me) = %+v, %v; want its 2 VPCs, 2 link directions, 2 hosts", stats, err)
+	}
+	for _, tt := range []struct {
+		acct               string
+		filter             api.StatsFilter
+		vpcs, links, hosts int
+		code               control.Code
+	}{
+		{filter: api.StatsFilter{VPC: "vpc2"}, vpcs: 1, links: 2, hosts: 1},
+		{filter: api.StatsFilter{Peering: "PeerConn"}, links: 2},
+		{filter: api.StatsFilter{Host: "a1"}, hosts: 1},
+		{filter: api.StatsFilter{VPC: "vpc9"}, code: control.CodeVpcNotFound},
+		{filter: api.StatsFilter{Peering: "pcx-9"}, code: control.CodePeeringNotFound},
+		{filter: api.StatsFilter{Host: "b9"}, code: control.CodeHostNotFound},
+		{acct: partner, filter: api.StatsFilter{VPC: "vpc1"}, code: control.CodeVpcNotFound},
+		{acct: partner, filter: api.StatsFilter{Host: "a1"}, code: control.CodeHostNotFound},
+	} {
+		stats, err := f.Stats(tt.acct, tt.filter)
+		if control.ErrorCode(err) != tt.code || len(stats.VPCs) != tt.vpcs || len(stats.Links) != tt.links || len(stats.Hosts) != tt.hosts {
+			t.Errorf("Stats(%q, %+v) = %d VPCs, %d links, %d hosts, %v; want %d, %d, %d, code %q",
+				tt.acct, tt.filter, len(stats.VPCs), len(stats.Links), len(stats.Hosts), err, tt.vpcs, tt.links, tt.hosts, tt.code)
+		}
 	}
 	if err := f.Shutdown(partner); control.ErrorCode(err) != control.CodeNotPermitted {
 		t.Errorf("Shutdown(partner) = %v, want NotPermitted", err)

@@ -49,7 +49,7 @@ func TestNSMetricsCountTransitAttempts(t *testing.T) {
 	if after <= before {
 		t.Errorf("%s = %v after a transit attempt, was %v: want it to rise", notTransitive, after, before)
 	}
-	if got := scrape(t, d, `vpcsim_host_rx_packets_total{host="h2",vpc="vpc2"}`); got < 1 {
+	if got := scrape(t, d, `vpcsim_host_tx_packets_total{host="h2",vpc="vpc2"}`); got < 1 {
 		t.Errorf("h2 sent %v packets, want at least 1", got)
 	}
 }

@@ -433,7 +433,7 @@ func (t *tracer) crossPeering(from hostRef, route topology.Route) (control.Peeri
 		msg := fmt.Sprintf("route table %s sends %s over peering %s, which is %s: ", sn.RouteTable, route.Destination, route.NextHop, status)
 		switch {
 		case known && p.Status == control.StatusPending:
-			msg += fmt.Sprintf("account %s must accept it (vpcsim peering accept %s)", p.PeerAccount, p.ID)
+			msg += fmt.Sprintf("account %s must accept it (vpcsim --account %s peering accept %s)", p.PeerAccount, p.PeerAccount, p.ID)
 		case known && peer == "":
 			msg += fmt.Sprintf("it joins %s and %s, not %s; delete the route", p.VPC, p.PeerVPC, vpc.ID)
 		default:
@@ -597,11 +597,11 @@ func (t *tracer) noRoute(vpc *topology.VPC, sn *topology.Subnet, dst netip.Addr)
 		}
 	}
 	p, found := t.v.peeringBetween(vpc.ID, home.ID)
-	addRoute := fmt.Sprintf("add a route to %s (or a narrower CIDR holding %v) over %%s to route table %s: vpcsim route add --table %s --destination %s --peering %%s",
-		home.CIDR.Masked(), dst, sn.RouteTable, sn.RouteTable, home.CIDR.Masked())
+	addRoute := fmt.Sprintf("add a route to %s (or a narrower CIDR holding %v) over %%s to route table %s: vpcsim --account %s route add --table %s --destination %s --peering %%s",
+		home.CIDR.Masked(), dst, sn.RouteTable, vpc.Account, sn.RouteTable, home.CIDR.Masked())
 	switch {
 	case !found:
-		fmt.Fprintf(&msg, "No peering joins %s and %s: create one (vpcsim peering create --vpc %s --peer-vpc %s", vpc.ID, home.ID, vpc.ID, home.ID)
+		fmt.Fprintf(&msg, "No peering joins %s and %s: create one (vpcsim --account %s peering create --vpc %s --peer-vpc %s", vpc.ID, home.ID, vpc.Account, vpc.ID, home.ID)
 		if home.Account != vpc.Account {
 			fmt.Fprintf(&msg, " --peer-account %s", home.Account)
 		}
@@ -609,14 +609,14 @@ func (t *tracer) noRoute(vpc *topology.VPC, sn *topology.Subnet, dst netip.Addr)
 	case p.Status == control.StatusActive:
 		fmt.Fprintf(&msg, strings.ToUpper(addRoute[:1])+addRoute[1:], p.ID, p.ID)
 	case p.Status == control.StatusPending:
-		fmt.Fprintf(&msg, "Peering %s between %s and %s is pending-acceptance: account %s must accept it (vpcsim peering accept %s), then ",
-			p.ID, p.VPC, p.PeerVPC, p.PeerAccount, p.ID)
+		fmt.Fprintf(&msg, "Peering %s between %s and %s is pending-acceptance: account %s must accept it (vpcsim --account %s peering accept %s), then ",
+			p.ID, p.VPC, p.PeerVPC, p.PeerAccount, p.PeerAccount, p.ID)
 		fmt.Fprintf(&msg, addRoute, p.ID, p.ID)
 	default:
 		how := map[control.Status]string{control.StatusRejected: "was rejected", control.StatusExpired: "expired before it was accepted",
 			control.StatusDeleted: "was deleted, and its routes with it"}[p.Status]
-		fmt.Fprintf(&msg, "Peering %s between %s and %s %s: create a new peering (vpcsim peering create --vpc %s --peer-vpc %s",
-			p.ID, p.VPC, p.PeerVPC, how, vpc.ID, home.ID)
+		fmt.Fprintf(&msg, "Peering %s between %s and %s %s: create a new peering (vpcsim --account %s peering create --vpc %s --peer-vpc %s",
+			p.ID, p.VPC, p.PeerVPC, how, vpc.Account, vpc.ID, home.ID)
 		if home.Account != vpc.Account {
 			fmt.Fprintf(&msg, " --peer-account %s", home.Account)
 		}

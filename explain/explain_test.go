@@ -101,7 +101,7 @@ func TestExplain(t *testing.T) {
 		{
 			name: "missing return route", req: Request{Source: "a2", Destination: "c1"},
 			verdict: Unreachable, fwd: ok,
-			ret: want{Unreachable, CodeMissingReturnRoute, "vpc3-default", []string{"no route back", "route table vpc3-default", "192.168.2.10", "vpcsim route add --table vpc3-default --destination 192.168.0.0/16 --peering pcx-13"}},
+			ret: want{Unreachable, CodeMissingReturnRoute, "vpc3-default", []string{"no route back", "route table vpc3-default", "192.168.2.10", "vpcsim --account 100000000001 route add --table vpc3-default --destination 192.168.0.0/16 --peering pcx-13"}},
 		},
 		{
 			name: "missing route on the source side", req: Request{Source: "c1", Destination: "a2"},
@@ -138,7 +138,7 @@ func TestExplain(t *testing.T) {
 		{
 			name: "pending peering", req: Request{Source: "a1", Destination: "q1"},
 			verdict: Unreachable,
-			fwd:     want{Unreachable, CodeNoRoute, "rtb-a", []string{"Peering pcx-15 between vpc1 and vpc5 is pending-acceptance", "account 200000000002 must accept it", "vpcsim peering accept pcx-15"}},
+			fwd:     want{Unreachable, CodeNoRoute, "rtb-a", []string{"Peering pcx-15 between vpc1 and vpc5 is pending-acceptance", "account 200000000002 must accept it", "vpcsim --account 200000000002 peering accept pcx-15"}},
 			ret:     want{Unreachable, CodeMissingReturnRoute, "vpc5-default", []string{"pending-acceptance"}},
 		},
 		{
@@ -169,7 +169,7 @@ func TestExplain(t *testing.T) {
 				}
 			},
 			req: Request{Source: "a1", Destination: "q1"}, verdict: Unreachable,
-			fwd: want{Unreachable, CodeNoRoute, "rtb-a", []string{"vpcsim route add --table rtb-a --destination 172.17.0.0/16 --peering pcx-15"}},
+			fwd: want{Unreachable, CodeNoRoute, "rtb-a", []string{"vpcsim --account 100000000001 route add --table rtb-a --destination 172.17.0.0/16 --peering pcx-15"}},
 			ret: want{Unreachable, CodeMissingReturnRoute, "vpc5-default", []string{"--table vpc5-default --destination 192.168.0.0/16 --peering pcx-15", "belongs to account 200000000002"}},
 		},
 		{
@@ -321,7 +321,7 @@ func TestExplainPeeringNotActive(t *testing.T) {
 			}
 			words := []string{"route table rtb-a sends 10.0.0.0/16 over peering pcx-12"}
 			if status == control.StatusPending {
-				words = append(words, "vpcsim peering accept pcx-12")
+				words = append(words, "vpcsim --account 100000000001 peering accept pcx-12")
 			}
 			checkPath(t, "forward", res.Forward, want{Unreachable, CodePeeringNotActive, "pcx-12", words})
 			if b := res.Forward.Blocked; b != nil && (b.Drop != "peering_inactive" || b.DropVPC != "vpc1") {
