@@ -51,10 +51,10 @@ func NewCollector(stats func() router.Stats, peerings func() []control.Peering) 
 		drops:          d("drops_total", "Packets a VPC router dropped, by reason (from its hosts and from its peerings).", "vpc", "reason"),
 		peeringPackets: d("peering_packets_total", "Packets that crossed a peering in one direction.", "peering", "from_vpc", "to_vpc"),
 		peeringBytes:   d("peering_bytes_total", "Bytes that crossed a peering in one direction.", "peering", "from_vpc", "to_vpc"),
-		rxPackets:      d("host_rx_packets_total", "Packets the router received from a host's interface (what the host sent).", "host", "vpc"),
-		rxBytes:        d("host_rx_bytes_total", "Bytes the router received from a host's interface (what the host sent).", "host", "vpc"),
-		txPackets:      d("host_tx_packets_total", "Packets the router delivered to a host's interface.", "host", "vpc"),
-		txBytes:        d("host_tx_bytes_total", "Bytes the router delivered to a host's interface.", "host", "vpc"),
+		rxPackets:      d("host_rx_packets_total", "Packets a host received on its interface (the router delivered them), as ip -s link counts them.", "host", "vpc"),
+		rxBytes:        d("host_rx_bytes_total", "Bytes a host received on its interface (the router delivered them), as ip -s link counts them.", "host", "vpc"),
+		txPackets:      d("host_tx_packets_total", "Packets a host sent from its interface (the router received them), as ip -s link counts them.", "host", "vpc"),
+		txBytes:        d("host_tx_bytes_total", "Bytes a host sent from its interface (the router received them), as ip -s link counts them.", "host", "vpc"),
 		peeringStatus:  d("peering_status", "1 for the current status of each peering connection.", "peering", "vpc", "peer_vpc", "status"),
 	}
 }

@@ -25,7 +25,7 @@ func sample() router.Stats {
 			{Peering: "pcx-1", From: "vpc2", To: "vpc1", Count: router.Count{Packets: 4, Bytes: 336}},
 		},
 		Hosts: []router.HostStats{
-			{Host: "a1", VPC: "vpc1", RX: router.Count{Packets: 10, Bytes: 840}, TX: router.Count{Packets: 4, Bytes: 336}},
+			{Host: "a1", VPC: "vpc1", TX: router.Count{Packets: 10, Bytes: 840}, RX: router.Count{Packets: 4, Bytes: 336}},
 		},
 	}
 }
@@ -60,9 +60,9 @@ vpcsim_drops_total{reason="unsupported",vpc="vpc1"} 0
 vpcsim_drops_total{reason="unsupported",vpc="vpc2"} 0
 vpcsim_drops_total{reason="write_failed",vpc="vpc1"} 0
 vpcsim_drops_total{reason="write_failed",vpc="vpc2"} 0
-# HELP vpcsim_host_tx_bytes_total Bytes the router delivered to a host's interface.
+# HELP vpcsim_host_tx_bytes_total Bytes a host sent from its interface (the router received them), as ip -s link counts them.
 # TYPE vpcsim_host_tx_bytes_total counter
-vpcsim_host_tx_bytes_total{host="a1",vpc="vpc1"} 336
+vpcsim_host_tx_bytes_total{host="a1",vpc="vpc1"} 840
 # HELP vpcsim_peering_packets_total Packets that crossed a peering in one direction.
 # TYPE vpcsim_peering_packets_total counter
 vpcsim_peering_packets_total{from_vpc="vpc1",peering="pcx-1",to_vpc="vpc2"} 7
@@ -123,7 +123,7 @@ func TestHandler(t *testing.T) {
 	}
 	for _, want := range []string{
 		`vpcsim_drops_total{reason="not_transitive",vpc="vpc1"} 3`,
-		`vpcsim_host_rx_packets_total{host="a1",vpc="vpc1"} 10`,
+		`vpcsim_host_rx_packets_total{host="a1",vpc="vpc1"} 4`,
 		`go_goroutines `,
 	} {
 		if !strings.Contains(string(body), want) {

@@ -83,11 +83,12 @@ type Count struct {
 // Drops is a count of dropped packets by reason.
 type Drops map[DropReason]uint64
 
-// MarshalJSON encodes d as an object keyed by reason name.
+// MarshalJSON encodes d as an object keyed by reason name, with every
+// reason, zeros included, so that a script finds every key.
 func (d Drops) MarshalJSON() ([]byte, error) {
-	m := make(map[string]uint64, len(d))
-	for r, v := range d {
-		m[r.String()] = v
+	m := make(map[string]uint64, numDropReasons)
+	for r := range numDropReasons {
+		m[r.String()] = d[r]
 	}
 	return json.Marshal(m)
 }

@@ -416,8 +416,9 @@ type LinkStats struct {
 	Drops   Drops  `json:"drops"` // dropped by the receiving router
 }
 
-// HostStats counts a host interface: rx is what the host sent, tx what the
-// router delivered to it.
+// HostStats counts a host interface from the host's point of view, as `ip
+// -s link` in its namespace does: TX is what the host sent (the router
+// received it), RX what the router delivered to it.
 type HostStats struct {
 	Host string `json:"host"`
 	VPC  string `json:"vpc"`
@@ -438,7 +439,7 @@ func (n *Network) Stats() Stats {
 			vs.Received.Packets += rx.Packets
 			vs.Received.Bytes += rx.Bytes
 			p.drops.addTo(vs.Drops)
-			s.Hosts = append(s.Hosts, HostStats{Host: p.name, VPC: r.id, RX: rx, TX: p.tx.load()})
+			s.Hosts = append(s.Hosts, HostStats{Host: p.name, VPC: r.id, TX: rx, RX: p.tx.load()})
 		}
 		s.VPCs = append(s.VPCs, vs)
 	}

@@ -169,11 +169,11 @@ func TestPeeringBothWays(t *testing.T) {
 	if got := tn.expect(t, "a1"); string(got) != string(rep) {
 		t.Fatalf("a1 got %x, want %x", got, rep)
 	}
-	// A host's tx counter moves once the write to it has returned, a
+	// A host's rx counter moves once the write to it has returned, a
 	// moment after the packet can be seen: wait for the counters to settle.
 	settled := func(st Stats) bool {
 		for _, h := range st.Hosts {
-			if h.Host == "a1" && h.TX.Packets == 0 {
+			if h.Host == "a1" && h.RX.Packets == 0 {
 				return false
 			}
 		}
@@ -367,7 +367,7 @@ func TestConcurrentUpdatesWhileForwarding(t *testing.T) {
 	var recv uint64
 	for _, h := range st.Hosts {
 		if h.Host == "a1" {
-			recv = h.RX.Packets
+			recv = h.TX.Packets // what a1 sent, the router received
 		}
 	}
 	if recv == 0 {
@@ -479,10 +479,10 @@ func TestWriteFailures(t *testing.T) {
 			b.n = tt.sent
 			e.send(b, &e.worker.drops)
 
-			txOf := func(host string) Count {
+			txOf := func(host string) Count { // what was delivered to host
 				for _, h := range tn.Stats().Hosts {
 					if h.Host == host {
-						return h.TX
+						return h.RX
 					}
 				}
 				return Count{}
