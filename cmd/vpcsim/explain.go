@@ -66,6 +66,11 @@ explanation was produced, reachable or not.`,
 			if err != nil {
 				return err
 			}
+			acting, err := c.Account(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fixCommands(res, acting.ID, opts.topology)
 			if opts.output == "json" {
 				// Details read "10.0.0.0/16 -> pcx-1": keep the arrows.
 				enc := json.NewEncoder(opts.stdout)
@@ -81,6 +86,22 @@ explanation was produced, reachable or not.`,
 	f.IntVar(&port, "port", 0, "TCP or UDP destination port")
 	f.BoolVar(&probe, "probe", false, "also send real packets from SRC and compare")
 	return cmd
+}
+
+// fixCommands rewrites the commands res suggests as the user would type
+// them: without --account for the acting account, with --topology when the
+// user chose the topology.
+func fixCommands(res *explain.Result, acting, topo string) {
+	prefix := "vpcsim "
+	if topo != "" {
+		prefix += "--topology " + topo + " "
+	}
+	r := strings.NewReplacer("vpcsim --account "+acting+" ", prefix, "vpcsim ", prefix)
+	for _, p := range []*explain.Path{&res.Forward, &res.Return} {
+		if p.Blocked != nil {
+			p.Blocked.Message = r.Replace(p.Blocked.Message)
+		}
+	}
 }
 
 // writeExplain prints res as a headline, a hop table per path and the probe.

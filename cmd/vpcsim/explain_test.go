@@ -111,3 +111,22 @@ func TestWriteExplainProbe(t *testing.T) {
 		}
 	}
 }
+
+func TestFixCommands(t *testing.T) {
+	const (
+		me      = "100000000001"
+		partner = "200000000002"
+	)
+	msg := "account " + partner + " must accept it (vpcsim --account " + partner + " peering accept pcx-1), then add a route: vpcsim --account " + me + " route add --table rtb-a --destination 10.0.1.0/24 --peering pcx-1"
+	tests := []struct{ topo, want string }{
+		{"", "account " + partner + " must accept it (vpcsim --account " + partner + " peering accept pcx-1), then add a route: vpcsim route add --table rtb-a --destination 10.0.1.0/24 --peering pcx-1"},
+		{"lab", "account " + partner + " must accept it (vpcsim --topology lab --account " + partner + " peering accept pcx-1), then add a route: vpcsim --topology lab route add --table rtb-a --destination 10.0.1.0/24 --peering pcx-1"},
+	}
+	for _, tt := range tests {
+		res := &explain.Result{Return: explain.Path{Blocked: &explain.Blocked{Message: msg}}}
+		fixCommands(res, me, tt.topo)
+		if got := res.Return.Blocked.Message; got != tt.want {
+			t.Errorf("fixCommands(topology %q):\n got %s\nwant %s", tt.topo, got, tt.want)
+		}
+	}
+}

@@ -27,7 +27,7 @@ func (f *fakeBackend) Status(acct string) (api.Status, error) {
 	return f.status(acct)
 }
 
-func (f *fakeBackend) Stats(string) (api.Stats, error) {
+func (f *fakeBackend) Stats(string, api.StatsFilter) (api.Stats, error) {
 	if f.stats == nil {
 		return api.Stats{}, errNotFaked
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/examples"
+	"github.com/vpcsim/vpcsim/router"
 	"github.com/vpcsim/vpcsim/tun/tuntest"
 )
 
@@ -230,7 +231,7 @@ func TestNSMetricsStatsGraphAndLogs(t *testing.T) {
 
 	// stats: the drops show as a column, and in JSON.
 	table := binOK(t, "--topology", name, "stats")
-	if !hasRow(table, "VPC", "PACKETS", "BYTES", "DROPS", "NOT_TRANSITIVE") || !hasRow(table, "HOST", "VPC", "RX", "PACKETS") {
+	if !hasRow(table, "VPC", "PACKETS", "BYTES", "DROPS", "NOT_TRANSITIVE") || !hasRow(table, "HOST", "VPC", "TX", "PACKETS", "TX", "BYTES", "RX", "PACKETS") {
 		t.Errorf("vpcsim stats: no VPC and HOST headers with a NOT_TRANSITIVE column:\n%s", table)
 	}
 	var st struct {
@@ -244,6 +245,30 @@ func TestNSMetricsStatsGraphAndLogs(t *testing.T) {
 	}
 	if len(st.VPCs) != 3 || st.VPCs[0].VPC != "vpc1" || st.VPCs[0].Drops["not_transitive"] == 0 {
 		t.Errorf("vpcsim stats -o json: %+v, want vpc1 first with not_transitive drops", st.VPCs)
+	}
+
+	// A host's TX is what it sent, RX what it was delivered: the same
+	// numbers the kernel keeps for its interface. h2 sent more than it got
+	// back: its pings to h3 went unanswered.
+	if !ping(t, name, "h2", "10.1.1.10") {
+		t.Error("h2 cannot reach h1")
+	}
+	var hs router.Stats
+	if err := json.Unmarshal([]byte(binOK(t, "--topology", name, "stats", "--host", "h2", "-o", "json")), &hs); err != nil || len(hs.Hosts) != 1 {
+		t.Fatalf("vpcsim stats --host h2 -o json: %+v (%v)", hs, err)
+	}
+	var link []struct {
+		Stats struct {
+			RX, TX struct{ Packets, Bytes uint64 }
+		} `json:"stats64"`
+	}
+	ipOut := binOK(t, "--topology", name, "exec", "h2", "--", "ip", "-j", "-s", "link", "show", "dev", "eth0")
+	if err := json.Unmarshal([]byte(ipOut), &link); err != nil || len(link) != 1 {
+		t.Fatalf("ip -j -s link show dev eth0: %v\n%s", err, ipOut)
+	}
+	got, kernel := hs.Hosts[0], link[0].Stats
+	if got.TX != router.Count(kernel.TX) || got.RX != router.Count(kernel.RX) || got.TX.Packets <= got.RX.Packets {
+		t.Errorf("vpcsim stats for h2: tx %+v rx %+v; ip -s link in h2: tx %+v rx %+v", got.TX, got.RX, kernel.TX, kernel.RX)
 	}
 
 	// graph of the running topology renders.

@@ -4,23 +4,27 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/gopacket/pcapgo"
+	"golang.org/x/sys/unix"
+
 	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/router"
 	"github.com/vpcsim/vpcsim/tun/tuntest"
 )
 
 func TestStatsWatch(t *testing.T) {
-	for _, format := range []string{"table", "json"} {
+	for _, format := range []string{"table", "terminal", "json"} {
 		t.Run(format, func(t *testing.T) {
 			tempRunDir(t)
 			ctx, cancel := context.WithCancel(context.Background())
@@ -34,28 +38,90 @@ func TestStatsWatch(t *testing.T) {
 				return router.Stats{VPCs: []router.VPCStats{{VPC: "vpc1", Received: router.Count{Packets: uint64(n)}}}}, nil
 			}})
 			var out, errOut bytes.Buffer
-			code := run(ctx, []string{"stats", "--watch", "--interval", "5ms", "-o", format}, &out, &errOut)
+			var stdout io.Writer = &out
+			var screen func() string
+			if format == "terminal" {
+				stdout, screen = openPTY(t)
+				format = "table"
+			}
+			code := run(ctx, []string{"stats", "--watch", "--interval", "5ms", "-o", format}, stdout, &errOut)
 			if code != 0 {
 				t.Fatalf("vpcsim stats --watch: exit %d, stderr %q", code, errOut.String())
 			}
 			if n := fetches.Load(); n < 3 {
 				t.Errorf("fetched %d times, want at least 3", n)
 			}
-			switch format {
-			case "table":
-				if n := strings.Count(out.String(), clearScreen); n < 2 {
-					t.Errorf("screen cleared %d times, want one per refresh:\n%q", n, out.String())
+			// The refresh cut short by Ctrl-C prints nothing.
+			printed := func(s string) int {
+				blocks := strings.Count(s, "Ctrl-C to stop")
+				if blocks < 2 {
+					t.Errorf("%d refreshes printed, want at least 2:\n%q", blocks, s)
 				}
-			case "json":
+				return blocks
+			}
+			switch {
+			case screen != nil:
+				s := screen()
+				if got, want := strings.Count(s, clearScreen), printed(s); got != want {
+					t.Errorf("screen cleared %d times, want one per refresh (%d):\n%q", got, want, s)
+				}
+			case format == "table":
+				// Not a terminal: no escapes, the refreshes after the first
+				// with rates.
+				s := out.String()
+				if strings.Contains(s, "\x1b") || strings.Count(s, "PKT/S") != printed(s)-1 {
+					t.Errorf("stats --watch into a pipe printed\n%q", s)
+				}
+			case format == "json":
 				lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 				for i, line := range lines {
-					var st router.Stats
-					if err := json.Unmarshal([]byte(line), &st); err != nil || len(st.VPCs) != 1 || st.VPCs[0].Received.Packets != uint64(i+1) {
-						t.Errorf("line %d = %q (%v), want stats with %d packets", i, line, err, i+1)
+					var sample struct {
+						Time time.Time `json:"time"`
+						router.Stats
+					}
+					if err := json.Unmarshal([]byte(line), &sample); err != nil || sample.Time.IsZero() ||
+						len(sample.VPCs) != 1 || sample.VPCs[0].Received.Packets != uint64(i+1) {
+						t.Errorf("line %d = %q (%v), want stats with %d packets and a time", i, line, err, i+1)
 					}
 				}
 			}
 		})
+	}
+}
+
+// openPTY opens a pseudo-terminal and returns its terminal end and a
+// function that closes that end and returns all that was written to it.
+func openPTY(t *testing.T) (*os.File, func() string) {
+	t.Helper()
+	ptm, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminals: %v", err)
+	}
+	t.Cleanup(func() { ptm.Close() })
+	if err := unix.IoctlSetPointerInt(int(ptm.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(int(ptm.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		io.Copy(&buf, ptm) // ends with EIO once the terminal end closes
+	}()
+	var once sync.Once
+	return pts, func() string {
+		once.Do(func() {
+			pts.Close()
+			<-done
+		})
+		return buf.String()
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"slices"
 	"strings"
@@ -34,9 +35,16 @@ tcpdump run between hosts. Peerings are non-transitive and carry traffic only
 when both ends have routes.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       versionString(),
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			if opts.account == "" {
 				opts.account = os.Getenv("VPCSIM_ACCOUNT")
+			}
+			if opts.topology == "" {
+				opts.topology = os.Getenv("VPCSIM_TOPOLOGY")
+			}
+			if err := checkLogFlags(opts); err != nil {
+				return err
 			}
 			formats := []string{"table", "json"}
 			if f, ok := cmd.Annotations[outputFormats]; ok {
@@ -52,10 +60,12 @@ when both ends have routes.`,
 	cmd.SetOut(opts.stdout)
 	cmd.SetErr(opts.stderr)
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	cmd.SetVersionTemplate("{{.Version}}\n")
+	cmd.SetHelpCommand(newHelpCmd())
 
 	f := cmd.PersistentFlags()
-	f.StringVar(&opts.account, "account", "", "acting account ID (default $VPCSIM_ACCOUNT, else the topology's first account)")
-	f.StringVar(&opts.topology, "topology", "", "running topology to act on (may be omitted when exactly one runs)")
+	f.StringVar(&opts.account, "account", "", "acting account, by ID or name (default $VPCSIM_ACCOUNT, else the topology's first account)")
+	f.StringVar(&opts.topology, "topology", "", "running topology to act on (default $VPCSIM_TOPOLOGY; may be omitted when exactly one runs)")
 	f.StringVarP(&opts.output, "output", "o", "table", "output format: table or json (graph: dot, mermaid or json)")
 	f.StringVar(&opts.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f.StringVar(&opts.logFormat, "log-format", "text", "log format: text or json")
@@ -77,8 +87,69 @@ when both ends have routes.`,
 		newGraphCmd(opts),
 		newEventsCmd(opts),
 		newSaveCmd(opts),
+		newVersionCmd(opts),
+		newLogsCmd(opts),
 	)
 	return cmd
+}
+
+// checkLogFlags checks --log-level and --log-format, for every command.
+func checkLogFlags(opts *options) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(opts.logLevel)); err != nil {
+		return usageErrorf("invalid --log-level %q: want debug, info, warn or error", opts.logLevel)
+	}
+	if opts.logFormat != "text" && opts.logFormat != "json" {
+		return usageErrorf("invalid --log-format %q: want text or json", opts.logFormat)
+	}
+	return nil
+}
+
+// newGroupCmd returns a command that only groups subcommands: run with an
+// argument that is none of them, it is a usage error with suggestions, as
+// at the top level.
+func newGroupCmd(use, short, long string, subs ...*cobra.Command) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:          use,
+		Short:        short,
+		Long:         long,
+		Args:         cobra.ArbitraryArgs,
+		SilenceUsage: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			return unknownCommand(cmd, args[0])
+		},
+	}
+	cmd.AddCommand(subs...)
+	return cmd
+}
+
+// unknownCommand is the usage error of arg, which is no subcommand of cmd.
+func unknownCommand(cmd *cobra.Command, arg string) error {
+	msg := fmt.Sprintf("unknown command %q for %q", arg, cmd.CommandPath())
+	if s := cmd.SuggestionsFor(arg); len(s) > 0 {
+		msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t")
+	}
+	return usageErrorf("%s\n\nRun '%s --help' for usage.", msg, cmd.CommandPath())
+}
+
+// newHelpCmd returns the help command: help on an unknown topic is a usage
+// error.
+func newHelpCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		Args:  cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			target, rest, err := c.Root().Find(args)
+			if err != nil || len(rest) > 0 {
+				return usageErrorf("unknown help topic %q: run 'vpcsim --help' for the commands", strings.Join(args, " "))
+			}
+			return target.Help()
+		},
+	}
 }
 
 // usageError is a command-line mistake; it exits with status 2.

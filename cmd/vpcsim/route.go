@@ -2,66 +2,88 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/spf13/cobra"
+
 	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/control"
 )
 
 func newRouteCmd(opts *options) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "route",
-		Short: "Add, delete and list the routes of the acting account's route tables",
-		Long: `Every route table holds an implicit local route for its VPC's CIDR and user
+	return newGroupCmd("route", "Add, delete and list the routes of the acting account's route tables",
+		`Every route table holds an implicit local route for its VPC's CIDR and user
 routes "destination -> peering". Lookup is longest-prefix match; the route
 table of the source host's subnet decides. Replies need a route back in the
 peer VPC.`,
-		SilenceUsage: true,
+		newRouteAddCmd(opts), newRouteDeleteCmd(opts), newRouteListCmd(opts))
+}
+
+// routeFlags are the flags that name a route.
+type routeFlags struct{ table, dest, peering string }
+
+func (rf *routeFlags) bind(cmd *cobra.Command, opts *options, peering string) {
+	f := cmd.Flags()
+	f.StringVar(&rf.table, "table", "", "route table id")
+	f.StringVar(&rf.dest, "destination", "", "destination IPv4 CIDR, a network address such as 10.0.1.0/24")
+	completeFlag(cmd, opts, "table", completeTables)
+	if peering != "" {
+		f.StringVar(&rf.peering, "peering", "", peering)
+		completeFlag(cmd, opts, "peering", completePeerings)
 	}
-	cmd.AddCommand(newRouteAddCmd(opts), newRouteDeleteCmd(opts), newRouteListCmd(opts))
-	return cmd
 }
 
 func newRouteAddCmd(opts *options) *cobra.Command {
-	var table, dest, pcx string
+	var rf routeFlags
 	cmd := &cobra.Command{
-		Use:          "add --table RTB --destination CIDR --peering PCX",
-		Short:        "Route a destination CIDR over an active peering",
+		Use:   "add --table RTB --destination CIDR --peering PCX",
+		Short: "Route a destination CIDR over an active peering",
+		Long: `Add to a route table of the acting account a route to a destination CIDR over
+an active peering of the table's VPC (by id or name). The destination must be
+a network address (10.0.1.0/24, not 10.0.1.5/24) and must not overlap the
+VPC's own CIDR. A destination beyond the VPC at the other end of the peering
+is accepted, with a warning: that VPC drops what is not its own.`,
+		Example: `  vpcsim route add --table vpc1-default --destination 10.0.1.0/24 --peering pcx-1
+  vpcsim --account 200000000002 route add --table vpc-b-default --destination 192.168.1.0/24 --peering PeerConn`,
 		Args:         cobra.NoArgs,
 		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if table == "" || dest == "" || pcx == "" {
+			if rf.table == "" || rf.dest == "" || rf.peering == "" {
 				return usageErrorf("--table, --destination and --peering are required")
 			}
-			r, err := call(cmd, opts, func(ctx context.Context, c *api.Client) (control.Route, error) {
-				return c.AddRoute(ctx, table, dest, pcx)
+			r, err := call(cmd, opts, func(ctx context.Context, c *api.Client) (api.RouteChange, error) {
+				return c.AddRoute(ctx, rf.table, rf.dest, rf.peering)
 			})
 			if err != nil {
 				return err
 			}
-			return printRoutes(opts, []control.Route{r}, true)
+			for _, w := range r.Warnings {
+				fmt.Fprintf(opts.stderr, "warning: %s\n", w)
+			}
+			if opts.output == "json" {
+				return printJSON(opts.stdout, r)
+			}
+			return printRoutes(opts, []control.Route{r.Route}, true)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&table, "table", "", "route table id")
-	f.StringVar(&dest, "destination", "", "destination IPv4 CIDR")
-	f.StringVar(&pcx, "peering", "", "next hop: an active peering of the table's VPC")
+	rf.bind(cmd, opts, "next hop: an active peering of the table's VPC, by id or name")
 	return cmd
 }
 
 func newRouteDeleteCmd(opts *options) *cobra.Command {
-	var table, dest string
+	var rf routeFlags
 	cmd := &cobra.Command{
 		Use:          "delete --table RTB --destination CIDR",
 		Short:        "Delete the route to a destination CIDR",
+		Example:      `  vpcsim route delete --table vpc2-default --destination 192.168.1.0/24`,
 		Args:         cobra.NoArgs,
 		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if table == "" || dest == "" {
+			if rf.table == "" || rf.dest == "" {
 				return usageErrorf("--table and --destination are required")
 			}
 			r, err := call(cmd, opts, func(ctx context.Context, c *api.Client) (control.Route, error) {
-				return c.DeleteRoute(ctx, table, dest)
+				return c.DeleteRoute(ctx, rf.table, rf.dest)
 			})
 			if err != nil {
 				return err
@@ -69,22 +91,23 @@ func newRouteDeleteCmd(opts *options) *cobra.Command {
 			return printRoutes(opts, []control.Route{r}, true)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&table, "table", "", "route table id")
-	f.StringVar(&dest, "destination", "", "destination IPv4 CIDR")
+	rf.bind(cmd, opts, "")
 	return cmd
 }
 
 func newRouteListCmd(opts *options) *cobra.Command {
-	var table, vpc string
+	var f control.RouteFilter
 	cmd := &cobra.Command{
-		Use:          "list [--table RTB] [--vpc VPC]",
-		Short:        "List routes, local ones included",
+		Use:   "list [--table RTB] [--vpc VPC] [--peering PCX]",
+		Short: "List routes, local ones included",
+		Example: `  vpcsim route list
+  vpcsim route list --vpc vpc1
+  vpcsim route list --peering pcx-1 -o json`,
 		Args:         cobra.NoArgs,
 		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rs, err := call(cmd, opts, func(ctx context.Context, c *api.Client) ([]control.Route, error) {
-				return c.Routes(ctx, table, vpc)
+				return c.ListRoutes(ctx, f)
 			})
 			if err != nil {
 				return err
@@ -92,9 +115,13 @@ func newRouteListCmd(opts *options) *cobra.Command {
 			return printRoutes(opts, rs, false)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&table, "table", "", "only this route table")
-	f.StringVar(&vpc, "vpc", "", "only the route tables of this VPC")
+	fl := cmd.Flags()
+	fl.StringVar(&f.Table, "table", "", "only this route table")
+	fl.StringVar(&f.VPC, "vpc", "", "only the route tables of this VPC")
+	fl.StringVar(&f.Peering, "peering", "", "only the routes over this peering (by id or name)")
+	completeFlag(cmd, opts, "table", completeTables)
+	completeFlag(cmd, opts, "vpc", completeVPCs)
+	completeFlag(cmd, opts, "peering", completePeerings)
 	return cmd
 }
 

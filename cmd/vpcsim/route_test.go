@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/control"
 )
 
@@ -24,20 +26,26 @@ vpc2-default  192.168.1.0/24  peering        pcx-1
 		t.Errorf("route list =\n%s\nwant\n%s", out, want)
 	}
 
-	out = mustRun(t, "route", "add", "--table", "vpc1-default", "--destination", "10.0.2.9/24", "--peering", "pcx-1", "-o", "json")
-	var r map[string]string
+	out = mustRun(t, "route", "add", "--table", "vpc1-default", "--destination", "10.0.2.0/24", "--peering", "pcx-1", "-o", "json")
+	var r api.RouteChange
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("route add -o json printed %q: %v", out, err)
 	}
-	wantRoute := map[string]string{"route_table": "vpc1-default", "destination": "10.0.2.0/24", "next_hop_type": "peering", "next_hop": "pcx-1"}
-	if len(r) != len(wantRoute) {
-		t.Errorf("route add JSON = %v, want %v", r, wantRoute)
+	wantRoute := api.RouteChange{
+		Route:    control.Route{RouteTable: "vpc1-default", Destination: "10.0.2.0/24", NextHopType: "peering", NextHop: "pcx-1"},
+		Warnings: []string{},
 	}
-	for k, v := range wantRoute {
-		if r[k] != v {
-			t.Errorf("route add JSON %s = %q, want %q", k, r[k], v)
-		}
+	if diff := cmp.Diff(wantRoute, r); diff != "" || !strings.Contains(out, `"warnings": []`) {
+		t.Errorf("route add -o json (-want +got):\n%s\n%s", diff, out)
 	}
+
+	// Beyond the peer VPC: accepted, with a warning on stderr only.
+	out, errOut, code := vpcsim(t, "route", "add", "--table", "vpc1-default", "--destination", "10.1.0.0/16", "--peering", "pcx-1")
+	if code != 0 || !hasRow(out, "vpc1-default", "10.1.0.0/16", "peering", "pcx-1") ||
+		!strings.HasPrefix(errOut, "warning: destination 10.1.0.0/16 is not inside vpc2's CIDR 10.0.0.0/16") {
+		t.Errorf("route add beyond the peer: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	mustRun(t, "route", "delete", "--table", "vpc1-default", "--destination", "10.1.0.0/16")
 	if tb, _ := st.Table("vpc1-default"); len(tb.Routes) != 2 {
 		t.Errorf("after route add, table vpc1-default = %+v", tb)
 	}
@@ -83,6 +91,8 @@ func TestRouteErrors(t *testing.T) {
 			`error: DestinationOverlapsLocal: route table "rtb-a": destination 192.168.7.0/24 overlaps the local route 192.168.0.0/16 of vpc vpc1` + "\n", 1},
 		{[]string{"route", "add", "--table", "rtb-a", "--destination", "10.0.1.0/99", "--peering", "pcx-1"},
 			`error: InvalidParameter: invalid destination "10.0.1.0/99": want an IPv4 CIDR such as 10.0.1.0/24` + "\n", 1},
+		{[]string{"route", "add", "--table", "rtb-a", "--destination", "10.0.2.9/24", "--peering", "pcx-1"},
+			"error: InvalidParameter: destination 10.0.2.9/24 is not a network address: its network is 10.0.2.0/24\n", 1},
 		{[]string{"route", "add", "--table", "rtb-a", "--destination", "10.0.1.0/24"},
 			"error: --table, --destination and --peering are required\n", 2},
 		{[]string{"route", "delete", "--table", "rtb-a", "--destination", "10.9.0.0/16"},
