@@ -248,6 +248,7 @@ func (s *State) answerLocked(c *call, acct, id, verb string) (Peering, error) {
 	if err != nil {
 		return Peering{}, err
 	}
+	id, c.target, c.args[0] = p.ID, p.ID, p.ID // it may have been named by its name
 	if p.PeerAccount != a {
 		return Peering{}, Errorf(CodeNotPermitted, "only the accepter account %s can %s peering %s", p.PeerAccount, verb, id)
 	}
@@ -296,6 +297,7 @@ func (s *State) deletePeeringLocked(c *call, acct, id string) (Peering, error) {
 	if err != nil {
 		return Peering{}, err
 	}
+	id, c.target, c.args[0] = p.ID, p.ID, p.ID // it may have been named by its name
 	switch p.Status {
 	case StatusActive:
 	case StatusPending:
@@ -418,7 +420,7 @@ func (s *State) ShowPeering(acct, id string) (PeeringDetail, error) {
 			continue
 		}
 		for _, dest := range sortedDestinations(tb.routes) {
-			if tb.routes[dest] == id {
+			if tb.routes[dest] == p.ID {
 				d.Routes = append(d.Routes, RelatedRoute{
 					RouteTable: tb.id, VPC: tb.vpc, Destination: dest.String(),
 					Subnets: append([]string{}, tb.subnets...),

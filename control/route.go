@@ -79,6 +79,7 @@ func (s *State) addRouteLocked(c *call, acct, rtb, dest, pcx string) (Route, err
 	if err != nil {
 		return Route{}, err
 	}
+	pcx, c.args[2] = p.ID, p.ID // it may have been named by its name
 	if !p.involves(tb.vpc) {
 		return Route{}, Errorf(CodeInvalidParameter, "route table %q: peering %s joins %s and %s, not vpc %s of the table",
 			rtb, pcx, p.VPC, p.PeerVPC, tb.vpc)

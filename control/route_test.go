@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vpcsim/vpcsim/store"
 	"github.com/vpcsim/vpcsim/topology"
 )
 
@@ -422,7 +423,7 @@ func TestRouteWarnings(t *testing.T) {
 }
 
 func TestFiltersAndNames(t *testing.T) {
-	s := routeState(t, Options{})
+	s := routeState(t, Options{Store: store.NewMemory()})
 	mustCreate(t, s, me, CreatePeeringRequest{VPC: "vpc2", PeerVPC: "vpc3", PeerAccount: partner, Name: "PeerConn", ID: "pcx-23"})
 	if _, err := s.AddRoute(me, "rtb-1a", "10.2.0.0/16", "pcx-12"); err != nil {
 		t.Fatal(err)
@@ -462,7 +463,29 @@ func TestFiltersAndNames(t *testing.T) {
 	if rs, err := s.ListRoutes(me, RouteFilter{Peering: "pcx-13"}); err != nil || len(rs) != 1 || rs[0].RouteTable != "vpc1-default" {
 		t.Errorf("ListRoutes(peering pcx-13) = %+v, %v", rs, err)
 	}
+	if p, err := s.AcceptPeering(partner, "PeerConn"); err != nil || p.ID != "pcx-23" {
+		t.Fatalf("AcceptPeering(PeerConn) = %+v, %v", p, err)
+	}
+	if r, err := s.AddRoute(me, "vpc2-default", "10.3.0.0/16", "PeerConn"); err != nil || r.NextHop != "pcx-23" {
+		t.Fatalf("AddRoute(over PeerConn) = %+v, %v; want the route to hold the id", r, err)
+	}
+	if d, err := s.ShowPeering(me, "PeerConn"); err != nil || len(d.Routes) != 1 {
+		t.Errorf("ShowPeering(PeerConn).Routes = %+v, %v; want the route over pcx-23", d.Routes, err)
+	}
+	if _, err := s.DeletePeering(me, "PeerConn"); err != nil {
+		t.Fatal(err)
+	}
+	if rs, _ := s.ListRoutes(me, RouteFilter{Table: "vpc2-default"}); len(rs) != 1 {
+		t.Errorf("after deleting PeerConn by name, vpc2-default = %+v; want only the local route", rs)
+	}
+	evs, _ := s.Events(me, 0, 1000)
+	for _, e := range evs[len(evs)-3:] {
+		if e.Op != OpAddRoute && e.Target != "pcx-23" {
+			t.Errorf("event %+v names the peering otherwise than by its id", e)
+		}
+	}
 	mustCreate(t, s, partner, CreatePeeringRequest{VPC: "vpc3", PeerVPC: "vpc6", PeerAccount: other, Name: "PeerConn"})
+	mustCreate(t, s, partner, CreatePeeringRequest{VPC: "vpc3", PeerVPC: "vpc2", PeerAccount: me, Name: "PeerConn"})
 	if _, err := s.ShowPeering(partner, "PeerConn"); ErrorCode(err) != CodeInvalidParameter || !strings.Contains(err.Error(), "ambiguous") {
 		t.Errorf("ShowPeering(a name two peerings have) = %v, want ambiguous", err)
 	}
