@@ -11,11 +11,12 @@ TESTFLAGS ?= -race -count=1 -timeout 20m
 help: ## show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-# VERSION is what vpcsim version says: the git tag or commit.
+# VERSION and COMMIT are what vpcsim version says.
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+COMMIT   ?= $(shell git rev-parse HEAD 2>/dev/null)
 
 build: ## build bin/vpcsim
-	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/vpcsim
+	$(GO) build -ldflags "-X main.version=$(VERSION) -X main.commit=$(COMMIT)" -o $(BIN) ./cmd/vpcsim
 
 deps: ## install ping and iperf3 (Debian) when missing
 	@command -v ping >/dev/null && command -v iperf3 >/dev/null || \

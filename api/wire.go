@@ -42,7 +42,7 @@ type Status struct {
 	// lists topologies whose daemon is dead or does not answer too, with
 	// only what their record tells and Problem saying what to do.
 	State   string    `json:"state"`
-	Problem string    `json:"problem,omitempty"`
+	Problem string    `json:"problem"`
 	PID     int       `json:"pid"`
 	File    string    `json:"file"`
 	Started time.Time `json:"started"`
@@ -83,7 +83,7 @@ type DataPlaneStatus struct {
 // VPCStatus describes a VPC of a running topology.
 type VPCStatus struct {
 	ID      string         `json:"id"`
-	Name    string         `json:"name,omitempty"`
+	Name    string         `json:"name"`
 	Account string         `json:"account"`
 	Region  string         `json:"region"`
 	CIDR    string         `json:"cidr"`

@@ -143,9 +143,6 @@ func describe(moved map[string]router.Drops) string {
 
 // dropNames converts drop counts to names, for JSON.
 func dropNames(moved map[string]router.Drops) map[string]map[string]uint64 {
-	if len(moved) == 0 {
-		return nil
-	}
 	out := make(map[string]map[string]uint64, len(moved))
 	for vpc, ds := range moved {
 		m := make(map[string]uint64, len(ds))

@@ -18,7 +18,7 @@ type PingResult struct {
 	From  string                  `json:"from"`
 	To    netip.Addr              `json:"to"`
 	OK    bool                    `json:"ok"`
-	Drops map[string]router.Drops `json:"drops,omitempty"` // by VPC, only those that moved
+	Drops map[string]router.Drops `json:"drops"` // by VPC, only those that moved
 }
 
 // Reason explains a failed ping by the drops it caused, e.g.

@@ -82,24 +82,24 @@ type Result struct {
 	Source      Endpoint `json:"source"`
 	Destination Endpoint `json:"destination"`
 	Protocol    Protocol `json:"protocol"`
-	Port        int      `json:"port,omitempty"`
+	Port        int      `json:"port"`
 	// Verdict is Reachable when both the forward and the return path are.
 	Verdict Verdict `json:"verdict"`
 	Forward Path    `json:"forward"`
 	Return  Path    `json:"return"`
 	// Probe is what real packets met, when a probe was asked for.
-	Probe *Probe `json:"probe,omitempty"`
+	Probe *Probe `json:"probe"`
 }
 
 // Endpoint is the source or the destination of an explanation.
 type Endpoint struct {
 	Given   string     `json:"given"` // as the user wrote it
 	Kind    string     `json:"kind"`  // KindHost, KindGateway, KindAddress or KindUnknown
-	Host    string     `json:"host,omitempty"`
+	Host    string     `json:"host"`
 	IP      netip.Addr `json:"ip"` // invalid (empty) for an unknown source name
-	VPC     string     `json:"vpc,omitempty"`
-	Subnet  string     `json:"subnet,omitempty"`
-	Account string     `json:"account,omitempty"` // owner of the VPC
+	VPC     string     `json:"vpc"`
+	Subnet  string     `json:"subnet"`
+	Account string     `json:"account"` // owner of the VPC
 }
 
 // Path is the forward path (the request) or the return path (the reply, a
@@ -107,10 +107,10 @@ type Endpoint struct {
 type Path struct {
 	Verdict Verdict  `json:"verdict"`
 	Hops    []Hop    `json:"hops"`
-	Blocked *Blocked `json:"blocked,omitempty"`
+	Blocked *Blocked `json:"blocked"`
 	// Note says more about the path, e.g. that the return path was traced
 	// although the forward path is blocked.
-	Note string `json:"note,omitempty"`
+	Note string `json:"note"`
 }
 
 // Hop is one component a packet meets.
@@ -118,7 +118,7 @@ type Hop struct {
 	Step      int    `json:"step"` // 1, 2, ... along the path
 	Component string `json:"component"`
 	ID        string `json:"id"`
-	Account   string `json:"account,omitempty"` // owner, for VPC components
+	Account   string `json:"account"` // owner, for VPC components
 	Detail    string `json:"detail"`
 	Verdict   string `json:"verdict"` // HopOK or HopBlocked
 }
@@ -129,12 +129,12 @@ type Blocked struct {
 	Component string `json:"component"`
 	ID        string `json:"id"`
 	// Account owns the component to change, when it is a VPC's.
-	Account string `json:"account,omitempty"`
+	Account string `json:"account"`
 	Message string `json:"message"`
 	// Drop is the counter the router counts the packet under, when the
 	// router sees it; VPC is where.
-	Drop    string `json:"drop,omitempty"`
-	DropVPC string `json:"drop_vpc,omitempty"`
+	Drop    string `json:"drop"`
+	DropVPC string `json:"drop_vpc"`
 }
 
 // Probe is what real packets sent from the source host met.
@@ -148,9 +148,9 @@ type Probe struct {
 	Outcome string `json:"outcome"`
 	// Drops are the drop counters that moved while the probe ran, by VPC
 	// then reason. Other traffic at the same time shows too.
-	Drops map[string]map[string]uint64 `json:"drops,omitempty"`
+	Drops map[string]map[string]uint64 `json:"drops"`
 	// Agrees reports whether the probe's outcome is what the analysis
 	// predicts; Note explains a disagreement.
 	Agrees bool   `json:"agrees"`
-	Note   string `json:"note,omitempty"`
+	Note   string `json:"note"`
 }

@@ -28,7 +28,7 @@ type Graph struct {
 // VPC is a VPC and its subnets.
 type VPC struct {
 	ID      string   `json:"id"`
-	Name    string   `json:"name,omitempty"`
+	Name    string   `json:"name"`
 	CIDR    string   `json:"cidr"`
 	Account string   `json:"account"`
 	Region  string   `json:"region"`
@@ -52,7 +52,7 @@ type Host struct {
 // (accepter).
 type Peering struct {
 	ID      string         `json:"id"`
-	Name    string         `json:"name,omitempty"`
+	Name    string         `json:"name"`
 	VPC     string         `json:"vpc"`
 	PeerVPC string         `json:"peer_vpc"`
 	Status  control.Status `json:"status"`

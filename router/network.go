@@ -422,8 +422,8 @@ type LinkStats struct {
 type HostStats struct {
 	Host string `json:"host"`
 	VPC  string `json:"vpc"`
-	RX   Count  `json:"rx"`
 	TX   Count  `json:"tx"`
+	RX   Count  `json:"rx"`
 }
 
 // Stats returns the counters, sorted by name.

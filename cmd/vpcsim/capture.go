@@ -34,6 +34,9 @@ The acting account must own one of the peering's VPCs, or the host's VPC.
 Capturing costs the forwarding path nothing while no capture is attached; a
 capture that cannot keep up loses captured packets (counted in the summary),
 never forwarded ones.`,
+		Example: `  vpcsim capture --peering pcx-1 -w peering.pcapng --duration 10s
+  vpcsim capture --host a1 --count 20 | tcpdump -n -r -
+  vpcsim capture --peering PeerConn -w - | tshark -r - -Y icmp`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if (peering == "") == (host == "") {
@@ -78,6 +81,8 @@ never forwarded ones.`,
 	f.StringVarP(&file, "write", "w", "", `write pcapng to FILE ("-": standard output; default: standard output unless it is a terminal)`)
 	f.IntVarP(&count, "count", "c", 0, "stop after N packets (0: no limit)")
 	f.DurationVar(&duration, "duration", 0, "stop after this long (0: no limit)")
+	completeFlag(cmd, opts, "peering", completePeerings)
+	completeFlag(cmd, opts, "host", completeHosts)
 	return cmd
 }
 
@@ -111,9 +116,9 @@ func captureSummary(s api.CaptureSummary) string {
 	return fmt.Sprintf("%d packets captured, %d dropped by the capture", s.Written, s.Dropped)
 }
 
-// isTerminal reports whether w is a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
+// isTerminal reports whether the stream s is a terminal.
+func isTerminal(s any) bool {
+	f, ok := s.(*os.File)
 	if !ok {
 		return false
 	}

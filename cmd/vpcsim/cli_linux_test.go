@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -229,5 +230,46 @@ func TestNSKilledDaemonCleanedUpByDownAll(t *testing.T) {
 	}
 	if left := netnsWithPrefix(t, name+"-"); len(left) > 0 {
 		t.Errorf("namespaces left after down --all: %v", left)
+	}
+}
+
+// TestNSUpQuietAndJSON: up --quiet prints the summary and the time only;
+// up -o json prints the launched topology as JSON, the progress on
+// standard error; an empty list is [] in the stats of a topology without
+// peerings.
+func TestNSUpQuietAndJSON(t *testing.T) {
+	tuntest.NeedRoot(t, "ping")
+	name, file := writeTopology(t, "uq", `name: NAME
+vpcs:
+  - id: v1
+    cidr: 10.0.0.0/16
+    subnets: [{id: s1, cidr: 10.0.1.0/24}]
+    hosts: [{name: h1, subnet: s1, ip: 10.0.1.10}]
+`)
+	t.Cleanup(func() { runBin(t, "down", name) })
+	r := runBin(t, "up", "-d", "--quiet", file)
+	if r.code != 0 || strings.Contains(r.stdout, "launching") || strings.Contains(r.stdout, "netns "+name) ||
+		!strings.Contains(r.stdout, "TOPOLOGY "+name) || !regexp.MustCompile(`topology "`+name+`" is up in \d`).MatchString(r.stdout) {
+		t.Errorf("up -d --quiet: exit %d, stdout\n%s\nstderr %s", r.code, r.stdout, r.stderr)
+	}
+	var stats map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(binOK(t, "--topology", name, "stats", "-o", "json")), &stats); err != nil || string(stats["peerings"]) != "[]" {
+		t.Errorf("stats -o json of a topology without peerings: peerings = %s (%v), want []", stats["peerings"], err)
+	}
+	binOK(t, "down", name)
+
+	r = runBin(t, "up", "-d", "-o", "json", file)
+	var up struct {
+		Name          string  `json:"name"`
+		State         string  `json:"state"`
+		LaunchSeconds float64 `json:"launch_seconds"`
+		Hosts         []struct{ Name string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &up); err != nil || r.code != 0 || up.Name != name || up.State != "running" ||
+		up.LaunchSeconds <= 0 || len(up.Hosts) != 1 {
+		t.Errorf("up -d -o json: exit %d, %+v (%v), stdout\n%s", r.code, up, err, r.stdout)
+	}
+	if !strings.Contains(r.stderr, "launching topology") || !strings.Contains(r.stderr, "is up in") {
+		t.Errorf("up -d -o json: no progress on stderr:\n%s", r.stderr)
 	}
 }

@@ -54,24 +54,32 @@ func matching(names []string, prefix string) []string {
 	return out
 }
 
-// completionClient returns a client of the topology the command would act
-// on, for completion: the environment is read as the command's would.
-func completionClient(ctx context.Context, opts *options) (*api.Client, context.Context, context.CancelFunc, bool) {
-	if opts.topology == "" {
-		opts.topology = os.Getenv("VPCSIM_TOPOLOGY")
+// fromTopology returns a completer that asks the topology the command
+// would act on (the environment read as the command would) with names, under
+// a short timeout.
+func fromTopology(names func(context.Context, *api.Client) ([]string, error)) completer {
+	return func(ctx context.Context, opts *options) []string {
+		if opts.topology == "" {
+			opts.topology = os.Getenv("VPCSIM_TOPOLOGY")
+		}
+		if opts.account == "" {
+			opts.account = os.Getenv("VPCSIM_ACCOUNT")
+		}
+		c, err := dialTopology(opts)
+		if err != nil {
+			return nil
+		}
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		ns, err := names(ctx, c)
+		if err != nil {
+			return nil
+		}
+		return ns
 	}
-	if opts.account == "" {
-		opts.account = os.Getenv("VPCSIM_ACCOUNT")
-	}
-	c, err := dialTopology(opts)
-	if err != nil {
-		return nil, nil, nil, false
-	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	return c, ctx, cancel, true
 }
 
 func completeTopologies(context.Context, *options) []string {
@@ -89,104 +97,69 @@ func completeTopologies(context.Context, *options) []string {
 	return names
 }
 
-func completeVPCs(ctx context.Context, opts *options) []string {
-	c, ctx, cancel, ok := completionClient(ctx, opts)
-	if !ok {
-		return nil
-	}
-	defer cancel()
+var completeVPCs = fromTopology(func(ctx context.Context, c *api.Client) (names []string, err error) {
 	st, err := c.Status(ctx)
-	if err != nil {
-		return nil
-	}
-	var names []string
 	for _, v := range st.VPCs {
 		names = append(names, v.ID)
 	}
-	return names
-}
+	return names, err
+})
 
-func completeHosts(ctx context.Context, opts *options) []string {
-	c, ctx, cancel, ok := completionClient(ctx, opts)
-	if !ok {
-		return nil
-	}
-	defer cancel()
+var completeHosts = fromTopology(func(ctx context.Context, c *api.Client) (names []string, err error) {
 	st, err := c.Status(ctx)
-	if err != nil {
-		return nil
-	}
-	var names []string
 	for _, h := range st.Hosts {
 		names = append(names, h.Name)
 	}
-	return names
-}
+	return names, err
+})
 
-func completeTables(ctx context.Context, opts *options) []string {
-	c, ctx, cancel, ok := completionClient(ctx, opts)
-	if !ok {
-		return nil
-	}
-	defer cancel()
+var completeTables = fromTopology(func(ctx context.Context, c *api.Client) (names []string, err error) {
 	rs, err := c.Routes(ctx, "", "")
-	if err != nil {
-		return nil
-	}
-	var names []string
 	for _, r := range rs {
 		if !slices.Contains(names, r.RouteTable) {
 			names = append(names, r.RouteTable)
 		}
 	}
-	return names
-}
+	return names, err
+})
 
-func completePeerings(ctx context.Context, opts *options) []string {
-	c, ctx, cancel, ok := completionClient(ctx, opts)
-	if !ok {
-		return nil
-	}
-	defer cancel()
+// completePeerings completes ids and names of the pending and active
+// peerings.
+var completePeerings = fromTopology(func(ctx context.Context, c *api.Client) (names []string, err error) {
 	ps, err := c.Peerings(ctx, false)
-	if err != nil {
-		return nil
-	}
-	var names []string
 	for _, p := range ps {
 		names = append(names, p.ID)
 		if p.Name != "" && !slices.Contains(names, p.Name) {
 			names = append(names, p.Name)
 		}
 	}
-	return names
-}
+	return names, err
+})
 
-func completeAccounts(ctx context.Context, opts *options) []string {
-	c, ctx, cancel, ok := completionClient(ctx, opts)
-	if !ok {
-		return nil
-	}
-	defer cancel()
+var completeAccounts = fromTopology(func(ctx context.Context, c *api.Client) (names []string, err error) {
 	as, err := c.Accounts(ctx)
-	if err != nil {
-		return nil
-	}
-	var names []string
 	for _, a := range as {
 		names = append(names, a.ID)
 	}
-	return names
+	return names, err
+})
+
+// completeOutput completes --output with the formats of the command.
+func completeOutput(c *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
+	if _, file := c.Annotations[outputIsFile]; file {
+		return nil, cobra.ShellCompDirectiveDefault
+	}
+	return matching(outputFormatsOf(c), prefix), cobra.ShellCompDirectiveNoFileComp
 }
 
 // confirm asks question on the terminal and reports whether the answer is
 // yes. Without a terminal on standard input it asks nothing: yes.
 func confirm(opts *options, question string) (bool, error) {
-	if !isTerminal(os.Stdin) {
+	if !isTerminal(opts.stdin) {
 		return true, nil
 	}
 	fmt.Fprintf(opts.stderr, "%s [y/N] ", question)
-	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+	line, err := bufio.NewReader(opts.stdin).ReadString('\n')
 	if err != nil {
 		return false, usageErrorf("no answer: %v", err)
 	}

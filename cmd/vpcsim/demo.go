@@ -28,7 +28,10 @@ every pair of hosts and gateways, runs iperf3 through the peering, removes one
 side's route to show that both ends need one, then launches the non-transitive
 example to show that a peering never carries transit. Everything it creates
 is removed at the end.`,
-		Args: cobra.NoArgs,
+		Example: `  vpcsim demo
+  vpcsim demo 2>&1 | tee demo.log`,
+		Args:        cobra.NoArgs,
+		Annotations: textOnly,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runDemo(cmd.Context(), opts.stdout)
 		},

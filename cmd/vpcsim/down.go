@@ -35,7 +35,8 @@ saved.`,
   vpcsim down best-practice
   vpcsim down best-practice --keep-state
   vpcsim down --all`,
-		Args: cobra.MaximumNArgs(1),
+		Args:        cobra.MaximumNArgs(1),
+		Annotations: textOnly,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := opts.topology
 			if len(args) == 1 {
@@ -64,6 +65,7 @@ saved.`,
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "tear down every topology, and remove leftovers of dead daemons and saved states")
 	cmd.Flags().BoolVar(&keep, "keep-state", false, "keep the saved state, to resume it with vpcsim up -d FILE")
+	cmd.ValidArgsFunction = completeArgs(opts, completeTopologies)
 	return cmd
 }
 

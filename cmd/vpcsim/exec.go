@@ -36,7 +36,8 @@ What CMD leaves running in the namespace runs until it exits, or until
 		Example: `  vpcsim exec a1 -- ping -c 3 10.0.1.10
   vpcsim exec b1 -- iperf3 -s
   vpcsim --topology lab exec a1 -- sh`,
-		Args: cobra.MinimumNArgs(2),
+		Args:        cobra.MinimumNArgs(2),
+		Annotations: textOnly,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.ArgsLenAtDash() != 1 {
 				return usageErrorf("put -- between HOST and the command, so that its flags stay its own: vpcsim exec %s -- %s", args[0], strings.Join(args[1:], " "))
@@ -73,6 +74,7 @@ What CMD leaves running in the namespace runs until it exits, or until
 		}
 		return usageError{err}
 	})
+	cmd.ValidArgsFunction = completeArgs(opts, completeHosts)
 	return cmd
 }
 

@@ -85,6 +85,13 @@ explanation was produced, reachable or not.`,
 	f.StringVar(&protocol, "protocol", "icmp", "protocol: icmp (echo), tcp or udp")
 	f.IntVar(&port, "port", 0, "TCP or UDP destination port")
 	f.BoolVar(&probe, "probe", false, "also send real packets from SRC and compare")
+	completeFlag(cmd, opts, "protocol", fixed("icmp", "tcp", "udp"))
+	cmd.ValidArgsFunction = func(c *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
+		if len(args) >= 2 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return matching(completeHosts(c.Context(), opts), prefix), cobra.ShellCompDirectiveNoFileComp
+	}
 	return cmd
 }
 

@@ -13,7 +13,7 @@ import (
 // test sets; the others fail with Internal.
 type fakeBackend struct {
 	status  func(acct string) (api.Status, error)
-	stats   func() (api.Stats, error)
+	stats   func(api.StatsFilter) (api.Stats, error)
 	explain func(req api.ExplainRequest) (*explain.Result, error)
 	capture func(req api.CaptureRequest) (api.CapturePoint, error)
 }
@@ -27,11 +27,11 @@ func (f *fakeBackend) Status(acct string) (api.Status, error) {
 	return f.status(acct)
 }
 
-func (f *fakeBackend) Stats(string, api.StatsFilter) (api.Stats, error) {
+func (f *fakeBackend) Stats(_ string, filter api.StatsFilter) (api.Stats, error) {
 	if f.stats == nil {
 		return api.Stats{}, errNotFaked
 	}
-	return f.stats()
+	return f.stats(filter)
 }
 
 func (f *fakeBackend) Explain(_ context.Context, _ string, req api.ExplainRequest) (*explain.Result, error) {

@@ -12,6 +12,10 @@ import (
 // command accepts instead of table and json.
 const outputFormats = "vpcsim/output-formats"
 
+// textOnly annotates a command that prints only text: -o json is a usage
+// error there rather than ignored.
+var textOnly = map[string]string{outputFormats: "table"}
+
 func newGraphCmd(opts *options) *cobra.Command {
 	return &cobra.Command{
 		Use:   "graph [FILE] [-o dot|mermaid|json]",
@@ -25,6 +29,9 @@ With FILE, the file is drawn with the peering statuses it would launch with;
 without FILE, the running topology as the acting account sees it. The output
 is DOT by default ("-o dot"; render with "dot -Tsvg"), or "-o mermaid", or
 "-o json" for the graph's data.`,
+		Example: `  vpcsim graph | dot -Tsvg > topology.svg
+  vpcsim graph examples/cross-account.yaml -o mermaid
+  vpcsim graph -o json | jq '.peerings[] | select(.status == "active")'`,
 		Args:        cobra.MaximumNArgs(1),
 		Annotations: map[string]string{outputFormats: "dot,mermaid,json"},
 		RunE: func(cmd *cobra.Command, args []string) error {

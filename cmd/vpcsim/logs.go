@@ -26,7 +26,8 @@ outlives a daemon that died, for the post-mortem; "vpcsim down" removes it.
 With -f, new lines are printed as they come, until Ctrl-C.`,
 		Example: `  vpcsim logs
   vpcsim logs best-practice -f`,
-		Args: cobra.MaximumNArgs(1),
+		Args:        cobra.MaximumNArgs(1),
+		Annotations: textOnly,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := opts.topology
 			if len(args) == 1 {
@@ -53,6 +54,7 @@ With -f, new lines are printed as they come, until Ctrl-C.`,
 		},
 	}
 	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "print new lines as they come, until interrupted")
+	cmd.ValidArgsFunction = completeArgs(opts, completeTopologies)
 	return cmd
 }
 

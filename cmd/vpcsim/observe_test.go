@@ -30,7 +30,7 @@ func TestStatsWatch(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			var fetches atomic.Int32
-			serveFake(t, "one", nil, &fakeBackend{stats: func() (api.Stats, error) {
+			serveFake(t, "one", nil, &fakeBackend{stats: func(api.StatsFilter) (api.Stats, error) {
 				n := fetches.Add(1)
 				if n == 3 {
 					defer cancel() // Ctrl-C after the third refresh
@@ -89,9 +89,9 @@ func TestStatsWatch(t *testing.T) {
 	}
 }
 
-// openPTY opens a pseudo-terminal and returns its terminal end and a
-// function that closes that end and returns all that was written to it.
-func openPTY(t *testing.T) (*os.File, func() string) {
+// newPTY opens a pseudo-terminal and returns its terminal end and the
+// other one, closed when the test ends.
+func newPTY(t *testing.T) (term, master *os.File) {
 	t.Helper()
 	ptm, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
 	if err != nil {
@@ -109,6 +109,15 @@ func openPTY(t *testing.T) (*os.File, func() string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { pts.Close() })
+	return pts, ptm
+}
+
+// openPTY opens a pseudo-terminal and returns its terminal end and a
+// function that closes that end and returns all that was written to it.
+func openPTY(t *testing.T) (*os.File, func() string) {
+	t.Helper()
+	pts, ptm := newPTY(t)
 	var buf bytes.Buffer
 	done := make(chan struct{})
 	go func() {

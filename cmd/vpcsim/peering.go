@@ -20,6 +20,9 @@ where both ends have routes to each other (see "vpcsim route").
 
 A peering is named by its id, or by its name where no other peering the
 account sees has it.`,
+		`  vpcsim peering create --vpc vpc1 --peer-vpc vpc2 --name PeerConn
+  vpcsim peering list --vpc vpc1 --status active
+  vpcsim peering show PeerConn`,
 		newPeeringCreateCmd(opts),
 		newPeeringTransitionCmd(opts, "accept", "Accept a pending peering request (as the peer account)",
 			"  vpcsim --account 200000000002 peering accept pcx-1a2b3c4d\n  vpcsim --account partner peering accept PeerConn"),

@@ -20,6 +20,7 @@ type options struct {
 	logLevel  string
 	logFormat string
 
+	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
 	args   []string // the command line, for hints
@@ -46,11 +47,11 @@ when both ends have routes.`,
 			if err := checkLogFlags(opts); err != nil {
 				return err
 			}
-			formats := []string{"table", "json"}
-			if f, ok := cmd.Annotations[outputFormats]; ok {
-				formats = strings.Split(f, ",")
-			}
+			formats := outputFormatsOf(cmd)
 			if _, file := cmd.Annotations[outputIsFile]; !file && cmd.Flags().Changed("output") && !slices.Contains(formats, opts.output) {
+				if len(formats) == 1 {
+					return usageErrorf("invalid --output %q: %s prints only text", opts.output, cmd.CommandPath())
+				}
 				last := len(formats) - 1
 				return usageErrorf("invalid --output %q: want %s or %s", opts.output, strings.Join(formats[:last], ", "), formats[last])
 			}
@@ -69,6 +70,12 @@ when both ends have routes.`,
 	f.StringVarP(&opts.output, "output", "o", "table", "output format: table or json (graph: dot, mermaid or json)")
 	f.StringVar(&opts.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f.StringVar(&opts.logFormat, "log-format", "text", "log format: text or json")
+
+	cmd.RegisterFlagCompletionFunc("output", completeOutput)
+	completeFlag(cmd, opts, "topology", completeTopologies)
+	completeFlag(cmd, opts, "account", completeAccounts)
+	completeFlag(cmd, opts, "log-level", fixed("debug", "info", "warn", "error"))
+	completeFlag(cmd, opts, "log-format", fixed("text", "json"))
 
 	cmd.AddCommand(
 		newValidateCmd(opts),
@@ -90,7 +97,22 @@ when both ends have routes.`,
 		newVersionCmd(opts),
 		newLogsCmd(opts),
 	)
+	// cobra's completion command prints its help for any argument; an
+	// unknown shell is a usage error like any unknown command.
+	cmd.InitDefaultCompletionCmd()
+	if c, _, err := cmd.Find([]string{"completion"}); err == nil && c != cmd {
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = groupRun
+	}
 	return cmd
+}
+
+// outputFormatsOf returns the formats of --output the command knows.
+func outputFormatsOf(cmd *cobra.Command) []string {
+	if f, ok := cmd.Annotations[outputFormats]; ok {
+		return strings.Split(f, ",")
+	}
+	return []string{"table", "json"}
 }
 
 // checkLogFlags checks --log-level and --log-format, for every command.
@@ -108,27 +130,33 @@ func checkLogFlags(opts *options) error {
 // newGroupCmd returns a command that only groups subcommands: run with an
 // argument that is none of them, it is a usage error with suggestions, as
 // at the top level.
-func newGroupCmd(use, short, long string, subs ...*cobra.Command) *cobra.Command {
+func newGroupCmd(use, short, long, example string, subs ...*cobra.Command) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:          use,
 		Short:        short,
 		Long:         long,
+		Example:      example,
 		Args:         cobra.ArbitraryArgs,
 		SilenceUsage: true,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return cmd.Help()
-			}
-			return unknownCommand(cmd, args[0])
-		},
+		RunE:         groupRun,
 	}
 	cmd.AddCommand(subs...)
 	return cmd
 }
 
+// groupRun runs a command that only groups subcommands: its help, or a
+// usage error for an argument that is none of them.
+func groupRun(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return cmd.Help()
+	}
+	return unknownCommand(cmd, args[0])
+}
+
 // unknownCommand is the usage error of arg, which is no subcommand of cmd.
 func unknownCommand(cmd *cobra.Command, arg string) error {
 	msg := fmt.Sprintf("unknown command %q for %q", arg, cmd.CommandPath())
+	cmd.SuggestionsMinimumDistance = 2
 	if s := cmd.SuggestionsFor(arg); len(s) > 0 {
 		msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t")
 	}

@@ -16,6 +16,9 @@ func newRouteCmd(opts *options) *cobra.Command {
 routes "destination -> peering". Lookup is longest-prefix match; the route
 table of the source host's subnet decides. Replies need a route back in the
 peer VPC.`,
+		`  vpcsim route add --table vpc1-default --destination 10.0.1.0/24 --peering pcx-1
+  vpcsim route list --peering PeerConn
+  vpcsim route delete --table vpc1-default --destination 10.0.1.0/24`,
 		newRouteAddCmd(opts), newRouteDeleteCmd(opts), newRouteListCmd(opts))
 }
 
@@ -57,11 +60,11 @@ is accepted, with a warning: that VPC drops what is not its own.`,
 			if err != nil {
 				return err
 			}
+			if opts.output == "json" {
+				return printJSON(opts.stdout, r) // with the warnings
+			}
 			for _, w := range r.Warnings {
 				fmt.Fprintf(opts.stderr, "warning: %s\n", w)
-			}
-			if opts.output == "json" {
-				return printJSON(opts.stdout, r)
 			}
 			return printRoutes(opts, []control.Route{r.Route}, true)
 		},

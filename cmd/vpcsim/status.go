@@ -23,6 +23,8 @@ func newStatusCmd(opts *options) *cobra.Command {
 VPCs, subnets, hosts with their namespaces, and the peerings the acting
 account takes part in. A topology whose daemon died or does not answer is
 listed too, with what to do about it.`,
+		Example: `  vpcsim status
+  vpcsim --topology best-practice status -o json | jq '.[0].hosts'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.topology != "" {
@@ -53,8 +55,9 @@ listed too, with what to do about it.`,
 			}
 			for _, name := range saved {
 				if !listed[name] && (opts.topology == "" || name == opts.topology) {
-					out = append(out, api.Status{Name: name, State: api.StateSaved, StateFile: daemon.StatePath(name),
-						Problem: fmt.Sprintf("not running; its state is saved: \"vpcsim up -d FILE\" resumes it, \"vpcsim down %s\" forgets it", name)})
+					st := stubStatus(api.Status{Name: name, State: api.StateSaved, StateFile: daemon.StatePath(name)})
+					st.Problem = fmt.Sprintf("not running; its state is saved: \"vpcsim up -d FILE\" resumes it, \"vpcsim down %s\" forgets it", name)
+					out = append(out, st)
 				}
 			}
 			if opts.topology != "" && len(out) == 0 {
@@ -81,7 +84,7 @@ listed too, with what to do about it.`,
 // not answer, is not an error: its status says so and what to do. Errors
 // of the request itself (an unknown account) are.
 func statusOf(ctx context.Context, opts *options, r daemon.Record) (api.Status, error) {
-	st := api.Status{Name: r.Name, PID: r.PID, File: r.File, Started: r.Started}
+	st := stubStatus(api.Status{Name: r.Name, PID: r.PID, File: r.File, Started: r.Started})
 	if !r.Alive() {
 		st.State = api.StateDead
 		st.Problem = fmt.Sprintf("its daemon (pid %d) is gone: run \"vpcsim up -d %s\" to resume or \"vpcsim down %s\"", r.PID, orDash(r.File), r.Name)
@@ -97,6 +100,14 @@ func statusOf(ctx context.Context, opts *options, r daemon.Record) (api.Status, 
 		return st, nil
 	}
 	return st, err
+}
+
+// stubStatus completes the status of a topology whose daemon gave none:
+// its lists are empty, not null.
+func stubStatus(st api.Status) api.Status {
+	st.VPCs, st.Hosts, st.Peerings = []api.VPCStatus{}, []api.HostStatus{}, []control.Peering{}
+	st.DataPlane.Differences = []string{}
+	return st
 }
 
 // statusTimeout bounds the wait for one daemon's status, so that a hung

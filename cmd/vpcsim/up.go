@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
+	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/control"
 	"github.com/vpcsim/vpcsim/daemon"
 	"github.com/vpcsim/vpcsim/examples"
@@ -67,6 +68,7 @@ discards the saved state and starts from FILE.`,
 	cmd.Flags().StringVar(&lf.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://ADDR/metrics (a bare port such as :9464 listens on 127.0.0.1; default: off)")
 	cmd.Flags().BoolVar(&lf.reset, "reset", false, "discard the topology's saved state and start from FILE")
 	cmd.Flags().DurationVar(&lf.busyPoll, "busy-poll", 0, "keep polling the hosts this long after each packet instead of sleeping: lower latency, one CPU busy while traffic flows (e.g. 50ms; default: off)")
+	cmd.Flags().BoolVarP(&lf.quiet, "quiet", "q", false, "print no progress, only the summary")
 	cmd.Flags().BoolVar(&child, "daemon-child", false, "internal: run as the detached daemon")
 	cmd.Flags().MarkHidden("daemon-child")
 	return cmd
@@ -96,6 +98,7 @@ type launchFlags struct {
 	metricsAddr string
 	busyPoll    time.Duration
 	reset       bool
+	quiet       bool
 }
 
 // args returns the flags that give a daemon child the same settings.
@@ -107,13 +110,24 @@ func (lf launchFlags) args() []string {
 	if lf.reset {
 		args = append(args, "--reset")
 	}
+	if lf.quiet {
+		args = append(args, "--quiet")
+	}
 	if lf.busyPoll != 0 {
 		args = append(args, "--busy-poll", lf.busyPoll.String())
 	}
 	return args
 }
 
+// launched is what up -o json prints: the status of the topology launched
+// and how long the launch took.
+type launched struct {
+	api.Status
+	LaunchSeconds float64 `json:"launch_seconds"`
+}
+
 func upForeground(cmd *cobra.Command, opts *options, t *topology.Topology, child bool, lf launchFlags) error {
+	start := time.Now()
 	ctx := cmd.Context()
 	logOut := opts.stderr
 	if child {
@@ -134,9 +148,19 @@ func upForeground(cmd *cobra.Command, opts *options, t *topology.Topology, child
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.stdout, "launching topology %q (%d VPCs, %d hosts, %d peerings)\n",
+	// Progress and messages go to standard output, or to standard error
+	// when it carries JSON.
+	say := opts.stdout
+	if opts.output == "json" {
+		say = opts.stderr
+	}
+	progress := say
+	if lf.quiet {
+		progress = io.Discard
+	}
+	fmt.Fprintf(progress, "launching topology %q (%d VPCs, %d hosts, %d peerings)\n",
 		t.Name, len(t.VPCs), countHosts(t), len(t.Peerings))
-	d, err := daemon.Launch(ctx, t, daemon.Options{Progress: opts.stdout, Logger: log, Listen: true,
+	d, err := daemon.Launch(ctx, t, daemon.Options{Progress: progress, Logger: log, Listen: true,
 		MetricsAddr: lf.metricsAddr, BusyPoll: lf.busyPoll, Durable: true, Reset: lf.reset})
 	if err != nil {
 		return err
@@ -146,16 +170,26 @@ func upForeground(cmd *cobra.Command, opts *options, t *topology.Topology, child
 	if err != nil {
 		return err
 	}
-	writeStatus(opts.stdout, st)
+	took := time.Since(start)
+	if opts.output == "json" {
+		err = printJSON(opts.stdout, launched{Status: st, LaunchSeconds: took.Seconds()})
+	} else {
+		writeStatus(opts.stdout, st)
+		fmt.Fprintln(opts.stdout)
+	}
+	if err != nil {
+		return err
+	}
+	took = took.Round(time.Millisecond)
 	if child {
 		// Tell the waiting parent we are up, then write only the log.
-		fmt.Fprintf(opts.stdout, "\ntopology %q is up (pid %d); stop it with \"vpcsim down %s\"\n", t.Name, os.Getpid(), t.Name)
+		fmt.Fprintf(say, "topology %q is up in %v (pid %d); stop it with \"vpcsim down %s\"\n", t.Name, took, os.Getpid(), t.Name)
 		if err := detachStdio(logOut.(*os.File)); err != nil {
 			return err
 		}
 		signalReady()
 	} else {
-		fmt.Fprintf(opts.stdout, "\ntopology %q is up; press Ctrl-C to tear it down\n", t.Name)
+		fmt.Fprintf(say, "topology %q is up in %v; press Ctrl-C to tear it down\n", t.Name, took)
 	}
 	select {
 	case <-ctx.Done():
@@ -165,7 +199,7 @@ func upForeground(cmd *cobra.Command, opts *options, t *topology.Topology, child
 	if !child {
 		// Ctrl-C in the foreground is "vpcsim down": the state goes too.
 		err = errors.Join(err, daemon.RemoveState(t.Name))
-		fmt.Fprintf(opts.stdout, "topology %q is down\n", t.Name)
+		fmt.Fprintf(say, "topology %q is down\n", t.Name)
 	}
 	return err
 }
@@ -273,7 +307,7 @@ func daemonCommand(opts *options, args []string, lf launchFlags) (*exec.Cmd, err
 	if err != nil {
 		return nil, err
 	}
-	childArgs := []string{"up", "--daemon-child", "--log-level", opts.logLevel, "--log-format", opts.logFormat}
+	childArgs := []string{"up", "--daemon-child", "--log-level", opts.logLevel, "--log-format", opts.logFormat, "--output", opts.output}
 	childArgs = append(childArgs, lf.args()...)
 	if len(args) == 1 {
 		abs, err := filepath.Abs(args[0])

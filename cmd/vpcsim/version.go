@@ -8,32 +8,27 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// version is set at build time (make build: -X main.version=...); else the
-// module's version from the build info.
-var version = ""
+// version and commit are set at build time (make build: -X main.version=...
+// -X main.commit=...); else they come from the build info.
+var version, commit string
 
 // buildInfo is what vpcsim version says.
 type buildInfo struct {
 	Version   string `json:"version"`
 	Commit    string `json:"commit"`
-	Modified  bool   `json:"modified"` // the commit's tree had changes
 	GoVersion string `json:"go_version"`
 	Platform  string `json:"platform"`
 }
 
 func readBuildInfo() buildInfo {
-	b := buildInfo{Version: version, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
-	info, ok := debug.ReadBuildInfo()
-	if ok {
+	b := buildInfo{Version: version, Commit: commit, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
+	if info, ok := debug.ReadBuildInfo(); ok {
 		if b.Version == "" {
 			b.Version = info.Main.Version
 		}
 		for _, s := range info.Settings {
-			switch s.Key {
-			case "vcs.revision":
+			if s.Key == "vcs.revision" && b.Commit == "" {
 				b.Commit = s.Value
-			case "vcs.modified":
-				b.Modified = s.Value == "true"
 			}
 		}
 	}
@@ -49,9 +44,6 @@ func versionString() string {
 	commit := b.Commit
 	if commit == "" {
 		commit = "unknown"
-	}
-	if b.Modified {
-		commit += " (modified)"
 	}
 	return fmt.Sprintf("vpcsim %s, commit %s, %s %s", b.Version, commit, b.GoVersion, b.Platform)
 }
