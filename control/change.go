@@ -58,9 +58,9 @@ type Event struct {
 	Result string `json:"result"`
 	// Detail says what a successful change was about: the VPCs of a
 	// created peering, the next hop of an added route.
-	Detail  string `json:"detail,omitempty"`
-	Code    Code   `json:"code,omitempty"`
-	Message string `json:"message,omitempty"`
+	Detail  string `json:"detail"`
+	Code    Code   `json:"code"`
+	Message string `json:"message"`
 	// Accounts are those who see the event: the acting one, and the
 	// accounts of the peering it is about.
 	Accounts []string `json:"accounts"`
