@@ -28,7 +28,7 @@ type Result struct {
 	RTTP99Micros    float64 `json:"rtt_p99_us"`    // ping round trip, 99th percentile
 	PingLossPercent float64 `json:"ping_loss_percent"`
 
-	Errors []string `json:"errors"` // measurements that failed, and why
+	Errors []string `json:"errors,omitempty"` // measurements that failed, and why
 }
 
 // OK reports whether every measurement of r succeeded.

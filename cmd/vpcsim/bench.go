@@ -24,8 +24,8 @@ type benchFlags struct {
 
 // benchResults is what vpcsim bench measured.
 type benchResults struct {
-	Forwarding *bench.Report       `json:"forwarding"`
-	Scale      []bench.ScaleResult `json:"scale"`
+	Forwarding *bench.Report       `json:"forwarding,omitempty"`
+	Scale      []bench.ScaleResult `json:"scale,omitempty"`
 }
 
 func newBenchCmd(opts *options) *cobra.Command {
