@@ -386,7 +386,8 @@ func TestNSDownForgetsOrKeepsState(t *testing.T) {
 // peerings, statuses, routes and ids; and traffic flows as it did.
 func TestNSSaveRoundTrip(t *testing.T) {
 	tuntest.NeedRoot(t, "ping")
-	name, file := writeTopology(t, "sv", crossAccount)
+	// A pending request must outlive the round trip: not 3 s of expiry.
+	name, file := writeTopology(t, "sv", strings.Replace(crossAccount, "peering_expiry: 3s", "peering_expiry: 1h", 1))
 	up(t, name, file)
 	run := func(args ...string) string { return binOK(t, append([]string{"--topology", name}, args...)...) }
 	ab := decode[peeringJSON](t, run("peering", "create", "--vpc", "vpc-a", "--peer-vpc", "vpc-b", "--peer-account", acctB, "--name", "a to b", "-o", "json"))
