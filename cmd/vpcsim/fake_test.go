@@ -7,15 +7,18 @@ import (
 	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/control"
 	"github.com/vpcsim/vpcsim/explain"
+	"github.com/vpcsim/vpcsim/intent"
 )
 
 // fakeBackend answers the daemon's part of the API with the functions a
 // test sets; the others fail with Internal.
 type fakeBackend struct {
-	status  func(acct string) (api.Status, error)
-	stats   func() (api.Stats, error)
-	explain func(req api.ExplainRequest) (*explain.Result, error)
-	capture func(req api.CaptureRequest) (api.CapturePoint, error)
+	status     func(acct string) (api.Status, error)
+	stats      func() (api.Stats, error)
+	explain    func(req api.ExplainRequest) (*explain.Result, error)
+	explainAll func(reqs []explain.Request, probe bool) ([]*explain.Result, error)
+	intent     func() (intent.Plan, error)
+	capture    func(req api.CaptureRequest) (api.CapturePoint, error)
 }
 
 var errNotFaked = control.Errorf(control.CodeInternal, "not faked")
@@ -39,6 +42,20 @@ func (f *fakeBackend) Explain(_ context.Context, _ string, req api.ExplainReques
 		return nil, errNotFaked
 	}
 	return f.explain(req)
+}
+
+func (f *fakeBackend) ExplainAll(_ context.Context, _ string, reqs []explain.Request, probe bool) ([]*explain.Result, error) {
+	if f.explainAll == nil {
+		return nil, errNotFaked
+	}
+	return f.explainAll(reqs, probe)
+}
+
+func (f *fakeBackend) Intent(string) (intent.Plan, error) {
+	if f.intent == nil {
+		return intent.Plan{}, errNotFaked
+	}
+	return f.intent()
 }
 
 func (f *fakeBackend) CapturePoint(_ string, req api.CaptureRequest) (api.CapturePoint, error) {
