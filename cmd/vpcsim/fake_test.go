@@ -19,6 +19,7 @@ type fakeBackend struct {
 	explainAll func(reqs []explain.Request, probe bool) ([]*explain.Result, error)
 	intent     func() (intent.Plan, error)
 	capture    func(req api.CaptureRequest) (api.CapturePoint, error)
+	save       func() ([]byte, error)
 }
 
 var errNotFaked = control.Errorf(control.CodeInternal, "not faked")
@@ -67,7 +68,12 @@ func (f *fakeBackend) CapturePoint(_ string, req api.CaptureRequest) (api.Captur
 
 func (f *fakeBackend) Shutdown(string) error { return nil }
 
-func (f *fakeBackend) Save(string) ([]byte, error) { return nil, errNotFaked }
+func (f *fakeBackend) Save(string) ([]byte, error) {
+	if f.save == nil {
+		return nil, errNotFaked
+	}
+	return f.save()
+}
 
 // serveFake serves the API of st (may be nil) and b on name.sock in the
 // run directory set by tempRunDir until the test ends.
