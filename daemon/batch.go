@@ -1,10 +1,12 @@
 package daemon
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -114,8 +116,15 @@ func (d *Daemon) probeTurn(ctx context.Context, res []*explain.Result) int {
 			r.Close()
 		}
 	}()
+	// The probes of pairs the analysis finds blocked wait out their whole
+	// time: started first, they overlap the quick ones instead of
+	// trailing after them.
+	order := slices.Clone(res[:n])
+	slices.SortStableFunc(order, func(a, b *explain.Result) int {
+		return cmp.Compare(btoi(a.Verdict == explain.Reachable), btoi(b.Verdict == explain.Reachable))
+	})
 	var wg sync.WaitGroup
-	for _, r := range res[:n] {
+	for _, r := range order {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -137,4 +146,11 @@ func (d *Daemon) probeTurn(ctx context.Context, res []*explain.Result) int {
 	}
 	wg.Wait()
 	return n
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
