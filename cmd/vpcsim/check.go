@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -59,7 +61,7 @@ and the real packets agree with the analysis for every pair; 1 otherwise.
 				}
 			}
 			if opts.output == "json" {
-				err = printJSON(opts.stdout, rep)
+				err = printJSONText(opts.stdout, rep)
 			} else {
 				err = rep.WriteText(opts.stdout)
 			}
@@ -159,4 +161,13 @@ type daemonExplainer struct {
 
 func (e daemonExplainer) ExplainAll(ctx context.Context, reqs []explain.Request, probe bool) ([]*explain.Result, error) {
 	return e.d.ExplainAll(ctx, e.acct, reqs, probe)
+}
+
+// printJSONText writes v as indented JSON, leaving the "->" and "<->" of
+// explanations as they are.
+func printJSONText(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }

@@ -99,6 +99,9 @@ func TestCheckCommand(t *testing.T) {
 	if rep.Pass || rep.Failed != 1 || !rep.Results[0].Pass || rep.Results[1].Pass || rep.Results[1].Outcomes[0].Explain == nil {
 		t.Errorf("check -o json: %+v", rep)
 	}
+	if !strings.Contains(out, "-> peering pcx-12") || strings.Contains(out, `\u003e`) {
+		t.Errorf("check -o json escapes the arrows of the trace:\n%s", out)
+	}
 	b, err := os.ReadFile(junit)
 	if err != nil {
 		t.Fatal(err)

@@ -93,7 +93,7 @@ func runReach(ctx context.Context, w io.Writer, format string, ex intent.Explain
 		return err
 	}
 	if format == "json" {
-		err = printJSON(w, m)
+		err = printJSONText(w, m)
 	} else {
 		err = m.WriteText(w)
 	}
