@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/control"
 	"github.com/vpcsim/vpcsim/daemon"
 	"github.com/vpcsim/vpcsim/explain"
@@ -81,7 +82,9 @@ and the real packets agree with the analysis for every pair; 1 otherwise.
 
 // checkTarget returns the plan to check and the explainer to check it
 // with: those of the running topology, or of FILE launched (or, without
-// probes, analysed in memory). done tears down what it launched.
+// probes, analysed in memory). done tears down what it launched. A batch
+// of probes may take longer than most calls: the client waits as long as
+// the daemon may take to answer.
 func checkTarget(ctx context.Context, opts *options, args []string, probe bool) (intent.Plan, intent.Explainer, func(), error) {
 	nothing := func() {}
 	if len(args) == 0 {
@@ -93,7 +96,7 @@ func checkTarget(ctx context.Context, opts *options, args []string, probe bool) 
 		if err == nil {
 			err = haveRules(plan)
 		}
-		return plan, c, nothing, err
+		return plan, c.WithTimeout(api.WriteTimeout), nothing, err
 	}
 	t, err := loadFile(args[0])
 	if err != nil {

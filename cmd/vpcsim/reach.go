@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/control"
 	"github.com/vpcsim/vpcsim/intent"
 )
@@ -61,7 +62,7 @@ disagree with the analysis.`,
 				if err != nil {
 					return err
 				}
-				ex, all = c, plan.Hosts
+				ex, all = c.WithTimeout(api.WriteTimeout), plan.Hosts // a batch of probes takes a while
 			}
 			return runReach(cmd.Context(), opts.stdout, opts.output, ex, all, reachOptions{probe: probe, vpcs: vpcs, hosts: hosts})
 		},
