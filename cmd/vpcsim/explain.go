@@ -22,7 +22,7 @@ func newExplainCmd(opts *options) *cobra.Command {
 		assert   string
 	)
 	cmd := &cobra.Command{
-		Use:   "explain SRC DST [--protocol icmp|tcp|udp] [--port N] [--probe]",
+		Use:   "explain SRC DST [--protocol icmp|tcp|udp] [--port N] [--probe] [--assert reachable|unreachable]",
 		Short: "Explain whether and why SRC can reach DST, hop by hop, both ways",
 		Long: `explain follows a packet from the host SRC to DST through the live
 configuration as the routers do: the source subnet's route table and the
