@@ -27,6 +27,8 @@
 //	GET    /v1/status                   the topology -> Status
 //	GET    /v1/stats[?vpc=][&peering=][&host=]   the data plane's counters -> Stats
 //	GET    /v1/explain?src=&dst=[&protocol=icmp|tcp|udp][&port=N][&probe=true] -> explain.Result
+//	POST   /v1/explain                  a batch (body: ExplainBatchRequest, at most MaxExplainBatch) -> []explain.Result
+//	GET    /v1/intent                   the hosts and the expect: rules with their host pairs -> intent.Plan
 //	GET    /v1/capture?peering=ID|host=NAME[&count=N][&duration=D]
 //	                                    a pcapng stream; trailers CaptureWrittenTrailer, CaptureDroppedTrailer
 //	POST   /v1/shutdown                 tear the topology down after replying

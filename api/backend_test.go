@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"reflect"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/vpcsim/vpcsim/control"
 	"github.com/vpcsim/vpcsim/explain"
+	"github.com/vpcsim/vpcsim/intent"
 	"github.com/vpcsim/vpcsim/router"
 )
 
@@ -25,6 +27,8 @@ type fakeBackend struct {
 	mu       sync.Mutex
 	accounts []string // acting account of every call
 	explains []ExplainRequest
+	batches  [][]explain.Request // of ExplainAll
+	probed   []bool
 	shutdown int
 	attached chan [2]router.Tap // the taps of each capture, once attached
 }
@@ -58,6 +62,35 @@ func (f *fakeBackend) Explain(_ context.Context, acct string, req ExplainRequest
 		return nil, control.Errorf(control.CodeInvalidParameter, "unknown destination %q", req.Destination)
 	}
 	return &explain.Result{Protocol: req.Protocol, Port: req.Port, Verdict: explain.Reachable}, nil
+}
+
+// ExplainAll answers each request as reachable, with a probe that
+// agrees when asked for one; a destination "nosuch" is a bad request.
+func (f *fakeBackend) ExplainAll(_ context.Context, acct string, reqs []explain.Request, probe bool) ([]*explain.Result, error) {
+	f.called(acct)
+	f.mu.Lock()
+	f.batches = append(f.batches, reqs)
+	f.probed = append(f.probed, probe)
+	f.mu.Unlock()
+	out := make([]*explain.Result, len(reqs))
+	for i, r := range reqs {
+		if r.Destination == "nosuch" {
+			return nil, control.Errorf(control.CodeInvalidParameter, "request %d: unknown destination %q", i, r.Destination)
+		}
+		out[i] = &explain.Result{Source: explain.Endpoint{Given: r.Source}, Destination: explain.Endpoint{Given: r.Destination},
+			Protocol: r.Protocol, Port: r.Port, Verdict: explain.Reachable}
+		if probe {
+			out[i].Probe = &explain.Probe{Method: "ping", Sent: true, OK: true, Agrees: true}
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeBackend) Intent(acct string) (intent.Plan, error) {
+	f.called(acct)
+	return intent.Plan{Topology: "fake", File: "fake.yaml", Hosts: []intent.Host{{Name: "a1", VPC: "vpc1"}},
+		Rules: []intent.Rule{{File: "fake.yaml", Line: 3, Col: 5, From: "a1", To: "b1", Protocol: explain.ICMP, Reach: true,
+			Pairs: []intent.Pair{{From: "a1", To: "b1"}}}}}, nil
 }
 
 func (f *fakeBackend) CapturePoint(acct string, req CaptureRequest) (CapturePoint, error) {
@@ -129,6 +162,58 @@ func TestBackendEndpoints(t *testing.T) {
 	}
 	if len(f.explains) != 2 || !reflect.DeepEqual(f.explains[0], req) {
 		t.Errorf("backend was asked to explain %+v, want first %+v", f.explains, req)
+	}
+	for i, a := range f.accounts {
+		if a != partner {
+			t.Errorf("call %d acted as %q, want %s", i, a, partner)
+		}
+	}
+}
+
+func TestExplainBatchAndIntent(t *testing.T) {
+	c, f := serveFake(t)
+	ctx := context.Background()
+	reqs := []explain.Request{
+		{Source: "a1", Destination: "b1"},
+		{Source: "a1", Destination: "10.0.1.10", Protocol: explain.TCP, Port: 5201},
+		{Source: "b1", Destination: "a1", Protocol: explain.UDP, Port: 53},
+	}
+	res, err := c.ExplainAll(ctx, reqs, true)
+	if err != nil || len(res) != 3 {
+		t.Fatalf("ExplainAll() = %v, %v", res, err)
+	}
+	for i, r := range res {
+		if r.Destination.Given != reqs[i].Destination || r.Port != reqs[i].Port || r.Probe == nil || !r.Probe.Agrees {
+			t.Errorf("result %d = %+v, want the answer to %+v with a probe", i, r, reqs[i])
+		}
+	}
+	f.mu.Lock()
+	if len(f.batches) != 1 || !reflect.DeepEqual(f.batches[0], reqs) || !f.probed[0] {
+		t.Errorf("backend asked %+v (probe %v), want %+v with probes", f.batches, f.probed, reqs)
+	}
+	f.mu.Unlock()
+
+	if _, err := c.ExplainAll(ctx, []explain.Request{{Source: "a1", Destination: "nosuch"}}, false); control.ErrorCode(err) != control.CodeInvalidParameter {
+		t.Errorf("ExplainAll(nosuch) = %v, want InvalidParameter", err)
+	}
+	for _, n := range []int{0, MaxExplainBatch + 1} {
+		_, err := c.ExplainAll(ctx, make([]explain.Request, n), false)
+		if control.ErrorCode(err) != control.CodeInvalidParameter || !strings.Contains(err.Error(), "a batch holds 1 to 512 requests") {
+			t.Errorf("ExplainAll(%d requests) = %v, want InvalidParameter", n, err)
+		}
+	}
+	resp, err := c.send(ctx, http.MethodPost, "/v1/explain", map[string]any{"requests": []map[string]any{{"src": "a1", "dst": "b1", "via": "x"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a request with an unknown field: HTTP %d, want 400", resp.StatusCode)
+	}
+
+	p, err := c.Intent(ctx)
+	if err != nil || p.Topology != "fake" || len(p.Rules) != 1 || p.Rules[0].Line != 3 || len(p.Rules[0].Pairs) != 1 || len(p.Hosts) != 1 {
+		t.Errorf("Intent() = %+v, %v", p, err)
 	}
 	for i, a := range f.accounts {
 		if a != partner {

@@ -52,6 +52,7 @@ func TestREADMELimits(t *testing.T) {
 	thousands := func(n int) string { return fmt.Sprintf("%d,%03d", n/1000, n%1000) }
 	private := topology.PrivateRanges()
 	for _, tt := range []struct{ limit, want string }{
+		{"host pairs of a file's `expect:` rules", thousands(topology.MaxExpectPairs)},
 		{"hosts per topology", thousands(topology.MaxHosts)},
 		{"open files (`RLIMIT_NOFILE`)", fmt.Sprintf("%d per host + %d", topology.DescriptorsPerHost, topology.DescriptorReserve)},
 		{"topology file size", fmt.Sprintf("%d MiB", topology.MaxFileSize>>20)},

@@ -14,6 +14,7 @@ import (
 
 	"github.com/vpcsim/vpcsim/control"
 	"github.com/vpcsim/vpcsim/explain"
+	"github.com/vpcsim/vpcsim/intent"
 	"github.com/vpcsim/vpcsim/router"
 )
 
@@ -29,6 +30,14 @@ type Backend interface {
 	// Explain explains req (see package explain), sending real packets
 	// from the source host when req.Probe is set.
 	Explain(ctx context.Context, acct string, req ExplainRequest) (*explain.Result, error)
+	// ExplainAll explains reqs in order against one reading of the
+	// configuration; with probe it sends real packets for each, a few
+	// dozen at a time, with a receiver on the destination host of each
+	// TCP and UDP port.
+	ExplainAll(ctx context.Context, acct string, reqs []explain.Request, probe bool) ([]*explain.Result, error)
+	// Intent returns the topology's hosts and the expect: rules of its
+	// file with their host pairs.
+	Intent(acct string) (intent.Plan, error)
 	// CapturePoint resolves where a capture of req taps the data plane;
 	// a peering or host acct may not see is not found.
 	CapturePoint(acct string, req CaptureRequest) (CapturePoint, error)
@@ -124,6 +133,8 @@ func Handler(st *control.State, b Backend, log *slog.Logger) http.Handler {
 	mux.HandleFunc("GET /v1/status", h.status)
 	mux.HandleFunc("GET /v1/stats", h.stats)
 	mux.HandleFunc("GET /v1/explain", h.explain)
+	mux.HandleFunc("POST /v1/explain", h.explainBatch)
+	mux.HandleFunc("GET /v1/intent", h.intent)
 	mux.HandleFunc("GET /v1/capture", h.capture)
 	mux.HandleFunc("POST /v1/shutdown", h.shutdown)
 	mux.HandleFunc("GET /v1/events", h.events)

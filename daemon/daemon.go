@@ -75,6 +75,8 @@ type Daemon struct {
 	checker   checker
 	expirer   expirer
 	probes    chan struct{} // a slot per probe running
+	// batchProbes holds a slot per probe of an explain batch running.
+	batchProbes chan struct{}
 
 	closeOnce sync.Once
 	closeErr  error
@@ -159,7 +161,8 @@ func Launch(ctx context.Context, t *topology.Topology, opts Options) (_ *Daemon,
 }
 
 func newDaemon(t *topology.Topology, log *slog.Logger) *Daemon {
-	return &Daemon{Topology: t, log: log, started: time.Now(), done: make(chan struct{}), probes: make(chan struct{}, MaxProbes)}
+	return &Daemon{Topology: t, log: log, started: time.Now(), done: make(chan struct{}), probes: make(chan struct{}, MaxProbes),
+		batchProbes: make(chan struct{}, MaxBatchProbes)}
 }
 
 // removeLeftovers refuses to launch over a running topology of the same

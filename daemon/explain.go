@@ -30,8 +30,30 @@ func (d *Daemon) probe(ctx context.Context, res *explain.Result) *explain.Probe 
 	case d.probes <- struct{}{}:
 		defer func() { <-d.probes }()
 	case <-ctx.Done():
-		return &explain.Probe{Outcome: "not sent", Note: "the request ended while other probes ran: " + ctx.Err().Error()}
+		return notSent(ctx)
 	}
+	return d.send(ctx, res, explainProbe)
+}
+
+// notSent is the probe of a request that ended before its turn came.
+func notSent(ctx context.Context) *explain.Probe {
+	return &explain.Probe{Outcome: "not sent", Note: "the request ended while other probes ran: " + ctx.Err().Error()}
+}
+
+// probeStyle is how a probe sends its packets.
+type probeStyle struct {
+	ping    []string      // the options of ping
+	timeout time.Duration // the wait for a TCP or UDP answer
+	echo    bool          // a receiver echoes on the destination port
+}
+
+// explainProbe is the style of explain --probe: two echo requests, and a
+// connection attempt or datagram that a reset or port unreachable answers.
+var explainProbe = probeStyle{ping: []string{"-c", "2", "-i", "0.2", "-W", "1"}, timeout: probeTimeout}
+
+// send sends the packets of a probe for res in style, and compares their
+// fate with res.
+func (d *Daemon) send(ctx context.Context, res *explain.Result, style probeStyle) *explain.Probe {
 	p := &explain.Probe{Method: "ping"}
 	switch res.Protocol {
 	case explain.TCP:
@@ -48,7 +70,7 @@ func (d *Daemon) probe(ctx context.Context, res *explain.Result) *explain.Probe 
 	before := d.Network.Stats()
 	switch res.Protocol {
 	case explain.ICMP:
-		pr, err := d.Ping(ctx, res.Source.Host, res.Destination.IP, 2)
+		pr, err := d.ping(ctx, res.Source.Host, res.Destination.IP, style.ping)
 		if err != nil {
 			p.Outcome = "not sent"
 			p.Note = err.Error()
@@ -66,7 +88,7 @@ func (d *Daemon) probe(ctx context.Context, res *explain.Result) *explain.Probe 
 		}
 		dst := netip.AddrPortFrom(res.Destination.IP, uint16(port))
 		ns := d.Topology.Namespace(res.Source.Host)
-		out, err := sendProbe(ctx, ns, string(res.Protocol), dst, probeTimeout)
+		out, err := sendProbe(ctx, ns, string(res.Protocol), dst, style.timeout, style.echo)
 		if err != nil {
 			p.Outcome = "not sent"
 			p.Note = err.Error()

@@ -10,6 +10,6 @@ import (
 )
 
 // sendProbe needs Linux network namespaces.
-func sendProbe(ctx context.Context, ns, proto string, dst netip.AddrPort, timeout time.Duration) (probeOutcome, error) {
+func sendProbe(ctx context.Context, ns, proto string, dst netip.AddrPort, timeout time.Duration, echo bool) (probeOutcome, error) {
 	return probeOutcome{}, errors.New("probes need Linux network namespaces")
 }

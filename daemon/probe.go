@@ -43,10 +43,15 @@ func (r PingResult) Reason() string {
 // command, and reports whether replies came back and what the routers dropped
 // meanwhile. Other traffic running at the same time shows in the drops too.
 func (d *Daemon) Ping(ctx context.Context, host string, dst netip.Addr, count int) (PingResult, error) {
+	return d.ping(ctx, host, dst, []string{"-c", fmt.Sprint(count), "-i", "0.2", "-W", "1"})
+}
+
+// ping runs ping with the options opts from host to dst.
+func (d *Daemon) ping(ctx context.Context, host string, dst netip.Addr, opts []string) (PingResult, error) {
 	res := PingResult{From: host, To: dst}
 	before := d.Network.Stats()
-	cmd := tun.ExecContext(ctx, d.Topology.Namespace(host), "ping", "-n", "-q",
-		"-c", fmt.Sprint(count), "-i", "0.2", "-W", "1", dst.String())
+	args := append([]string{"-n", "-q"}, opts...)
+	cmd := tun.ExecContext(ctx, d.Topology.Namespace(host), "ping", append(args, dst.String())...)
 	err := cmd.Run()
 	if _, ok := err.(*exec.ExitError); err != nil && !ok {
 		return res, fmt.Errorf("ping from %s: %w", host, err)

@@ -58,23 +58,36 @@ type Request struct {
 // ErrInvalidRequest; a source that is not a host is not an error but a
 // Result blocked with CodeUnknownSource.
 func Explain(st State, req Request) (*Result, error) {
+	if err := normalize(&req); err != nil {
+		return nil, err
+	}
+	return read(st).explain(req)
+}
+
+// normalize checks the protocol and port of req, defaulting the protocol.
+func normalize(req *Request) error {
 	if req.Protocol == "" {
 		req.Protocol = ICMP
 	}
 	switch req.Protocol {
 	case ICMP:
 		if req.Port != 0 {
-			return nil, fmt.Errorf("%w: port %d: icmp has no ports", ErrInvalidRequest, req.Port)
+			return fmt.Errorf("%w: port %d: icmp has no ports", ErrInvalidRequest, req.Port)
 		}
 	case TCP, UDP:
 		if req.Port < 0 || req.Port > 65535 {
-			return nil, fmt.Errorf("%w: port %d: want 1..65535", ErrInvalidRequest, req.Port)
+			return fmt.Errorf("%w: port %d: want 1..65535", ErrInvalidRequest, req.Port)
 		}
 	default:
-		return nil, fmt.Errorf("%w: protocol %q: want icmp, tcp or udp", ErrInvalidRequest, req.Protocol)
+		return fmt.Errorf("%w: protocol %q: want icmp, tcp or udp", ErrInvalidRequest, req.Protocol)
 	}
-	// The configuration is read in two calls; read it again if it changed
-	// in between, so that the routes and the peerings belong together.
+	return nil
+}
+
+// read reads the configuration of st. It is read in two calls; read it
+// again if it changed in between, so that the routes and the peerings
+// belong together.
+func read(st State) *view {
 	var v *view
 	for range 3 {
 		before := st.Version()
@@ -83,7 +96,7 @@ func Explain(st State, req Request) (*Result, error) {
 			break
 		}
 	}
-	return v.explain(req)
+	return v
 }
 
 // hostRef is a host with its VPC and subnet.

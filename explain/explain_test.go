@@ -419,3 +419,17 @@ func TestExplainSharedAddress(t *testing.T) {
 		t.Errorf("Explain(10.0.1.10 -> a1) = %v, want an ErrInvalidRequest naming b1 and c1", err)
 	}
 }
+
+// TestCodesAreTheTopologysReasons: an expectation's because: names the
+// codes of a path blocked from a host, every one but CodeUnknownSource.
+func TestCodesAreTheTopologysReasons(t *testing.T) {
+	var want []string
+	for _, c := range Codes() {
+		if c != CodeUnknownSource {
+			want = append(want, c)
+		}
+	}
+	if got := topology.ReasonCodes(); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("topology.ReasonCodes() = %v, want %v", got, want)
+	}
+}

@@ -58,6 +58,13 @@ const (
 	CodeOtherHost = "OTHER_HOST"
 )
 
+// Codes returns every explanation code, in the order of their
+// declarations.
+func Codes() []string {
+	return []string{CodeNoRoute, CodeMissingReturnRoute, CodePeeringNotActive, CodeNotTransitive,
+		CodeNoHost, CodeGatewayProtocol, CodeUnknownSource, CodeOtherHost}
+}
+
 // Kinds of endpoint.
 const (
 	KindHost    = "host"

@@ -39,6 +39,9 @@ func (g Graph) DOT(w io.Writer) error {
 			continue
 		case edgeSolid:
 			attrs = "style=solid"
+			if p.OneSided {
+				attrs += ", color=orange, fontcolor=orange, penwidth=2"
+			}
 		case edgeDashed:
 			attrs = "style=dashed"
 		case edgeGrey:

@@ -56,6 +56,15 @@ type Peering struct {
 	VPC     string         `json:"vpc"`
 	PeerVPC string         `json:"peer_vpc"`
 	Status  control.Status `json:"status"`
+	// VPCRoutes and PeerRoutes are the destinations that VPC and PeerVPC
+	// send over the peering from the route tables their subnets use;
+	// nil (null) when that side's routes are not known, such as another
+	// account's VPC drawn from a running topology. See SetRoutes.
+	VPCRoutes  []string `json:"vpc_routes"`
+	PeerRoutes []string `json:"peer_vpc_routes"`
+	// OneSided reports whether one side routes over the peering and the
+	// other does not: no traffic can flow both ways.
+	OneSided bool `json:"one_sided"`
 }
 
 // FromTopology returns the graph of t with the peerings given, typically
@@ -80,11 +89,12 @@ func FromTopology(t *topology.Topology, peerings []control.Peering) Graph {
 		for _, p := range t.Peerings {
 			g.Peerings = append(g.Peerings, Peering{ID: p.ID, Name: p.Name, VPC: p.VPC, PeerVPC: p.PeerVPC, Status: control.StatusActive})
 		}
-		return g
+	} else {
+		for _, p := range peerings {
+			g.Peerings = append(g.Peerings, Peering{ID: p.ID, Name: p.Name, VPC: p.VPC, PeerVPC: p.PeerVPC, Status: p.Status})
+		}
 	}
-	for _, p := range peerings {
-		g.Peerings = append(g.Peerings, Peering{ID: p.ID, Name: p.Name, VPC: p.VPC, PeerVPC: p.PeerVPC, Status: p.Status})
-	}
+	g.SetRoutes(routesOf(t), func(string) bool { return true })
 	return g
 }
 
@@ -119,11 +129,16 @@ func vpcLabel(v VPC) []string {
 	return []string{title, v.CIDR, "account " + v.Account + ", " + v.Region}
 }
 
-// peeringLabel is the lines of a peering's label.
+// peeringLabel is the lines of a peering's label: an active one's tell
+// what each side routes over it.
 func peeringLabel(p Peering) []string {
 	title := p.ID
 	if p.Name != "" {
 		title += " (" + p.Name + ")"
 	}
-	return []string{title, string(p.Status)}
+	lines := []string{title, string(p.Status)}
+	if p.Status == control.StatusActive {
+		lines = append(lines, routeLines(p)...)
+	}
+	return lines
 }

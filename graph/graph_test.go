@@ -2,6 +2,7 @@ package graph
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"os/exec"
@@ -37,6 +38,24 @@ func exampleGraph(t *testing.T, file string) Graph {
 	return FromTopology(topo, st.AllPeerings())
 }
 
+// fileGraph returns the graph of a topology file as it would launch.
+func fileGraph(t *testing.T, path string) Graph {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	topo, err := topology.Parse(path, b)
+	if err != nil {
+		t.Fatalf("Parse(%s): %v", path, err)
+	}
+	st, err := control.New(topo, control.Options{})
+	if err != nil {
+		t.Fatalf("control.New(%s): %v", path, err)
+	}
+	return FromTopology(topo, st.AllPeerings())
+}
+
 // oddGraph has ids and names that need quoting in both languages, and a
 // peering of every status.
 func oddGraph() Graph {
@@ -62,6 +81,7 @@ func TestGolden(t *testing.T) {
 		"best-practice":  func(t *testing.T) Graph { return exampleGraph(t, "best-practice.yaml") },
 		"non-transitive": func(t *testing.T) Graph { return exampleGraph(t, "non-transitive.yaml") },
 		"odd":            func(*testing.T) Graph { return oddGraph() },
+		"one-sided":      func(t *testing.T) Graph { return fileGraph(t, "testdata/one-sided.yaml") },
 	}
 	formats := map[string]func(Graph, *bytes.Buffer) error{
 		"dot":     func(g Graph, b *bytes.Buffer) error { return g.DOT(b) },
@@ -97,6 +117,10 @@ func TestStyles(t *testing.T) {
 	g := oddGraph()
 	g.DOT(&dot)
 	g.Mermaid(&mm)
+	var oneDOT, oneMM bytes.Buffer
+	one := fileGraph(t, "testdata/one-sided.yaml")
+	one.DOT(&oneDOT)
+	one.Mermaid(&oneMM)
 	tests := []struct {
 		name, out, want string
 		present         bool
@@ -109,6 +133,10 @@ func TestStyles(t *testing.T) {
 		{"mermaid pending dotted", mm.String(), `v0r -. "pcx-b<br/>pending-acceptance" .-> v2r`, true},
 		{"mermaid rejected grey", mm.String(), "linkStyle 2 stroke:#999", true},
 		{"mermaid deleted omitted", mm.String(), `pcx-d`, false},
+		{"dot one-sided orange", oneDOT.String(), `[label="pcx-12\nactive\nvpc1: 10.2.0.0/16\nvpc2: no route\n⚠ one-sided: vpc2 has no route over it", style=solid, color=orange, fontcolor=orange, penwidth=2]`, true},
+		{"dot two-sided plain", oneDOT.String(), `[label="pcx-13\nactive\nvpc1: 10.3.1.0/24, 10.3.2.0/24 +1 more\nvpc3: 10.1.1.0/24", style=solid]`, true},
+		{"mermaid one-sided orange", oneMM.String(), "linkStyle 0 stroke:orange", true},
+		{"mermaid two-sided plain", oneMM.String(), "linkStyle 1", false},
 		{"mermaid escapes", mm.String(), `subgraph v0["vpc #quot;1#quot; (a\b #lt;x#gt; #amp; #35;1)`, true},
 	}
 	for _, tt := range tests {
@@ -128,7 +156,7 @@ func TestDOTRenders(t *testing.T) {
 		}
 		t.Skip("needs dot: apt-get install graphviz")
 	}
-	for _, name := range []string{"best-practice", "non-transitive", "odd"} {
+	for _, name := range []string{"best-practice", "non-transitive", "odd", "one-sided"} {
 		t.Run(name, func(t *testing.T) {
 			in, err := os.ReadFile(filepath.Join("testdata", name+".dot"))
 			if err != nil {
@@ -183,5 +211,32 @@ func TestHostileLabels(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("%s output does not show the escaped name:\n%s", format, b.String())
 		}
+	}
+}
+
+func TestSetRoutes(t *testing.T) {
+	g := fileGraph(t, "testdata/one-sided.yaml")
+	p12, p13 := g.Peerings[0], g.Peerings[1]
+	if p12.VPCRoutes == nil || len(p12.VPCRoutes) != 1 || p12.PeerRoutes == nil || len(p12.PeerRoutes) != 0 || !p12.OneSided {
+		t.Errorf("pcx-12: %+v, want vpc1 routing 10.2.0.0/16, vpc2 known to route nothing (its table is unused), one-sided", p12)
+	}
+	if len(p13.VPCRoutes) != 3 || len(p13.PeerRoutes) != 1 || p13.OneSided {
+		t.Errorf("pcx-13: %+v, want 3 and 1 routes, not one-sided", p13)
+	}
+
+	// Seen from an account that owns vpc1 only: vpc2's side is unknown,
+	// and a peering is not one-sided for what cannot be seen.
+	g.SetRoutes([]RouteOver{{VPC: "vpc1", Destination: "10.2.0.0/16", Peering: "pcx-12"}, {VPC: "vpc2", Destination: "10.1.0.0/16", Peering: "pcx-12"}},
+		func(vpc string) bool { return vpc == "vpc1" })
+	p12 = g.Peerings[0]
+	if !cmp.Equal(p12.VPCRoutes, []string{"10.2.0.0/16"}) || p12.PeerRoutes != nil || p12.OneSided {
+		t.Errorf("pcx-12 seen from vpc1's account: %+v", p12)
+	}
+	b, _ := json.Marshal(g.Peerings[1])
+	if want := `"vpc_routes":[],"peer_vpc_routes":null,"one_sided":false`; !strings.Contains(string(b), want) {
+		t.Errorf("pcx-13 as JSON: %s, want it to contain %s", b, want)
+	}
+	if got := strings.Join(peeringLabel(g.Peerings[1]), "|"); got != "pcx-13|active|vpc1: no route|vpc3: routes not visible" {
+		t.Errorf("label of pcx-13: %q", got)
 	}
 }

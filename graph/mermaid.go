@@ -32,7 +32,7 @@ func (g Graph) Mermaid(w io.Writer) error {
 		}
 		b.WriteString("\tend\n")
 	}
-	var grey []int
+	var grey, warn []int
 	links := 0
 	for _, p := range g.Peerings {
 		from, to := routers[p.VPC], routers[p.PeerVPC]
@@ -45,6 +45,9 @@ func (g Graph) Mermaid(w io.Writer) error {
 			continue
 		case edgeSolid:
 			fmt.Fprintf(b, "\t%s -- %s --> %s\n", from, label, to)
+			if p.OneSided {
+				warn = append(warn, links)
+			}
 		case edgeDashed:
 			fmt.Fprintf(b, "\t%s -. %s .-> %s\n", from, label, to)
 		case edgeGrey:
@@ -55,6 +58,9 @@ func (g Graph) Mermaid(w io.Writer) error {
 	}
 	for _, i := range grey {
 		fmt.Fprintf(b, "\tlinkStyle %d stroke:#999,color:#999\n", i)
+	}
+	for _, i := range warn {
+		fmt.Fprintf(b, "\tlinkStyle %d stroke:orange,stroke-width:3px,color:orange\n", i)
 	}
 	return b.Flush()
 }

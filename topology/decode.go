@@ -30,6 +30,7 @@ type rawTopology struct {
 	Accounts       []rawAccount
 	VPCs           []rawVPC
 	Peerings       []rawPeering
+	Expect         []rawExpectation
 }
 
 type rawAccount struct {
@@ -86,6 +87,16 @@ type rawPeering struct {
 	PeerAccount field[string]
 	Accepted    field[bool]
 	Status      field[string]
+}
+
+type rawExpectation struct {
+	Pos      Pos
+	From     field[string]
+	To       field[string]
+	Protocol field[string]
+	Port     field[int]
+	Reach    field[bool]
+	Because  field[string]
 }
 
 // decoder walks the syntax tree of one document, collecting errors.
@@ -469,7 +480,7 @@ func (d *decoder) list(v ast.Node, keyPos Pos, key string, item func(i int, n as
 // topology decodes the document body.
 func (d *decoder) topology(body ast.Node) *rawTopology {
 	t := &rawTopology{Pos: posOf(body)}
-	d.fields(body, "topology", []string{"name", "region", "mtu", "peering_expiry", "peerings_per_vpc", "accounts", "vpcs", "peerings"},
+	d.fields(body, "topology", []string{"name", "region", "mtu", "peering_expiry", "peerings_per_vpc", "accounts", "vpcs", "peerings", "expect"},
 		func(key string, v ast.Node, kp Pos) {
 			switch key {
 			case "name":
@@ -488,6 +499,8 @@ func (d *decoder) topology(body ast.Node) *rawTopology {
 				d.list(v, kp, key, func(i int, n ast.Node) { t.VPCs = append(t.VPCs, d.vpc(n)) })
 			case "peerings":
 				d.list(v, kp, key, func(i int, n ast.Node) { t.Peerings = append(t.Peerings, d.peering(n)) })
+			case "expect":
+				d.list(v, kp, key, func(i int, n ast.Node) { t.Expect = append(t.Expect, d.expectation(n)) })
 			}
 		})
 	return t
@@ -610,4 +623,25 @@ func (d *decoder) peering(n ast.Node) rawPeering {
 		}
 	})
 	return p
+}
+
+func (d *decoder) expectation(n ast.Node) rawExpectation {
+	e := rawExpectation{Pos: posOf(n)}
+	d.fields(n, "expectation", []string{"from", "to", "protocol", "port", "reach", "because"}, func(key string, v ast.Node, kp Pos) {
+		switch key {
+		case "from":
+			e.From = d.str(v, kp, key)
+		case "to":
+			e.To = d.str(v, kp, key)
+		case "protocol":
+			e.Protocol = d.str(v, kp, key)
+		case "port":
+			e.Port = d.integer(v, kp, key)
+		case "reach":
+			e.Reach = d.boolean(v, kp, key)
+		case "because":
+			e.Because = d.str(v, kp, key)
+		}
+	})
+	return e
 }

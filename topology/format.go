@@ -10,7 +10,8 @@ import (
 
 // Format writes t as a topology file that Parse reads back as t, positions
 // and File aside: every default spelled out (accounts, regions, route
-// tables, host addresses), so that the file stands on its own. Strings
+// tables, host addresses), so that the file stands on its own; but the
+// protocol of an expectation, icmp unless it says otherwise. Strings
 // that YAML could read as something else are quoted. header, when not
 // empty, starts the file as comment lines.
 func Format(t *Topology, header string) []byte {
@@ -44,7 +45,23 @@ func Format(t *Topology, header string) []byte {
 		b.WriteString(optional("status", p.Status))
 		b.WriteString("}\n")
 	}
+	formatExpect(&b, t.Expect)
 	return b.Bytes()
+}
+
+// formatExpect writes the expect: rules, icmp left implicit.
+func formatExpect(b *bytes.Buffer, rules []Expectation) {
+	if len(rules) == 0 {
+		return
+	}
+	b.WriteString("expect:\n")
+	for _, e := range rules {
+		fmt.Fprintf(b, "  - {from: %s, to: %s", scalar(e.From), scalar(e.To))
+		if e.Protocol != ProtocolICMP {
+			fmt.Fprintf(b, ", protocol: %s, port: %d", scalar(e.Protocol), e.Port)
+		}
+		fmt.Fprintf(b, ", reach: %t%s}\n", e.Reach, optional("because", e.Because))
+	}
 }
 
 func formatVPC(b *bytes.Buffer, v *VPC) {

@@ -42,6 +42,10 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("name: t\nvpcs:\n  - &v {id: v, cidr: 10.0.0.0/16, route_tables: [{id: r, routes: [*v]}]}\n"))
 	f.Add([]byte("name: &n t\nregion: *n\naccounts: [{id: &a 1}]\nvpcs: [{id: v, account: *a, cidr: 10.0.0.0/16}]\n"))
 	f.Add([]byte("name: t\nregion: *nowhere\n"))
+	// Expectations: every kind of endpoint, bad protocols and ports.
+	f.Add([]byte("name: t\nvpcs: [{id: v, cidr: 10.0.0.0/16, subnets: [{id: s, cidr: 10.0.1.0/24}], hosts: [{name: h, subnet: s}, {name: g, subnet: s}]}]\n" +
+		"expect:\n  - {from: h, to: g, reach: true}\n  - {from: v, to: v, protocol: tcp, port: 1, reach: true}\n" +
+		"  - {from: 10.0.1.2, to: 10.0.1.1, protocol: udp, port: 70000, reach: false, because: NO_HOST}\n  - {from: v, to: h, reach: true, because: x}\n"))
 	// Huge scalars, plain, quoted, block and aliased.
 	big := strings.Repeat("x", 4*MaxValueLen)
 	f.Add([]byte("name: t\nvpcs: [{id: " + big + ", name: \"" + big + "\", cidr: 10.0.0.0/16}]\n"))

@@ -38,6 +38,7 @@ package topology
 
 import (
 	"net/netip"
+	"slices"
 	"time"
 )
 
@@ -68,6 +69,9 @@ type Topology struct {
 	Accounts       []Account
 	VPCs           []VPC
 	Peerings       []Peering
+	// Expect is the reachability the file's author intends, checked by
+	// vpcsim check; it changes nothing that runs.
+	Expect []Expectation
 }
 
 // Pos is a position in the topology file: 1-based line and column (in
@@ -158,6 +162,38 @@ const (
 	EndExpired  = "expired"
 	EndDeleted  = "deleted"
 )
+
+// The protocols of an expectation. ICMP means an echo request (ping).
+const (
+	ProtocolICMP = "icmp"
+	ProtocolTCP  = "tcp"
+	ProtocolUDP  = "udp"
+)
+
+// Expectation is an expect: rule: whether the hosts of From should reach
+// To. From is a host name, a VPC id (every host of the VPC) or the address
+// of a host; To is a host name, a VPC id or any IPv4 address. A pair
+// reaches when a request gets to its destination and the reply gets back.
+type Expectation struct {
+	Pos      Pos
+	From     string
+	To       string
+	Protocol string // ProtocolICMP (the default), ProtocolTCP or ProtocolUDP
+	Port     int    // the destination port of TCP and UDP; 0 for ICMP
+	Reach    bool
+	// Because, with Reach false, is the reason the path must be blocked
+	// for: one of ReasonCodes. Empty: any reason.
+	Because string
+}
+
+// reasonCodes are the codes with which package explain says why a path
+// from a host is blocked, in the order it documents them; a test there
+// keeps the two lists equal. UNKNOWN_SOURCE is not one: an expectation's
+// source is always a host.
+var reasonCodes = []string{"NO_ROUTE", "MISSING_RETURN_ROUTE", "PEERING_NOT_ACTIVE", "NOT_TRANSITIVE", "NO_HOST", "GATEWAY_PROTOCOL", "OTHER_HOST"}
+
+// ReasonCodes returns the codes an expectation's Because may name.
+func ReasonCodes() []string { return slices.Clone(reasonCodes) }
 
 // VPC returns the VPC with the given id, or nil.
 func (t *Topology) VPC(id string) *VPC {

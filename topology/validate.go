@@ -132,6 +132,7 @@ func build(file string, r *rawTopology, errs *ErrorList) *Topology {
 		b.buildPeering(&r.Peerings[i])
 	}
 	b.checkHostCount()
+	b.buildExpectations(r.Expect)
 	return b.t
 }
 

@@ -229,11 +229,9 @@ func TestNSDeletePeeringStopsTrafficAtOnce(t *testing.T) {
 
 func TestNSPeeringLimit(t *testing.T) {
 	tuntest.NeedRoot(t, "ping")
-	var b strings.Builder
-	b.WriteString(bestPractice)
-	b.WriteString("  - {id: pcx-2, vpc: vpc1, peer_vpc: vpc-x2}\n")
-	b.WriteString("  - {id: pcx-3, vpc: vpc1, peer_vpc: vpc-x3}\n")
-	yaml := strings.Replace(b.String(), "peerings:\n", vpcList(2, 12)+"peerings:\n", 1)
+	// The file ends with its expect: rules: the peerings go first in the list.
+	yaml := strings.Replace(bestPractice, "peerings:\n", vpcList(2, 12)+"peerings:\n"+
+		"  - {id: pcx-2, vpc: vpc1, peer_vpc: vpc-x2}\n  - {id: pcx-3, vpc: vpc1, peer_vpc: vpc-x3}\n", 1)
 	name, file := writeTopology(t, "pl", yaml)
 	up(t, name, file)
 	// vpc1 has pcx-1..3; seven more fill it to ten.

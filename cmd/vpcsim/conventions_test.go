@@ -199,12 +199,13 @@ func TestExamplesParse(t *testing.T) {
 }
 
 // exampleArgs returns the arguments of vpcsim in an example line, without
-// its comment, redirections and what it pipes into.
+// its comment, redirections, what it pipes into and what follows it.
 func exampleArgs(line string) ([]string, bool) {
 	line, _, _ = strings.Cut(line, " #")
 	line, _, _ = strings.Cut(line, " | ")
 	line, _, _ = strings.Cut(line, " > ")
 	line, _, _ = strings.Cut(line, " 2>")
+	line, _, _ = strings.Cut(line, " && ")
 	var args []string
 	var cur strings.Builder
 	quote := rune(0)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/netip"
 	"os/exec"
 	"time"
 
@@ -15,19 +14,21 @@ import (
 	"github.com/vpcsim/vpcsim/daemon"
 	"github.com/vpcsim/vpcsim/examples"
 	"github.com/vpcsim/vpcsim/explain"
+	"github.com/vpcsim/vpcsim/intent"
 	"github.com/vpcsim/vpcsim/topology"
 )
 
 func newDemoCmd(opts *options) *cobra.Command {
 	return &cobra.Command{
 		Use:   "demo",
-		Short: "A guided tour: launch, ping matrix, iperf3, routes at both ends, non-transitivity",
+		Short: "A guided tour: launch, reachability matrix, iperf3, routes at both ends, non-transitivity",
 		Long: `demo launches the product documentation's best-practice topology (VPC1
-192.168.1.0/24 and VPC2 10.0.1.0/24 joined by peering PeerConn), pings between
-every pair of hosts and gateways, runs iperf3 through the peering, removes one
-side's route to show that both ends need one, then launches the non-transitive
-example to show that a peering never carries transit. Everything it creates
-is removed at the end.`,
+192.168.1.0/24 and VPC2 10.0.1.0/24 joined by peering PeerConn), shows the
+reachability of every pair of hosts as "vpcsim reach --probe" does (analysis
+and real pings), runs iperf3 through the peering, removes one side's route to
+show that both ends need one, then launches the non-transitive example to
+show that a peering never carries transit. Everything it creates is removed
+at the end.`,
 		Example: `  vpcsim demo
   vpcsim demo 2>&1 | tee demo.log`,
 		Args:        cobra.NoArgs,
@@ -57,8 +58,8 @@ func runDemo(ctx context.Context, w io.Writer) error {
 	}
 	defer d.Close()
 
-	section("2. Ping matrix: every host to every host and gateway")
-	if err := pingMatrix(ctx, w, d); err != nil {
+	section("2. Reachability: every host to every other, by analysis and real pings (vpcsim reach --probe)")
+	if err := demoReach(ctx, w, d); err != nil {
 		return err
 	}
 
@@ -72,7 +73,7 @@ func runDemo(ctx context.Context, w io.Writer) error {
 	if _, err := d.State.DeleteRoute("", "vpc2-default", "192.168.1.0/24"); err != nil {
 		return err
 	}
-	if err := pingMatrix(ctx, w, d); err != nil {
+	if err := demoReach(ctx, w, d); err != nil {
 		return err
 	}
 	fmt.Fprintln(w, "\n$ vpcsim explain a1 b1")
@@ -87,7 +88,7 @@ func runDemo(ctx context.Context, w io.Writer) error {
 	if _, err := d.State.AddRoute("", "vpc2-default", "192.168.1.0/24", "pcx-1"); err != nil {
 		return err
 	}
-	if err := pingMatrix(ctx, w, d); err != nil {
+	if err := demoReach(ctx, w, d); err != nil {
 		return err
 	}
 	if err := d.Close(); err != nil {
@@ -105,7 +106,7 @@ func runDemo(ctx context.Context, w io.Writer) error {
 	}
 	defer d.Close()
 	fmt.Fprintln(w)
-	if err := pingMatrix(ctx, w, d); err != nil {
+	if err := demoReach(ctx, w, d); err != nil {
 		return err
 	}
 	section("6. Tear down")
@@ -124,47 +125,11 @@ func mustExample(name string) []byte {
 	return b
 }
 
-// pingMatrix pings from every host to every other host and to its own
-// gateway, and prints the outcome with the reason of each failure.
-func pingMatrix(ctx context.Context, w io.Writer, d *daemon.Daemon) error {
-	type target struct {
-		name string
-		ip   netip.Addr
-	}
-	var hosts []target
-	gateways := make(map[string]netip.Addr)
-	for _, v := range d.Topology.VPCs {
-		for _, h := range v.Hosts {
-			hosts = append(hosts, target{h.Name, h.IP})
-			for _, s := range v.Subnets {
-				if s.ID == h.Subnet {
-					gateways[h.Name] = s.Gateway()
-				}
-			}
-		}
-	}
-	tw := newTable(w)
-	fmt.Fprintln(tw, "FROM\tTO\tRESULT\tWHY")
-	for _, from := range hosts {
-		targets := []target{{"gateway", gateways[from.name]}}
-		for _, to := range hosts {
-			if to != from {
-				targets = append(targets, to)
-			}
-		}
-		for _, to := range targets {
-			res, err := d.Ping(ctx, from.name, to.ip, 1)
-			if err != nil {
-				return err
-			}
-			verdict, why := "reachable", ""
-			if !res.OK {
-				verdict, why = "UNREACHABLE", res.Reason()
-			}
-			row(tw, from.name, fmt.Sprintf("%s (%s)", to.name, to.ip), verdict, why)
-		}
-	}
-	return tw.Flush()
+// demoReach shows the reachability matrix of d's hosts with real pings,
+// as vpcsim reach --probe does.
+func demoReach(ctx context.Context, w io.Writer, d *daemon.Daemon) error {
+	fmt.Fprintln(w, "$ vpcsim reach --probe")
+	return runReach(ctx, w, "table", daemonExplainer{d: d}, intent.Hosts(d.Topology), reachOptions{probe: true})
 }
 
 // demoIperf runs a short iperf3 TCP test from client to server.

@@ -19,9 +19,10 @@ func newExplainCmd(opts *options) *cobra.Command {
 		protocol string
 		port     int
 		probe    bool
+		assert   string
 	)
 	cmd := &cobra.Command{
-		Use:   "explain SRC DST [--protocol icmp|tcp|udp] [--port N] [--probe]",
+		Use:   "explain SRC DST [--protocol icmp|tcp|udp] [--port N] [--probe] [--assert reachable|unreachable]",
 		Short: "Explain whether and why SRC can reach DST, hop by hop, both ways",
 		Long: `explain follows a packet from the host SRC to DST through the live
 configuration as the routers do: the source subnet's route table and the
@@ -39,10 +40,15 @@ SRC is a host name or a host's IP; DST is a host name or any IPv4 address
 SRC (ping; a TCP connection attempt; a UDP datagram) and reports the drop
 counters that moved and whether they agree with the analysis. explain works
 for the hosts of every account; the exit status is 0 whenever an
-explanation was produced, reachable or not.`,
+explanation was produced, reachable or not.
+
+--assert reachable|unreachable makes it a test for scripts: the exit status
+is 1 when the answer is not the one asserted, or when --probe's real packets
+disagree with the analysis.`,
 		Example: `  vpcsim explain a1 b1
   vpcsim explain a1 10.0.1.1 --probe
-  vpcsim explain a1 b1 --protocol tcp --port 5201 -o json`,
+  vpcsim explain a1 b1 --protocol tcp --port 5201 -o json
+  vpcsim explain h2 h3 --assert unreachable --probe`,
 		Args:         cobra.ExactArgs(2),
 		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -56,6 +62,9 @@ explanation was produced, reachable or not.`,
 			}
 			if port != 0 && explain.Protocol(protocol) == explain.ICMP {
 				return usageErrorf("--port needs --protocol tcp or udp")
+			}
+			if assert != "" && assert != string(explain.Reachable) && assert != string(explain.Unreachable) {
+				return usageErrorf("invalid --assert %q: want reachable or unreachable", assert)
 			}
 			c, err := dialTopology(opts)
 			if err != nil {
@@ -76,15 +85,21 @@ explanation was produced, reachable or not.`,
 				enc := json.NewEncoder(opts.stdout)
 				enc.SetIndent("", "  ")
 				enc.SetEscapeHTML(false)
-				return enc.Encode(res)
+				err = enc.Encode(res)
+			} else {
+				err = writeExplain(opts.stdout, res)
 			}
-			return writeExplain(opts.stdout, res)
+			if err != nil || assert == "" {
+				return err
+			}
+			return checkAssertion(opts, res, explain.Verdict(assert))
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&protocol, "protocol", "icmp", "protocol: icmp (echo), tcp or udp")
 	f.IntVar(&port, "port", 0, "TCP or UDP destination port")
 	f.BoolVar(&probe, "probe", false, "also send real packets from SRC and compare")
+	f.StringVar(&assert, "assert", "", "exit 1 unless the answer is `reachable|unreachable` (and --probe's packets agree)")
 	completeFlag(cmd, opts, "protocol", fixed("icmp", "tcp", "udp"))
 	cmd.ValidArgsFunction = func(c *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
 		if len(args) >= 2 {
@@ -109,6 +124,21 @@ func fixCommands(res *explain.Result, acting, topo string) {
 			p.Blocked.Message = r.Replace(p.Blocked.Message)
 		}
 	}
+}
+
+// checkAssertion returns an exit status of 1, saying why on standard
+// error, when res is not the verdict asserted or its probe disagrees.
+func checkAssertion(opts *options, res *explain.Result, want explain.Verdict) error {
+	pair := fmt.Sprintf("%s -> %s", topology.Printable(res.Source.Given), topology.Printable(res.Destination.Given))
+	switch p := res.Probe; {
+	case res.Verdict != want:
+		fmt.Fprintf(opts.stderr, "assertion failed: %s is %s, not %s\n", pair, res.Verdict, want)
+	case p != nil && (!p.Sent || !p.Agrees):
+		fmt.Fprintf(opts.stderr, "assertion failed: %s is %s by analysis, but the real packets do not agree: %s\n", pair, res.Verdict, topology.Printable(p.Note))
+	default:
+		return nil
+	}
+	return &exitError{code: 1}
 }
 
 // writeExplain prints res as a headline, a hop table per path and the probe.

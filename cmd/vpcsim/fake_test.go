@@ -7,15 +7,19 @@ import (
 	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/control"
 	"github.com/vpcsim/vpcsim/explain"
+	"github.com/vpcsim/vpcsim/intent"
 )
 
 // fakeBackend answers the daemon's part of the API with the functions a
 // test sets; the others fail with Internal.
 type fakeBackend struct {
-	status  func(acct string) (api.Status, error)
-	stats   func(api.StatsFilter) (api.Stats, error)
-	explain func(req api.ExplainRequest) (*explain.Result, error)
-	capture func(req api.CaptureRequest) (api.CapturePoint, error)
+	status     func(acct string) (api.Status, error)
+	stats      func(api.StatsFilter) (api.Stats, error)
+	explain    func(req api.ExplainRequest) (*explain.Result, error)
+	explainAll func(reqs []explain.Request, probe bool) ([]*explain.Result, error)
+	intent     func() (intent.Plan, error)
+	capture    func(req api.CaptureRequest) (api.CapturePoint, error)
+	save       func() ([]byte, error)
 }
 
 var errNotFaked = control.Errorf(control.CodeInternal, "not faked")
@@ -41,6 +45,20 @@ func (f *fakeBackend) Explain(_ context.Context, _ string, req api.ExplainReques
 	return f.explain(req)
 }
 
+func (f *fakeBackend) ExplainAll(_ context.Context, _ string, reqs []explain.Request, probe bool) ([]*explain.Result, error) {
+	if f.explainAll == nil {
+		return nil, errNotFaked
+	}
+	return f.explainAll(reqs, probe)
+}
+
+func (f *fakeBackend) Intent(string) (intent.Plan, error) {
+	if f.intent == nil {
+		return intent.Plan{}, errNotFaked
+	}
+	return f.intent()
+}
+
 func (f *fakeBackend) CapturePoint(_ string, req api.CaptureRequest) (api.CapturePoint, error) {
 	if f.capture == nil {
 		return api.CapturePoint{}, errNotFaked
@@ -50,7 +68,12 @@ func (f *fakeBackend) CapturePoint(_ string, req api.CaptureRequest) (api.Captur
 
 func (f *fakeBackend) Shutdown(string) error { return nil }
 
-func (f *fakeBackend) Save(string) ([]byte, error) { return nil, errNotFaked }
+func (f *fakeBackend) Save(string) ([]byte, error) {
+	if f.save == nil {
+		return nil, errNotFaked
+	}
+	return f.save()
+}
 
 // serveFake serves the API of st (may be nil) and b on name.sock in the
 // run directory set by tempRunDir until the test ends.

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"slices"
+
 	"github.com/spf13/cobra"
 
 	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/control"
 	"github.com/vpcsim/vpcsim/graph"
+	"github.com/vpcsim/vpcsim/topology"
 )
 
 // outputFormats is the cobra annotation listing the --output values a
@@ -23,7 +26,9 @@ func newGraphCmd(opts *options) *cobra.Command {
 		Long: `Draw the VPCs of a topology (id, name, CIDR, account, region), their subnets
 and hosts, and the peerings between them, labelled with id, name and status:
 active solid, pending dashed, rejected and expired grey; deleted ones are left
-out.
+out. An active peering's label says what each side routes over it; one that
+only one side routes over is drawn orange with a warning, as its traffic has
+no way back.
 
 With FILE, the file is drawn with the peering statuses it would launch with;
 without FILE, the running topology as the acting account sees it. The output
@@ -59,7 +64,11 @@ is DOT by default ("-o dot"; render with "dot -Tsvg"), or "-o mermaid", or
 				if err != nil {
 					return err
 				}
-				g = graphOfStatus(st)
+				routes, err := c.Routes(cmd.Context(), "", "")
+				if err != nil {
+					return err
+				}
+				g = graphOfStatus(st, routes)
 			}
 			switch format {
 			case "mermaid":
@@ -72,8 +81,9 @@ is DOT by default ("-o dot"; render with "dot -Tsvg"), or "-o mermaid", or
 	}
 }
 
-// graphOfStatus returns the graph of a running topology.
-func graphOfStatus(st api.Status) graph.Graph {
+// graphOfStatus returns the graph of a running topology as an account
+// sees it: its VPCs, and its routes over each peering.
+func graphOfStatus(st api.Status, routes []control.Route) graph.Graph {
 	g := graph.Graph{Name: st.Name}
 	for _, v := range st.VPCs {
 		gv := graph.VPC{ID: v.ID, Name: v.Name, CIDR: v.CIDR, Account: v.Account, Region: v.Region}
@@ -91,5 +101,27 @@ func graphOfStatus(st api.Status) graph.Graph {
 	for _, p := range st.Peerings {
 		g.Peerings = append(g.Peerings, graph.Peering{ID: p.ID, Name: p.Name, VPC: p.VPC, PeerVPC: p.PeerVPC, Status: p.Status})
 	}
+	own := func(vpc string) bool {
+		return slices.ContainsFunc(st.VPCs, func(v api.VPCStatus) bool { return v.ID == vpc })
+	}
+	g.SetRoutes(routesOver(st, routes), own)
 	return g
+}
+
+// routesOver returns the routes over peerings of the route tables that
+// the subnets of the account's VPCs use.
+func routesOver(st api.Status, routes []control.Route) []graph.RouteOver {
+	vpcOf := make(map[string]string) // route table in use -> its VPC
+	for _, v := range st.VPCs {
+		for _, s := range v.Subnets {
+			vpcOf[s.RouteTable] = v.ID
+		}
+	}
+	var out []graph.RouteOver
+	for _, r := range routes {
+		if vpc, ok := vpcOf[r.RouteTable]; ok && r.NextHopType == topology.NextHopPeering {
+			out = append(out, graph.RouteOver{VPC: vpc, Destination: r.Destination, Peering: r.NextHop})
+		}
+	}
+	return out
 }
