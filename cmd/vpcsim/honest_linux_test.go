@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -230,14 +231,29 @@ func TestNSExecLikeAShell(t *testing.T) {
 		t.Fatal("the command printed no pid")
 	}
 	sleepPID, _ := strconv.Atoi(sc.Text())
+	// The shell's child is "sleep" only once it has exec'd: before, it
+	// still runs the shell's trap, which would swallow the signal.
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", sleepPID)); string(comm) == "sleep\n" {
+			break
+		}
+	}
 	c.Process.Signal(syscall.SIGTERM)
+	// A child that outlives the signal holds the output open: end it
+	// after a while, so that the test fails rather than hangs.
+	var outlived atomic.Bool
+	guard := time.AfterFunc(10*time.Second, func() {
+		outlived.Store(true)
+		syscall.Kill(sleepPID, syscall.SIGKILL)
+	})
 	rest, _ := io.ReadAll(out)
+	guard.Stop()
 	err = c.Wait()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 3 || !strings.Contains(string(rest), "trapped") {
 		t.Errorf("SIGTERM to vpcsim exec: %v, output %q; want the trap's exit 3 and its message", err, rest)
 	}
 	time.Sleep(100 * time.Millisecond)
-	if running(sleepPID) {
+	if outlived.Load() || running(sleepPID) {
 		syscall.Kill(sleepPID, syscall.SIGKILL)
 		t.Errorf("the command's child (pid %d) outlived SIGTERM to vpcsim exec", sleepPID)
 	}
