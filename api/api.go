@@ -34,6 +34,7 @@
 //	GET    /v1/save                     the topology as it runs, as a topology file (YAML)
 //	GET    /v1/events?after=N[&limit=M][&follow=true]
 //	                                    the journal -> []control.Event; with follow, JSON lines as they happen
+//	POST   /v1/console                  serve the web console (body: ConsoleRequest) -> Console
 //	GET    /metrics                     Prometheus metrics (NewMetricsServer, on TCP)
 package api
 

@@ -300,6 +300,14 @@ func (c *Client) Save(ctx context.Context) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 }
 
+// ServeConsole asks the daemon to serve the web console on addr (see
+// ConsoleRequest) and returns where it serves.
+func (c *Client) ServeConsole(ctx context.Context, addr string) (Console, error) {
+	var out Console
+	err := c.do(ctx, http.MethodPost, "/v1/console", ConsoleRequest{Addr: addr}, &out)
+	return out, err
+}
+
 // Shutdown asks the daemon to tear the topology down; it returns once the
 // daemon has accepted, before the topology is down.
 func (c *Client) Shutdown(ctx context.Context) error {

@@ -55,6 +55,8 @@ func TestHandlerClientAsSocket(t *testing.T) {
 		{"account", partner, func(c *Client) (any, error) { return c.Account(ctx) }},
 		{"status", "", func(c *Client) (any, error) { return c.Status(ctx) }},
 		{"save", "", func(c *Client) (any, error) { return c.Save(ctx) }},
+		{"console", "", func(c *Client) (any, error) { return c.ServeConsole(ctx, ":8080") }},
+		{"console refused", "", func(c *Client) (any, error) { return c.ServeConsole(ctx, "taken:1") }},
 		{"delete", partner, func(c *Client) (any, error) { return c.DeletePeering(ctx, "pcx-x") }},
 		{"unknown peering", "", func(c *Client) (any, error) { return c.DeletePeering(ctx, "pcx-zz") }},
 	}

@@ -111,6 +111,9 @@ func (b *testBackend) CapturePoint(string, api.CaptureRequest) (api.CapturePoint
 
 func (b *testBackend) Shutdown(string) error       { return nil }
 func (b *testBackend) Save(string) ([]byte, error) { return nil, nil }
+func (b *testBackend) ServeConsole(string, api.ConsoleRequest) (api.Console, error) {
+	return api.Console{}, control.Errorf(control.CodeInternal, "not here")
+}
 
 // fixture is a console of testYAML served over HTTP, the state behind it,
 // and a client of its API as the command line would use it.
