@@ -19,12 +19,12 @@ import (
 // parsePages parses every page's template, each with the layout.
 func parsePages() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
-		"time": func(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05") },
+		"time": func(t time.Time) string { return t.Local().Format(timeLayout) },
 		"ptime": func(t *time.Time) string {
 			if t == nil {
 				return ""
 			}
-			return t.Local().Format("2006-01-02 15:04:05")
+			return t.Local().Format(timeLayout)
 		},
 		"join":      strings.Join,
 		"path":      url.PathEscape,
@@ -349,7 +349,25 @@ type peeringView struct {
 	Requester    bool // the acting account asked for it
 	CanAccept    bool // the acting account is the accepter of a pending request
 	CanDelete    bool
+	Waiting      bool // the acting account asked, the peer has not answered
+
+	// What the list shows, made once here rather than by the template,
+	// which a list of a thousand peerings would make slow.
+	Href, StatusText, RegionText, Created, Expires string
 }
+
+// shown fills in what pv's row shows, in the language t.
+func (pv *peeringView) shown(t *Text) {
+	pv.Href = "/peerings/" + url.PathEscape(pv.ID)
+	pv.StatusText, pv.RegionText = t.StatusName(pv.Status), t.RegionName(pv.Region)
+	pv.Created = pv.CreatedAt.Local().Format(timeLayout)
+	if pv.Status == control.StatusPending && pv.ExpiresAt != nil {
+		pv.Expires = pv.ExpiresAt.Local().Format(timeLayout)
+	}
+}
+
+// timeLayout is how pages show a time.
+const timeLayout = "2006-01-02 15:04:05"
 
 // peeringView returns p as the account acct sees it.
 func (c *Console) peeringView(acct string, p control.Peering) peeringView {
@@ -363,6 +381,7 @@ func (c *Console) peeringView(acct string, p control.Peering) peeringView {
 	case control.StatusPending:
 		pv.CanAccept = !pv.Requester
 		pv.CanDelete = pv.Requester
+		pv.Waiting = pv.Requester
 	case control.StatusActive:
 		pv.CanDelete = true
 	}
@@ -416,6 +435,7 @@ func (v *view) loadPeerings(q url.Values) (*peeringsData, control.Account, error
 			continue
 		}
 		d.Pending = d.Pending || pv.CanAccept
+		pv.shown(v.text)
 		d.Rows = append(d.Rows, pv)
 	}
 	d.New = newPeeringForm{Region: d.Region, VPC: d.VPC, PeerRegion: d.Region, PeerType: "mine"}
