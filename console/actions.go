@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/vpcsim/vpcsim/api"
 	"github.com/vpcsim/vpcsim/control"
@@ -24,7 +25,18 @@ func (c *Console) switchAccount(v *view) {
 		return
 	}
 	setCookie(v.w, accountCookie, id)
-	v.redirect(localPath(v.r.PostFormValue("back"), "/vpcs"))
+	v.redirect(section(localPath(v.r.PostFormValue("back"), "/vpcs")))
+}
+
+// section returns the list a page of the console belongs to: the page
+// shown after switching accounts, as what the page showed (a peering, a
+// route table, a filter) may be the other account's to see.
+func section(path string) string {
+	p, _, _ := strings.Cut(path, "?")
+	if i := strings.IndexByte(p[1:], '/'); i >= 0 {
+		p = p[:i+1]
+	}
+	return p
 }
 
 // switchLanguage makes the console speak the form's language.

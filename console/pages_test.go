@@ -557,3 +557,17 @@ func TestEventStream(t *testing.T) {
 		t.Errorf("journal at %d after a change, was %d", seq, after)
 	}
 }
+
+func TestSection(t *testing.T) {
+	for in, want := range map[string]string{
+		"/peerings/pcx-1?src=a1": "/peerings",
+		"/peerings?vpc=vpc1":     "/peerings",
+		"/route-tables/rtb-1":    "/route-tables",
+		"/vpcs":                  "/vpcs",
+		"/":                      "/",
+	} {
+		if got := section(in); got != want {
+			t.Errorf("section(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

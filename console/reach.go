@@ -238,7 +238,7 @@ func layout(g graph.Graph, own map[string]bool) *picture {
 	const w, h, margin = 190, 66, 24
 	g.VPCs = peersTogether(g)
 	n := len(g.VPCs)
-	radius := math.Max(170, float64(n)*(w+40)/(2*math.Pi))
+	radius := math.Max(210, float64(n)*(w+40)/(2*math.Pi))
 	if n == 1 {
 		radius = 0
 	}

@@ -69,9 +69,12 @@
       const doc = new DOMParser().parseFromString(await resp.text(), 'text/html');
       const fresh = doc.getElementById('live');
       if (fresh) {
-        live.replaceChildren(...Array.from(fresh.childNodes, (n) => document.importNode(n, true)));
         live.dataset.seq = fresh.dataset.seq;
-        live.dataset.refreshes = String(Number(live.dataset.refreshes || 0) + 1);
+        // Only what changed is replaced: a page the same as before stays
+        // as it is, with whatever is being clicked or typed.
+        if (fresh.innerHTML !== live.innerHTML) {
+          live.replaceChildren(...Array.from(fresh.childNodes, (n) => document.importNode(n, true)));
+        }
       }
     } catch (e) {
       // The next event or poll tries again.
