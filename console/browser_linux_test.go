@@ -62,7 +62,6 @@ type labels struct {
 	newRoute, editRoutes, save, create string
 	active, pending                    string
 	wuhan, unlimited                   string
-	noRelated                          string
 }
 
 var (
@@ -680,7 +679,9 @@ func followDocumentation(t *testing.T, p *page, d *daemon.Daemon) {
 	p.shot("explain")
 	p.open("/log")
 	p.shot("log")
-	_ = cross
+	if got, _ := d.State.Peering(cross); got.Status != control.StatusActive {
+		t.Errorf("CrossConn %s is %s at the end, want active", cross, got.Status)
+	}
 }
 
 // TestNSConsoleCommand: vpcsim console's request opens the console of a
