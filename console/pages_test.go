@@ -7,6 +7,7 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -569,5 +570,17 @@ func TestSection(t *testing.T) {
 		if got := section(in); got != want {
 			t.Errorf("section(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestREADMELimits keeps the README's limits of the console true.
+func TestREADMELimits(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("| hosts in the console's reachability matrix | %d (probed: %d) |", maxMatrixHosts, maxProbeHosts)
+	if !strings.Contains(string(b), want) {
+		t.Errorf("README has no limits row %q", want)
 	}
 }
