@@ -652,22 +652,30 @@ func followDocumentation(t *testing.T, p *page, d *daemon.Daemon) {
 	ping(t, d, "a1", "172.16.1.10", true) // the other peering carries on
 
 	// A change made from the command line shows in the open list, without
-	// a reload.
+	// a reload; its name, made to run script, shows as text.
 	p.do("mark the page", chromedp.Evaluate[chromedp.Void](`window.vpcsimMark = 1`, chromedp.EvalIgnoreExceptions))
+	const hostile = `<img src=x onerror="window.vpcsimPwned=1">'&中文`
 	changed := time.Now()
-	fromCLI, err := cli.CreatePeering(context.Background(), control.CreatePeeringRequest{VPC: "vpc1", PeerVPC: "vpc2", Name: "FromCLI"})
+	fromCLI, err := cli.CreatePeering(context.Background(), control.CreatePeeringRequest{VPC: "vpc1", PeerVPC: "vpc2", Name: hostile})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.do("the CLI's peering shows", chromedp.WaitVisible(chromedp.Search(row("FromCLI"))))
+	fromRow := fmt.Sprintf(`tr[data-peering=%q]`, fromCLI.ID)
+	p.do("the CLI's peering shows", chromedp.WaitVisible(chromedp.CSS(fromRow)))
 	t.Logf("%s: a peering created on the command line showed in the open page after %v", l.lang, time.Since(changed).Round(time.Millisecond))
 	if eval[int](p, `window.vpcsimMark || 0`) != 1 {
 		t.Error("the page was reloaded to show the change")
 	}
+	if got := eval[string](p, `document.querySelector(`+jsString(fromRow+" .name")+`).textContent`); got != hostile {
+		t.Errorf("the CLI's peering is named %q on the page, want %q", got, hostile)
+	}
+	if eval[bool](p, `window.vpcsimPwned !== undefined || document.querySelector("#live img") !== null`) {
+		t.Error("a peering's name ran as HTML in the page")
+	}
 	if _, err := cli.DeletePeering(context.Background(), fromCLI.ID); err != nil {
 		t.Fatal(err)
 	}
-	p.gone("the CLI's deletion shows", row("FromCLI"))
+	p.gone("the CLI's deletion shows", `//tr[@data-peering="`+fromCLI.ID+`"]`)
 
 	// The other pages, for the screenshots.
 	p.open("/reach")
