@@ -147,9 +147,14 @@ func (c *Console) routes() {
 	post("/explain", c.explainProbe)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		v := c.newView(w, r)
-		if _, pattern := mux.Handler(r); pattern != "/" {
-			v.fail(http.StatusMethodNotAllowed, control.Errorf(control.CodeInvalidParameter, "%s %s: method not allowed", r.Method, r.URL.Path))
-			return
+		for _, m := range []string{http.MethodGet, http.MethodPost} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "/" {
+				w.Header().Set("Allow", m)
+				v.fail(http.StatusMethodNotAllowed, control.Errorf(control.CodeInvalidParameter, "%s %s: method not allowed; the page takes %s", r.Method, r.URL.Path, m))
+				return
+			}
 		}
 		v.fail(http.StatusNotFound, control.Errorf(control.CodeInvalidParameter, "%s: %s", r.URL.Path, v.text.PageNotFound))
 	})

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -572,9 +573,11 @@ func explainRequest(get func(string) string) (explainData, api.ExplainRequest, e
 	d := explainData{Src: get("src"), Dst: get("dst"), Protocol: get("protocol"), Port: get("port")}
 	req := api.ExplainRequest{Request: explain.Request{Source: d.Src, Destination: d.Dst, Protocol: explain.Protocol(d.Protocol)}}
 	if d.Port != "" {
-		if _, err := fmt.Sscan(d.Port, &req.Port); err != nil {
+		n, err := strconv.Atoi(d.Port)
+		if err != nil {
 			return d, req, control.Errorf(control.CodeInvalidParameter, "invalid port %q: want 1..65535", d.Port)
 		}
+		req.Port = n
 	}
 	return d, req, nil
 }

@@ -160,6 +160,11 @@ func TestNoChangeOnGet(t *testing.T) {
 	if got := f.st.Version(); got != before {
 		t.Errorf("GETs changed the state: version %d, was %d", got, before)
 	}
+	for path, want := range map[string]int{"/peerings/" + p.ID + "/accept": 405, "/reach/probe": 405, "/nosuch": 404, "/peerings/" + p.ID: 200} {
+		if status, _ := b.get(path); status != want {
+			t.Errorf("GET %s = %d, want %d", path, status, want)
+		}
+	}
 	if got, _ := f.st.Peering(p.ID); got.Status != control.StatusPending {
 		t.Errorf("after GETs, %s is %s", p.ID, got.Status)
 	}
@@ -582,5 +587,30 @@ func TestREADMELimits(t *testing.T) {
 	want := fmt.Sprintf("| hosts in the console's reachability matrix | %d (probed: %d) |", maxMatrixHosts, maxProbeHosts)
 	if !strings.Contains(string(b), want) {
 		t.Errorf("README has no limits row %q", want)
+	}
+}
+
+// TestExplainAndProbe: explain's errors show with their code; probes are
+// POSTs, answered on the spot.
+func TestExplainAndProbe(t *testing.T) {
+	f := newFixture(t)
+	b := f.browser(t)
+	for _, q := range []string{"src=a1&dst=b1&protocol=tcp&port=12abc", "src=a1&dst=b1&protocol=sctp", "src=a1&dst=300.1.1.1"} {
+		status, body := b.get("/explain?" + q)
+		if status != http.StatusBadRequest || !strings.Contains(body, `<b class="code">InvalidParameter</b>`) {
+			t.Errorf("GET /explain?%s = %d, want 400 InvalidParameter", q, status)
+		}
+	}
+	status, body := b.get("/explain?src=a1&dst=b1&protocol=tcp&port=22")
+	if status != http.StatusOK || !strings.Contains(body, `id="explain-probe"`) || !strings.Contains(body, "NO_ROUTE") {
+		t.Errorf("GET /explain (tcp/22) = %d, want the explanation (NO_ROUTE) and the probe button", status)
+	}
+	status, body = b.post("/explain", url.Values{"src": {"a1"}, "dst": {"b1"}})
+	if status != http.StatusOK || !strings.Contains(body, `id="explain-result"`) || !strings.Contains(body, `data-url=""`) {
+		t.Errorf("POST /explain = %d, want the explanation, not updated live", status)
+	}
+	status, body = b.post("/reach/probe", url.Values{})
+	if status != http.StatusOK || !strings.Contains(body, `id="probed-at"`) || !strings.Contains(body, `data-url=""`) {
+		t.Errorf("POST /reach/probe = %d, want the matrix probed, not updated live", status)
 	}
 }
