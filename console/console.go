@@ -213,19 +213,25 @@ type view struct {
 	ctx  context.Context
 	text *Text
 	sess string
-	acct string // "" for the topology's first account
+	acct string
 	api  *api.Client
 }
 
 func (c *Console) newView(w http.ResponseWriter, r *http.Request) *view {
-	v := &view{c: c, w: w, r: r, ctx: r.Context(), text: language(r), sess: session(w, r)}
-	if ck, err := r.Cookie(accountCookie); err == nil {
-		if _, ok := c.dir.account(ck.Value); ok {
-			v.acct = ck.Value
-		}
-	}
+	v := &view{c: c, w: w, r: r, ctx: r.Context(), text: language(r), sess: session(w, r), acct: c.accountOf(r)}
 	v.api = api.NewHandlerClient(c.api, v.acct)
 	return v
+}
+
+// accountOf returns the account the browser of r acts as: its cookie's,
+// else the topology's first.
+func (c *Console) accountOf(r *http.Request) string {
+	if ck, err := r.Cookie(accountCookie); err == nil {
+		if _, ok := c.dir.account(ck.Value); ok {
+			return ck.Value
+		}
+	}
+	return c.dir.accounts[0].ID
 }
 
 // page is what every page's template is given.

@@ -28,7 +28,7 @@ type journal struct {
 	wg     sync.WaitGroup
 
 	mu    sync.Mutex
-	feeds map[string]*feed // by acting account ("" is the first)
+	feeds map[string]*feed // by account
 }
 
 // feed is the journal as one account sees it: the number of its last
@@ -137,12 +137,7 @@ const keepAlive = 20 * time.Second
 // the browser's account sees goes past N, until the browser goes away.
 // Events that come in a burst are sent as one.
 func (c *Console) events(w http.ResponseWriter, r *http.Request) {
-	acct := ""
-	if ck, err := r.Cookie(accountCookie); err == nil {
-		if _, ok := c.dir.account(ck.Value); ok {
-			acct = ck.Value
-		}
-	}
+	acct := c.accountOf(r)
 	after, _ := strconv.ParseUint(r.URL.Query().Get("after"), 10, 64)
 	if id, err := strconv.ParseUint(r.Header.Get("Last-Event-ID"), 10, 64); err == nil {
 		after = id // a reconnection goes on from the last event it had

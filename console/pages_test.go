@@ -530,7 +530,7 @@ func TestEventStream(t *testing.T) {
 	f := newFixture(t)
 	b := f.browser(t)
 	b.get("/peerings")
-	after := f.console.live.last("")
+	after := f.console.live.last(me)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/events?after=%d", f.srv.URL, after), nil)
@@ -559,7 +559,7 @@ func TestEventStream(t *testing.T) {
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("the change took %v to reach the stream", d)
 	}
-	if seq := f.console.live.last(""); seq <= after {
+	if seq := f.console.live.last(me); seq <= after {
 		t.Errorf("journal at %d after a change, was %d", seq, after)
 	}
 }
