@@ -197,19 +197,26 @@ type page struct {
 // stepTimeout bounds one step: a click and the page it loads.
 const stepTimeout = 30 * time.Second
 
-// do runs actions, failing the test with what was being done. A page may
-// update itself while an action looks for its target (a change made
-// elsewhere, shown live): the actions are tried again on the updated page.
+// do runs actions, failing the test with what was being done.
 func (p *page) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	run(p, what, chromedp.Steps(actions...))
+}
+
+// run runs action and returns its value, failing the test with what was
+// being done. A page may update itself while an action looks for its
+// target (a change made elsewhere, shown live): the action is tried again
+// on the updated page.
+func run[T any](p *page, what string, action chromedp.Action[T]) T {
 	p.t.Helper()
 	for try := 1; ; try++ {
 		ctx, cancel := context.WithTimeout(p.ctx, stepTimeout)
-		err := chromedp.Do(ctx, actions...)
+		v, err := chromedp.Run(ctx, action)
 		cancel()
 		if err == nil {
-			return
+			return v
 		}
-		if try == 3 || !strings.Contains(err.Error(), "Could not find node") {
+		if try == 3 || !strings.Contains(err.Error(), "node with given id") {
 			p.shot("failed")
 			p.t.Fatalf("%s: %v", what, err)
 		}
@@ -287,26 +294,13 @@ func (p *page) typeIn(sel, text string) {
 // text returns the visible text of sel.
 func (p *page) text(sel string) string {
 	p.t.Helper()
-	ctx, cancel := context.WithTimeout(p.ctx, stepTimeout)
-	defer cancel()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.Search(sel)))
-	if err != nil {
-		p.shot("failed")
-		p.t.Fatalf("text of %s: %v", sel, err)
-	}
-	return s
+	return run(p, "text of "+sel, chromedp.Text(chromedp.Search(sel)))
 }
 
 // eval evaluates a JavaScript expression of the page.
 func eval[T any](p *page, js string) T {
 	p.t.Helper()
-	ctx, cancel := context.WithTimeout(p.ctx, stepTimeout)
-	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
-	if err != nil {
-		p.t.Fatalf("eval %s: %v", js, err)
-	}
-	return v
+	return run(p, "eval "+js, chromedp.Evaluate[T](js))
 }
 
 // gone waits until nothing matches sel.
@@ -339,12 +333,9 @@ func row(name string) string {
 // peeringID returns the id of the listed peering named name.
 func (p *page) peeringID(name string) string {
 	p.t.Helper()
-	ctx, cancel := context.WithTimeout(p.ctx, stepTimeout)
-	defer cancel()
-	a, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.Search(row(name)), "data-peering"))
-	if err != nil || !a.Exists {
-		p.shot("failed")
-		p.t.Fatalf("no peering %q listed: %v", name, err)
+	a := run(p, "the id of "+name, chromedp.AttributeValue(chromedp.Search(row(name)), "data-peering"))
+	if !a.Exists {
+		p.t.Fatalf("no peering %q listed", name)
 	}
 	return a.Value
 }
