@@ -20,7 +20,7 @@ import (
 // switchAccount makes the browser act as the form's account.
 func (c *Console) switchAccount(v *view) {
 	id := v.r.PostFormValue("account")
-	if _, ok := c.dir.account(id); !ok {
+	if _, err := api.NewHandlerClient(c.api, id).Account(v.ctx); err != nil || id == "" {
 		v.fail(0, control.Errorf(control.CodeAccountNotFound, "account %q not found", id))
 		return
 	}
@@ -113,13 +113,28 @@ func withNotice(path, done, id string) string {
 	return u.String()
 }
 
+// withWarnings returns path with the API's warnings about a change.
+func withWarnings(path string, warnings []string) string {
+	if len(warnings) == 0 {
+		return path
+	}
+	u, err := url.Parse(path)
+	if err != nil {
+		return path
+	}
+	q := u.Query()
+	q["warning"] = warnings
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
 // addRoute is the 新建路由策略 dialog's 创建.
 func (c *Console) addRoute(v *view) {
 	id := v.r.PathValue("id")
 	form := routeForm{Destination: v.r.PostFormValue("destination"), Peering: v.r.PostFormValue("next_hop")}
 	r, err := v.api.AddRoute(v.ctx, id, form.Destination, form.Peering)
 	if err == nil {
-		v.redirect(withNotice("/route-tables/"+url.PathEscape(id), "route-added", r.Destination))
+		v.redirect(withWarnings(withNotice("/route-tables/"+url.PathEscape(id), "route-added", r.Destination), r.Warnings))
 		return
 	}
 	d, lerr := v.loadTable(id)
@@ -161,17 +176,22 @@ func (c *Console) editRoutes(v *view) {
 	}
 	newRow := editRow{Destination: f("new_destination"), Peering: f("new_next_hop")}
 	failed := false
+	var warnings []string
 	for i := range rows {
-		rows[i].Err = v.saveRow(id, rows[i])
+		var w []string
+		rows[i].Err, w = v.saveRow(id, rows[i])
 		failed = failed || rows[i].Err != nil
+		warnings = append(warnings, w...)
 	}
 	if newRow.Destination != "" {
-		if _, err := v.api.AddRoute(v.ctx, id, newRow.Destination, newRow.Peering); err != nil {
+		rc, err := v.api.AddRoute(v.ctx, id, newRow.Destination, newRow.Peering)
+		if err != nil {
 			newRow.Err, failed = control.AsError(err), true
 		}
+		warnings = append(warnings, rc.Warnings...)
 	}
 	if !failed {
-		v.redirect(withNotice("/route-tables/"+url.PathEscape(id), "saved", ""))
+		v.redirect(withWarnings(withNotice("/route-tables/"+url.PathEscape(id), "saved", ""), warnings))
 		return
 	}
 	d, err := v.loadTable(id)
@@ -193,7 +213,7 @@ func (c *Console) editRoutes(v *view) {
 		}
 	}
 	d.Rows = kept
-	v.render(http.StatusConflict, "table", &page{Title: fmt.Sprintf(v.text.TableTitleF, id), Nav: "tables", Data: d, Static: true})
+	v.render(http.StatusConflict, "table", &page{Title: fmt.Sprintf(v.text.TableTitleF, id), Nav: "tables", Data: d, Static: true, Warnings: warnings})
 }
 
 func containsOrig(rows []editRow, orig string) bool {
@@ -206,11 +226,11 @@ func containsOrig(rows []editRow, orig string) bool {
 }
 
 // saveRow makes the change an edited row asks for, and returns the API's
-// refusal.
-func (v *view) saveRow(table string, r editRow) *control.Error {
+// refusal, or its warnings about the route made.
+func (v *view) saveRow(table string, r editRow) (*control.Error, []string) {
 	routes, err := v.api.Routes(v.ctx, table, "")
 	if err != nil {
-		return control.AsError(err)
+		return control.AsError(err), nil
 	}
 	var cur *control.Route
 	for i := range routes {
@@ -218,26 +238,27 @@ func (v *view) saveRow(table string, r editRow) *control.Error {
 			cur = &routes[i]
 		}
 	}
+	var added api.RouteChange
 	switch {
 	case r.Remove:
 		if cur == nil {
-			return nil // gone already
+			return nil, nil // gone already
 		}
 		_, err = v.api.DeleteRoute(v.ctx, table, r.Orig)
 	case cur == nil:
-		_, err = v.api.AddRoute(v.ctx, table, r.Destination, r.Peering)
+		added, err = v.api.AddRoute(v.ctx, table, r.Destination, r.Peering)
 	case cur.Destination == r.Destination && cur.NextHop == r.Peering:
-		return nil
+		return nil, nil
 	default:
 		if _, err = v.api.DeleteRoute(v.ctx, table, r.Orig); err != nil {
 			break
 		}
-		if _, err = v.api.AddRoute(v.ctx, table, r.Destination, r.Peering); err != nil {
+		if added, err = v.api.AddRoute(v.ctx, table, r.Destination, r.Peering); err != nil {
 			v.api.AddRoute(v.ctx, table, cur.Destination, cur.NextHop) // put it back
 		}
 	}
 	if err != nil {
-		return control.AsError(err)
+		return control.AsError(err), nil
 	}
-	return nil
+	return nil, added.Warnings
 }

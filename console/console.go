@@ -249,6 +249,7 @@ type page struct {
 	Seq      uint64 // the last journal event the page shows
 	Poll     int    // milliseconds between refreshes besides events; 0: none
 	Notice   string
+	Warnings []string // what the API said is likely wrong with a change it made
 	Err      *control.Error
 	Back     string // where an error page leads back to
 	Data     any
@@ -267,7 +268,11 @@ func (v *view) render(status int, name string, p *page) {
 	case p.URL == "" && v.r.Method == http.MethodGet:
 		p.URL = p.Here
 	}
-	p.Accounts = v.c.dir.accounts
+	if as, err := v.api.Accounts(v.ctx); err == nil {
+		p.Accounts = as
+	} else {
+		v.c.log.Warn("console: accounts", "err", err)
+	}
 	if p.Account.ID == "" {
 		var err error
 		if p.Account, err = v.api.Account(v.ctx); err != nil {

@@ -311,8 +311,8 @@ func (c *Console) tablePage(v *view) {
 	case q.Get("edit") != "":
 		d.Edit = true
 	}
-	p := &page{Title: fmt.Sprintf(v.text.TableTitleF, id), Nav: "tables", Data: d, URL: "/route-tables/" + url.PathEscape(id)}
-	p.Notice = v.notice()
+	p := &page{Title: fmt.Sprintf(v.text.TableTitleF, id), Nav: "tables", Data: d, URL: "/route-tables/" + url.PathEscape(id),
+		Notice: v.notice(), Warnings: q["warning"]}
 	p.Static = d.Edit // the form is the page: a live update would undo the typing
 	v.render(http.StatusOK, "table", p)
 }
@@ -426,15 +426,12 @@ func (v *view) loadPeerings(q url.Values) (*peeringsData, control.Account, error
 	for _, vs := range st.VPCs {
 		d.Own = append(d.Own, v.c.dir.vpc(vs.ID))
 	}
-	ps, err := v.api.Peerings(v.ctx, d.All)
+	ps, err := v.api.ListPeerings(v.ctx, control.PeeringFilter{All: d.All, VPC: d.VPC, Region: d.Region})
 	if err != nil {
 		return nil, a, err
 	}
 	for _, p := range ps {
 		pv := v.c.peeringView(a.ID, p)
-		if d.Region != "" && p.Region != d.Region || d.VPC != "" && p.VPC != d.VPC && p.PeerVPC != d.VPC {
-			continue
-		}
 		d.Pending = d.Pending || pv.CanAccept
 		pv.shown(v.text)
 		d.Rows = append(d.Rows, pv)

@@ -354,12 +354,18 @@ func TestRouteErrorsInline(t *testing.T) {
 			t.Errorf("refused route %s changed the state", tt.dest)
 		}
 	}
+	// A route the cloud takes but that cannot work comes with the API's
+	// warning.
+	status, body = b.post("/route-tables/vpc1-default/routes", url.Values{"destination": {"10.9.0.0/16"}, "next_hop": {active.ID}})
+	if status != http.StatusSeeOther || !strings.Contains(body, `<div class="warn" role="status">destination 10.9.0.0/16 is not inside vpc2`) {
+		t.Errorf("add route beyond the peer VPC = %d: want it added, with the API's warning", status)
+	}
 	// Another account's table is not there, as in the API.
 	if status, body := b.get("/route-tables/vpc3-default"); status != http.StatusNotFound || !strings.Contains(body, string(control.CodeRouteTableNotFound)) {
 		t.Errorf("GET another account's table = %d, want 404 RouteTableNotFound", status)
 	}
 	status, _ = b.post("/route-tables/vpc1-default/routes/delete", url.Values{"destination": {"10.0.1.0/24"}})
-	if rs, _ := f.st.Routes(me, "vpc1-default", ""); status != http.StatusSeeOther || len(rs) != 1 {
+	if rs, _ := f.st.Routes(me, "vpc1-default", ""); status != http.StatusSeeOther || len(rs) != 2 || rs[1].Destination != "10.9.0.0/16" {
 		t.Errorf("delete route = %d, table now %+v", status, rs)
 	}
 }
@@ -450,6 +456,14 @@ func TestAccountSwitch(t *testing.T) {
 	// Accepting again: the API's refusal, with its code.
 	if status, body := b.post("/peerings/"+acc.ID+"/accept", url.Values{}); status != http.StatusConflict || !strings.Contains(body, string(control.CodeInvalidState)) {
 		t.Errorf("accept again = %d, want 409 InvalidState", status)
+	}
+	// The list's filters are the API's: a VPC the account cannot see is
+	// not found; one at the other end of its peerings selects them.
+	if status, body := b.get("/peerings?vpc=vpc4"); status != http.StatusNotFound || !strings.Contains(body, string(control.CodeVpcNotFound)) {
+		t.Errorf("as partner, GET /peerings?vpc=vpc4 = %d, want 404 VpcNotFound", status)
+	}
+	if _, body := b.get("/peerings?vpc=vpc1&region=wuhan"); !strings.Contains(body, `data-peering="`+acc.ID+`"`) || strings.Contains(body, `data-peering="`+rej.ID+`"`) {
+		t.Error("as partner, the list of vpc1's peerings does not hold exactly the one with vpc1")
 	}
 	if status, _ := b.post("/account", url.Values{"account": {"999"}}); status != http.StatusNotFound {
 		t.Errorf("switch to an unknown account = %d, want 404", status)
