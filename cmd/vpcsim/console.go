@@ -28,8 +28,8 @@ an address beyond the loopback interface is warned about. Only the
 topology's first account may open it. "vpcsim up --console ADDR" serves it
 from the launch on.`,
 		Example: `  vpcsim console
-  vpcsim console --addr :8080
-  ssh -L 8080:127.0.0.1:8080 host    # then open http://127.0.0.1:8080/ here`,
+  vpcsim console --addr :8080    # from another machine: ssh -L 8080:127.0.0.1:8080 HOST
+  vpcsim console -o json`,
 		Args:         cobra.NoArgs,
 		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
