@@ -683,7 +683,7 @@ func followDocumentation(t *testing.T, p *page, d *daemon.Daemon) {
 	}
 }
 
-// TestNSConsoleCommand: vpcsim console's request opens the console of a
+// TestNSConsoleServedOnRequest: vpcsim console's request opens the console of a
 // running topology, which serves pages of its own.
 func TestNSConsoleServedOnRequest(t *testing.T) {
 	tuntest.NeedRoot(t, "ping")
@@ -715,6 +715,9 @@ func TestNSConsoleServedOnRequest(t *testing.T) {
 	}
 	if err := d.Close(); err != nil {
 		t.Fatal(err)
+	}
+	if left, _ := tun.List(name + "-"); len(left) > 0 {
+		t.Errorf("namespaces left after Close: %v", left)
 	}
 	ctx2, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
