@@ -14,6 +14,7 @@ import (
 type directory struct {
 	accounts []control.Account
 	vpcs     map[string]*vpcRef
+	order    []string  // the VPCs' ids, in file order
 	regions  []string  // every VPC's, sorted
 	hosts    []hostRef // in file order
 	tableVPC map[string]string
@@ -39,6 +40,7 @@ func newDirectory(t *topology.Topology) *directory {
 	}
 	for _, v := range t.VPCs {
 		d.vpcs[v.ID] = &vpcRef{ID: v.ID, Name: v.Name, CIDR: v.CIDR.String(), Region: v.Region, Account: v.Account}
+		d.order = append(d.order, v.ID)
 		if !slices.Contains(d.regions, v.Region) {
 			d.regions = append(d.regions, v.Region)
 		}
@@ -78,6 +80,17 @@ func (d *directory) hostsOf(vpc string) []hostRef {
 	for _, h := range d.hosts {
 		if h.VPC == vpc {
 			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// vpcsOf returns the VPCs of the account acct, in file order.
+func (d *directory) vpcsOf(acct string) []vpcRef {
+	var out []vpcRef
+	for _, id := range d.order {
+		if v := d.vpcs[id]; v.Account == acct {
+			out = append(out, *v)
 		}
 	}
 	return out

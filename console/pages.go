@@ -71,14 +71,6 @@ func parsePages() (map[string]*template.Template, error) {
 			}
 			return template.URL("/peerings?" + q.Encode())
 		},
-		"deleteURL": func(d *peeringsData, id string) template.URL {
-			u := peeringsURL(d)
-			sep := "?"
-			if strings.Contains(u, "?") {
-				sep = "&"
-			}
-			return template.URL(u + sep + url.Values{"dialog": {"delete"}, "id": {id}}.Encode())
-		},
 		"explainURL": func(src, dst string) template.URL {
 			return template.URL("/explain?" + url.Values{"src": {src}, "dst": {dst}}.Encode())
 		},
@@ -354,7 +346,7 @@ type peeringView struct {
 
 	// What the list shows, made once here rather than by the template,
 	// which a list of a thousand peerings would make slow.
-	Href, StatusText, RegionText, Created, Expires string
+	Href, DeleteHref, StatusText, RegionText, Created, Expires string
 }
 
 // shown fills in what pv's row shows, in the language t.
@@ -418,22 +410,26 @@ func (v *view) loadPeerings(q url.Values) (*peeringsData, control.Account, error
 	if err != nil {
 		return nil, a, err
 	}
-	st, err := v.api.Status(v.ctx)
-	if err != nil {
-		return nil, a, err
-	}
-	d := &peeringsData{Region: q.Get("region"), VPC: q.Get("vpc"), All: q.Get("all") != "", Regions: v.c.dir.regions}
-	for _, vs := range st.VPCs {
-		d.Own = append(d.Own, v.c.dir.vpc(vs.ID))
-	}
+	// The account's VPCs, for the filter and the 新建 dialog, are the
+	// file's: they never change, and asking the API's status for them
+	// would fetch and compare every peering and route of the data plane
+	// once more for each list shown.
+	d := &peeringsData{Region: q.Get("region"), VPC: q.Get("vpc"), All: q.Get("all") != "", Regions: v.c.dir.regions,
+		Own: v.c.dir.vpcsOf(a.ID)}
 	ps, err := v.api.ListPeerings(v.ctx, control.PeeringFilter{All: d.All, VPC: d.VPC, Region: d.Region})
 	if err != nil {
 		return nil, a, err
+	}
+	list := peeringsURL(d)
+	sep := "?"
+	if strings.Contains(list, "?") {
+		sep = "&"
 	}
 	for _, p := range ps {
 		pv := v.c.peeringView(a.ID, p)
 		d.Pending = d.Pending || pv.CanAccept
 		pv.shown(v.text)
+		pv.DeleteHref = list + sep + "dialog=delete&id=" + url.QueryEscape(p.ID)
 		d.Rows = append(d.Rows, pv)
 	}
 	d.New = newPeeringForm{Region: d.Region, VPC: d.VPC, PeerRegion: d.Region, PeerType: "mine"}
