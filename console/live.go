@@ -27,13 +27,15 @@ type journal struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu    sync.Mutex
+	mu    sync.Mutex       // guards feeds, and wg.Add against close
 	feeds map[string]*feed // by account
 }
 
 // feed is the journal as one account sees it: the number of its last
 // event, and a channel closed when a later one comes.
 type feed struct {
+	start sync.Once // reads the journal's end, then follows it
+
 	mu      sync.Mutex
 	seq     uint64
 	changed chan struct{}
@@ -46,36 +48,47 @@ func newJournal(client func(acct string) *api.Client, log *slog.Logger) *journal
 
 // close stops following and waits for the streams to end.
 func (j *journal) close() {
+	j.mu.Lock()
 	j.cancel()
+	j.mu.Unlock()
 	j.wg.Wait()
 }
 
 // feed returns the journal of the account acct, following it from now on
-// when nobody did yet.
+// when nobody did yet. The first call for an account waits for the
+// journal's end to be read (a page then knows the event it shows).
 func (j *journal) feed(acct string) *feed {
 	j.mu.Lock()
-	defer j.mu.Unlock()
-	if f, ok := j.feeds[acct]; ok {
-		return f
+	f, ok := j.feeds[acct]
+	if !ok {
+		f = &feed{changed: make(chan struct{})}
+		j.feeds[acct] = f
 	}
-	f := &feed{changed: make(chan struct{})}
-	j.feeds[acct] = f
-	if j.ctx.Err() != nil {
-		return f // closed: nothing to follow
-	}
+	j.mu.Unlock()
+	f.start.Do(func() { j.start(acct, f) })
+	return f
+}
+
+// start reads the last event the account acct sees into f, then follows
+// the journal in the background.
+func (j *journal) start(acct string, f *feed) {
 	c := j.client(acct)
 	ctx, cancel := context.WithTimeout(j.ctx, 5*time.Second)
 	evs, err := c.Events(ctx, 0, 1)
 	cancel()
 	if err == nil && len(evs) == 1 {
-		f.seq = evs[0].Seq
+		f.advance(evs[0].Seq)
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.ctx.Err() != nil {
+		return // closed: nothing to follow
 	}
 	j.wg.Add(1)
 	go func() {
 		defer j.wg.Done()
 		j.follow(c, f)
 	}()
-	return f
 }
 
 // follow keeps f up to date until the journal closes, following the API's

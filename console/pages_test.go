@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -627,4 +628,40 @@ func TestExplainAndProbe(t *testing.T) {
 	if status != http.StatusOK || !strings.Contains(body, `id="probed-at"`) || !strings.Contains(body, `data-url=""`) {
 		t.Errorf("POST /reach/probe = %d, want the matrix probed, not updated live", status)
 	}
+}
+
+// TestEventStreamEndsOnClose: closing the console ends its event streams
+// and its journal's followers, whoever asks after.
+func TestEventStreamEndsOnClose(t *testing.T) {
+	f := newFixture(t)
+	b := f.browser(t)
+	b.get("/peerings")
+	done := make(chan error, 1)
+	go func() {
+		resp, err := b.hc.Get(f.srv.URL + "/events?after=0")
+		if err == nil {
+			_, err = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	closed := make(chan struct{})
+	go func() {
+		f.console.Close()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not return within 5s")
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("an event stream still runs 5s after Close")
+	}
+	// An account asked for after Close gets a journal that follows nothing.
+	f.console.live.feed(partner)
+	f.console.live.wg.Wait()
 }
