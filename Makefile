@@ -22,9 +22,10 @@ deps: ## install ping and iperf3 (Debian) when missing
 	@command -v ping >/dev/null && command -v iperf3 >/dev/null || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iputils-ping iperf3 iproute2; }
 
-test-deps: deps ## also curl, tcpdump, tshark and graphviz, which the tests use
-	@command -v curl >/dev/null && command -v tcpdump >/dev/null && command -v tshark >/dev/null && command -v dot >/dev/null || \
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl tcpdump tshark graphviz; }
+test-deps: deps ## also curl, tcpdump, tshark, graphviz and chromium (with a CJK font), which the tests use
+	@command -v curl >/dev/null && command -v tcpdump >/dev/null && command -v tshark >/dev/null && command -v dot >/dev/null && \
+		command -v chromium >/dev/null && fc-list :lang=zh 2>/dev/null | grep -q . || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl tcpdump tshark graphviz chromium fonts-wqy-microhei; }
 
 test: test-deps build lint unit-check ## lint, then all tests, integration ones included (root needed for those)
 	$(GO) test $(TESTFLAGS) $(PKGS)

@@ -3,7 +3,8 @@
 // console and any other client use. A daemon serves it on a Unix socket
 // (SocketPath, mode 0600) with NewServer, implementing Backend for what is
 // not the control plane; metrics are served apart, on TCP, by
-// NewMetricsServer.
+// NewMetricsServer. Within the daemon's process, NewHandlerClient calls the
+// same endpoints without a socket: the web console does.
 //
 // Every request names the acting account in the Vpcsim-Account header (empty
 // or absent: the topology's first account). Errors are JSON objects
@@ -35,6 +36,7 @@
 //	GET    /v1/save                     the topology as it runs, as a topology file (YAML)
 //	GET    /v1/events?after=N[&limit=M][&follow=true]
 //	                                    the journal -> []control.Event; with follow, JSON lines as they happen
+//	POST   /v1/console                  serve the web console (body: ConsoleRequest) -> Console
 //	GET    /metrics                     Prometheus metrics (NewMetricsServer, on TCP)
 package api
 

@@ -23,10 +23,19 @@ const (
 	partner = "200000000002"
 )
 
-// testState returns a control state of three VPCs: vpc1 and vpc2 of me,
-// vpc3 of partner, all in one region, with a second table rtb-1a in vpc1.
+// testState returns a control state of testTopology.
 func testState(t testing.TB) *control.State {
 	t.Helper()
+	st, err := control.New(testTopology(), control.Options{})
+	if err != nil {
+		t.Fatalf("control.New: %v", err)
+	}
+	return st
+}
+
+// testTopology returns a topology of three VPCs: vpc1 and vpc2 of me, vpc3
+// of partner, all in one region, with a second table rtb-1a in vpc1.
+func testTopology() *topology.Topology {
 	vpc := func(id, acct, cidr string, tables ...string) topology.VPC {
 		v := topology.VPC{ID: id, Account: acct, Region: "r1", CIDR: netip.MustParsePrefix(cidr)}
 		v.RouteTables = []topology.RouteTable{{ID: v.DefaultRouteTable()}}
@@ -42,11 +51,7 @@ func testState(t testing.TB) *control.State {
 		Accounts: []topology.Account{{ID: me, Name: "me"}, {ID: partner, Name: "partner"}},
 		VPCs:     []topology.VPC{vpc1, vpc("vpc2", me, "10.2.0.0/16"), vpc("vpc3", partner, "10.3.0.0/16")},
 	}
-	st, err := control.New(top, control.Options{})
-	if err != nil {
-		t.Fatalf("control.New: %v", err)
-	}
-	return st
+	return top
 }
 
 // shortTempDir returns a temporary directory short enough for socket paths.

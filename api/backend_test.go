@@ -30,6 +30,7 @@ type fakeBackend struct {
 	batches  [][]explain.Request // of ExplainAll
 	probed   []bool
 	shutdown int
+	consoles []ConsoleRequest
 	attached chan [2]router.Tap // the taps of each capture, once attached
 }
 
@@ -118,6 +119,17 @@ func (f *fakeBackend) Shutdown(acct string) error {
 	defer f.mu.Unlock()
 	f.shutdown++
 	return nil
+}
+
+func (f *fakeBackend) ServeConsole(acct string, req ConsoleRequest) (Console, error) {
+	f.called(acct)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.consoles = append(f.consoles, req)
+	if req.Addr == "taken:1" {
+		return Console{}, control.Errorf(control.CodeAddressInUse, "console: %s is already in use", req.Addr)
+	}
+	return Console{URL: "http://127.0.0.1:8080/", Addr: "127.0.0.1:8080"}, nil
 }
 
 // serveFake serves st's API with a fakeBackend and returns both.

@@ -22,7 +22,8 @@ import (
 // daemon that does not answer in time is reported, not waited for.
 const DefaultTimeout = 30 * time.Second
 
-// Client talks to the control socket of one running topology, acting as one
+// Client talks to the control socket of one running topology, or with
+// NewHandlerClient to its API within the daemon's process, acting as one
 // account. It is safe for concurrent use.
 type Client struct {
 	socket  string
@@ -56,8 +57,17 @@ func (c *Client) WithTimeout(d time.Duration) *Client {
 // after Close: it connects again.
 func (c *Client) Close() { c.hc.CloseIdleConnections() }
 
-// Socket returns the path of the client's socket.
+// Socket returns the path of the client's socket, "" for a client of
+// NewHandlerClient.
 func (c *Client) Socket() string { return c.socket }
+
+// where names what the client talks to, for error messages.
+func (c *Client) where() string {
+	if c.socket == "" {
+		return "the in-process API"
+	}
+	return "the topology at " + c.socket
+}
 
 // send sends a request with method to path (which may carry a query) and in
 // as its JSON body unless nil, and returns the response.
@@ -88,11 +98,11 @@ func (c *Client) send(ctx context.Context, method, path string, in any) (*http.R
 		}
 		switch {
 		case errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
-			return nil, control.Errorf(control.CodeInternal, "the topology at %s did not answer within %v", c.socket, c.timeout)
+			return nil, control.Errorf(control.CodeInternal, "%s did not answer within %v", c.where(), c.timeout)
 		case errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOENT):
 			return nil, control.Errorf(control.CodeTopologyNotRunning, "no daemon answers at %s: %v", c.socket, err)
 		}
-		return nil, fmt.Errorf("talk to the topology at %s: %w", c.socket, err)
+		return nil, fmt.Errorf("talk to %s: %w", c.where(), err)
 	}
 	return resp, nil
 }
@@ -288,6 +298,14 @@ func (c *Client) Save(ctx context.Context) ([]byte, error) {
 		return nil, replyError(resp)
 	}
 	return io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+}
+
+// ServeConsole asks the daemon to serve the web console on addr (see
+// ConsoleRequest) and returns where it serves.
+func (c *Client) ServeConsole(ctx context.Context, addr string) (Console, error) {
+	var out Console
+	err := c.do(ctx, http.MethodPost, "/v1/console", ConsoleRequest{Addr: addr}, &out)
+	return out, err
 }
 
 // Shutdown asks the daemon to tear the topology down; it returns once the

@@ -46,6 +46,9 @@ type Backend interface {
 	// Save returns the running topology, with every change made since
 	// launch, as a topology file.
 	Save(acct string) ([]byte, error)
+	// ServeConsole serves the web console of the topology on req.Addr, or
+	// returns where it serves already.
+	ServeConsole(acct string, req ConsoleRequest) (Console, error)
 }
 
 // CapturePoint is where a capture taps the data plane: two pcapng
@@ -139,6 +142,7 @@ func Handler(st *control.State, b Backend, log *slog.Logger) http.Handler {
 	mux.HandleFunc("POST /v1/shutdown", h.shutdown)
 	mux.HandleFunc("GET /v1/events", h.events)
 	mux.HandleFunc("GET /v1/save", h.save)
+	mux.HandleFunc("POST /v1/console", h.console)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { noEndpoint(mux, w, r) })
 	return mux
 }
@@ -273,6 +277,15 @@ func (h handlers) save(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
 	w.Write(b)
+}
+
+func (h handlers) console(w http.ResponseWriter, r *http.Request) {
+	var req ConsoleRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	c, err := h.b.ServeConsole(acct(r), req)
+	reply(w, http.StatusOK, c, err)
 }
 
 func (h handlers) shutdown(w http.ResponseWriter, r *http.Request) {

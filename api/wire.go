@@ -135,3 +135,21 @@ type CaptureSummary struct {
 	// totals never came, and the stream ends at the last whole block.
 	Interrupted bool
 }
+
+// ConsoleRequest is the body of POST /v1/console.
+type ConsoleRequest struct {
+	// Addr is where the console listens: HOST:PORT, or a bare port
+	// (":8080", "8080") on the loopback address. "" asks for the console
+	// already served, else for a free port of 127.0.0.1.
+	Addr string `json:"addr,omitempty"`
+}
+
+// Console is where a topology's web console serves.
+type Console struct {
+	URL  string `json:"url"`
+	Addr string `json:"addr"` // the address it listens on
+	// Warning is set when the console listens beyond the loopback
+	// interface: whoever reaches it may act as any account of the
+	// topology.
+	Warning string `json:"warning,omitempty"`
+}

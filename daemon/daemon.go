@@ -38,6 +38,10 @@ type Options struct {
 	// metrics at /metrics: HOST:PORT, or a bare port (":9464") on the
 	// loopback address. Port 0 picks a free port; see Daemon.MetricsAddr.
 	MetricsAddr string
+	// ConsoleAddr, when not empty, is where the daemon serves the web
+	// console (package console): HOST:PORT, or a bare port on the loopback
+	// address. Port 0 picks a free port; see Daemon.Console.
+	ConsoleAddr string
 	// BusyPoll is how long the routers keep polling the hosts after the
 	// last packet instead of sleeping (router.Config.BusyPoll); 0: off.
 	BusyPoll time.Duration
@@ -69,6 +73,7 @@ type Daemon struct {
 	server    *api.Server
 	metrics   *http.Server // nil unless Options.MetricsAddr
 	metricsLn net.Listener
+	console   consoleServer
 	serving   sync.WaitGroup
 	done      chan struct{} // closed when a shutdown is requested over the API
 	shutdown  sync.Once
@@ -127,6 +132,14 @@ func Launch(ctx context.Context, t *topology.Topology, opts Options) (_ *Daemon,
 			return nil, err
 		}
 	}
+	if opts.ConsoleAddr != "" {
+		d.console.mu.Lock()
+		err := d.listenConsoleLocked(opts.ConsoleAddr)
+		d.console.mu.Unlock()
+		if err != nil {
+			return nil, err
+		}
+	}
 	// The record lists each namespace before it is created, so that a
 	// daemon killed at any moment can be cleaned up after.
 	rec := Record{Name: t.Name, PID: os.Getpid(), StartTime: selfStart(), File: t.File, Started: d.started}
@@ -156,6 +169,19 @@ func Launch(ctx context.Context, t *topology.Topology, opts Options) (_ *Daemon,
 	if d.metricsLn != nil {
 		d.serveMetrics()
 		step("metrics  http://%s/metrics", d.MetricsAddr())
+	}
+	if opts.ConsoleAddr != "" {
+		d.console.mu.Lock()
+		err := d.serveConsoleLocked()
+		info := d.console.info
+		d.console.mu.Unlock()
+		if err != nil {
+			return nil, err
+		}
+		step("console  %s", info.URL)
+		if info.Warning != "" {
+			step("console  warning: %s", info.Warning)
+		}
 	}
 	return d, nil
 }
@@ -383,6 +409,7 @@ func (d *Daemon) Close() error {
 			d.server.Close(ctx)
 			cancel()
 		}
+		d.closeConsole()
 		d.checker.stop()
 		d.expirer.stop()
 		if d.metrics != nil {

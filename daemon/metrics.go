@@ -14,11 +14,15 @@ import (
 
 // metricsAddr resolves a --metrics-addr: a bare port (":9464" or "9464")
 // listens on the loopback address only.
-func metricsAddr(addr string) (string, error) {
+func metricsAddr(addr string) (string, error) { return listenAddress("metrics", addr) }
+
+// listenAddress resolves the address to listen on of what (metrics, the
+// console): HOST:PORT, or a bare port on the loopback address only.
+func listenAddress(what, addr string) (string, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		if _, perr := strconv.ParseUint(addr, 10, 16); perr != nil {
-			return "", control.Errorf(control.CodeInvalidParameter, "invalid metrics address %q: want HOST:PORT or :PORT", addr)
+			return "", control.Errorf(control.CodeInvalidParameter, "invalid %s address %q: want HOST:PORT or :PORT", what, addr)
 		}
 		host, port = "", addr
 	}

@@ -75,6 +75,10 @@ func (f *fakeBackend) Save(string) ([]byte, error) {
 	return f.save()
 }
 
+func (f *fakeBackend) ServeConsole(string, api.ConsoleRequest) (api.Console, error) {
+	return api.Console{}, errNotFaked
+}
+
 // serveFake serves the API of st (may be nil) and b on name.sock in the
 // run directory set by tempRunDir until the test ends.
 func serveFake(t *testing.T, name string, st *control.State, b api.Backend) {

@@ -259,13 +259,20 @@ func TestNSExecLikeAShell(t *testing.T) {
 	}
 
 	// What exec left running ends with down.
-	bg := exec.Command(vpcsimBin, "--topology", name, "exec", "b1", "--", "sleep", "1000")
+	// It says so once it runs in the host, so that down cannot come first.
+	bg := exec.Command(vpcsimBin, "--topology", name, "exec", "b1", "--", "sh", "-c", "echo up; exec sleep 1000")
+	bgOut, err := bg.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := bg.Start(); err != nil {
 		t.Fatal(err)
 	}
+	if sc := bufio.NewScanner(bgOut); !sc.Scan() || sc.Text() != "up" {
+		t.Fatal("the background command did not start")
+	}
 	exited := make(chan error, 1)
 	go func() { exited <- bg.Wait() }()
-	time.Sleep(200 * time.Millisecond)
 	down := binOK(t, "down", name)
 	if !strings.Contains(down, "ended the process still running in its hosts") {
 		t.Errorf("down said %q, want it to say it ended the process", down)

@@ -98,6 +98,7 @@ when both ends have routes.`,
 		newSaveCmd(opts),
 		newVersionCmd(opts),
 		newLogsCmd(opts),
+		newConsoleCmd(opts),
 	)
 	// cobra's completion command prints its help for any argument; an
 	// unknown shell is a usage error like any unknown command.

@@ -48,6 +48,7 @@ discards the saved state and starts from FILE.`,
 		Example: `  vpcsim up                           # the built-in best-practice example, until Ctrl-C
   vpcsim up -d examples/cross-account.yaml
   vpcsim up -d --metrics-addr :9464 topology.yaml
+  vpcsim up -d --console :8080 topology.yaml   # the web console at http://127.0.0.1:8080/
   vpcsim up -d --reset topology.yaml  # forget what was saved`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -66,6 +67,7 @@ discards the saved state and starts from FILE.`,
 	}
 	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "return once the topology is up, leaving a background daemon")
 	cmd.Flags().StringVar(&lf.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://ADDR/metrics (a bare port such as :9464 listens on 127.0.0.1; default: off)")
+	cmd.Flags().StringVar(&lf.consoleAddr, "console", "", "serve the web console at http://ADDR/ (a bare port such as :8080 listens on 127.0.0.1; default: off, see \"vpcsim console\")")
 	cmd.Flags().BoolVar(&lf.reset, "reset", false, "discard the topology's saved state and start from FILE")
 	cmd.Flags().DurationVar(&lf.busyPoll, "busy-poll", 0, "keep polling the hosts this long after each packet instead of sleeping: lower latency, one CPU busy while traffic flows (e.g. 50ms; default: off)")
 	cmd.Flags().BoolVarP(&lf.quiet, "quiet", "q", false, "print no progress, only the summary")
@@ -96,6 +98,7 @@ func loadFile(path string) (*topology.Topology, error) {
 // started with too.
 type launchFlags struct {
 	metricsAddr string
+	consoleAddr string
 	busyPoll    time.Duration
 	reset       bool
 	quiet       bool
@@ -106,6 +109,9 @@ func (lf launchFlags) args() []string {
 	var args []string
 	if lf.metricsAddr != "" {
 		args = append(args, "--metrics-addr", lf.metricsAddr)
+	}
+	if lf.consoleAddr != "" {
+		args = append(args, "--console", lf.consoleAddr)
 	}
 	if lf.reset {
 		args = append(args, "--reset")
@@ -161,7 +167,7 @@ func upForeground(cmd *cobra.Command, opts *options, t *topology.Topology, child
 	fmt.Fprintf(progress, "launching topology %q (%d VPCs, %d hosts, %d peerings)\n",
 		t.Name, len(t.VPCs), countHosts(t), len(t.Peerings))
 	d, err := daemon.Launch(ctx, t, daemon.Options{Progress: progress, Logger: log, Listen: true,
-		MetricsAddr: lf.metricsAddr, BusyPoll: lf.busyPoll, Durable: true, Reset: lf.reset})
+		MetricsAddr: lf.metricsAddr, ConsoleAddr: lf.consoleAddr, BusyPoll: lf.busyPoll, Durable: true, Reset: lf.reset})
 	if err != nil {
 		return err
 	}
@@ -181,6 +187,12 @@ func upForeground(cmd *cobra.Command, opts *options, t *topology.Topology, child
 		return err
 	}
 	took = took.Round(time.Millisecond)
+	if c, ok := d.Console(); ok && lf.quiet { // the progress, which says where, was not printed
+		fmt.Fprintf(say, "console  %s\n", c.URL)
+		if c.Warning != "" {
+			fmt.Fprintf(opts.stderr, "warning: %s\n", c.Warning)
+		}
+	}
 	if child {
 		// Tell the waiting parent we are up, then write only the log.
 		fmt.Fprintf(say, "topology %q is up in %v (pid %d); stop it with \"vpcsim down %s\"\n", t.Name, took, os.Getpid(), t.Name)

@@ -37,6 +37,7 @@ func TestDetachedDaemonGetsLaunchFlags(t *testing.T) {
 		{launchFlags{}, nil},
 		{launchFlags{busyPoll: 50 * time.Millisecond}, []string{"--busy-poll", "50ms"}},
 		{launchFlags{metricsAddr: ":9464", busyPoll: time.Second}, []string{"--metrics-addr", ":9464", "--busy-poll", "1s"}},
+		{launchFlags{consoleAddr: ":8080"}, []string{"--console", ":8080"}},
 	} {
 		if got := tt.lf.args(); !slices.Equal(got, tt.want) {
 			t.Errorf("%+v.args() = %q, want %q", tt.lf, got, tt.want)
@@ -49,6 +50,7 @@ func TestDetachedDaemonGetsLaunchFlags(t *testing.T) {
 		got := launchFlags{}
 		got.metricsAddr, _ = cmd.Flags().GetString("metrics-addr")
 		got.busyPoll, _ = cmd.Flags().GetDuration("busy-poll")
+		got.consoleAddr, _ = cmd.Flags().GetString("console")
 		if got != tt.lf {
 			t.Errorf("child parsed %q as %+v, want %+v", tt.lf.args(), got, tt.lf)
 		}
