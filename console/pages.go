@@ -59,16 +59,8 @@ func parsePages() (map[string]*template.Template, error) {
 			return slices.ContainsFunc(ps, func(p control.Peering) bool { return p.ID == id })
 		},
 		"newURL": func(d *peeringsData) template.URL {
-			q := url.Values{"dialog": {"new"}}
-			if d.Region != "" {
-				q.Set("region", d.Region)
-			}
-			if d.VPC != "" {
-				q.Set("vpc", d.VPC)
-			}
-			if d.All {
-				q.Set("all", "1")
-			}
+			q := peeringsQuery(d)
+			q.Set("dialog", "new")
 			return template.URL("/peerings?" + q.Encode())
 		},
 		"explainURL": func(src, dst string) template.URL {
@@ -482,6 +474,15 @@ func (c *Console) peeringsPage(v *view) {
 
 // peeringsURL returns the URL of the peering list with d's filters.
 func peeringsURL(d *peeringsData) string {
+	q := peeringsQuery(d)
+	if len(q) == 0 {
+		return "/peerings"
+	}
+	return "/peerings?" + q.Encode()
+}
+
+// peeringsQuery returns d's filters as a query.
+func peeringsQuery(d *peeringsData) url.Values {
 	q := url.Values{}
 	if d.Region != "" {
 		q.Set("region", d.Region)
@@ -492,10 +493,7 @@ func peeringsURL(d *peeringsData) string {
 	if d.All {
 		q.Set("all", "1")
 	}
-	if len(q) == 0 {
-		return "/peerings"
-	}
-	return "/peerings?" + q.Encode()
+	return q
 }
 
 // peeringData is a peering's detail page.
