@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/vpcsim/vpcsim/api"
-	"github.com/vpcsim/vpcsim/console"
+	"github.com/vpcsim/vpcsim/api/console"
 	"github.com/vpcsim/vpcsim/control"
 	"github.com/vpcsim/vpcsim/router"
 	"github.com/vpcsim/vpcsim/store"

@@ -405,7 +405,7 @@ func TestNSConsoleDocumentation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(filepath.Join("..", "docs", to), b, 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join("..", "..", "docs", to), b, 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
