@@ -70,8 +70,10 @@ bench-forward: deps build ## iperf3/ping through vpcsim beside the kernel and a 
 # STATICCHECK is the staticcheck that lint runs, pinned.
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-lint: ## gofmt, go vet and staticcheck
+lint: ## gofmt, go vet, staticcheck, and every HTTP handler under api/
 	@test -z "$$(gofmt -l .)" || { echo "gofmt -l: not formatted:"; gofmt -l .; exit 1; }
+	@! grep -rn --include=*.go 'HandleFunc\|mux.Handle' . | grep -v '_test.go:' | grep -v '^./api/' || \
+		{ echo "HTTP handlers outside api/ (above): the daemon's HTTP surface lives in package api"; exit 1; }
 	$(GO) vet $(PKGS)
 	$(GO) run $(STATICCHECK) $(PKGS)
 
