@@ -403,3 +403,14 @@ func build[V any](rs []route[V], is4 bool) family[V] {
 	}
 	return f
 }
+
+// Compact rebuilds t without the slots of replaced and deleted values, so
+// that t no longer holds them; readers of the table before go on with it.
+func (t *Table[V]) Compact() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := t.cloneLocked()
+	s.fam[v4].compact(true)
+	s.fam[v6].compact(false)
+	t.cur.Store(s)
+}

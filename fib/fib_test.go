@@ -6,9 +6,11 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"weak"
 
 	"github.com/yl2chen/cidranger"
 )
@@ -291,5 +293,47 @@ func TestCidranger(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCompactLetsValuesGo checks that a table holds the values of deleted
+// and replaced prefixes only until Compact.
+func TestCompactLetsValuesGo(t *testing.T) {
+	var tbl Table[*[1 << 10]byte]
+	var held []weak.Pointer[[1 << 10]byte]
+	keep := new([1 << 10]byte)
+	tbl.Insert(netip.MustParsePrefix("10.0.0.0/8"), keep)
+	for i := range 16 {
+		v := new([1 << 10]byte)
+		held = append(held, weak.Make(v))
+		p := netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 1, byte(i), 0}), 24)
+		tbl.Insert(p, v)
+		if i%2 == 0 {
+			tbl.Delete(p)
+		} else {
+			tbl.Insert(p, keep)
+		}
+	}
+	reachable := func() (n int) {
+		runtime.GC()
+		for _, w := range held {
+			if w.Value() != nil {
+				n++
+			}
+		}
+		return n
+	}
+	if n := reachable(); n == 0 {
+		t.Skip("the table kept no value of a deleted or replaced prefix; Compact has nothing to show")
+	}
+	tbl.Compact()
+	if n := reachable(); n > 0 {
+		t.Errorf("after Compact, %d values of deleted or replaced prefixes are still reachable", n)
+	}
+	if v, ok := tbl.LookupValue(netip.MustParseAddr("10.1.3.1")); !ok || v != keep {
+		t.Errorf("after Compact, 10.1.3.1 -> %p, %v; want the value kept", v, ok)
+	}
+	if tbl.Len() != 9 {
+		t.Errorf("after Compact, Len = %d, want 9", tbl.Len())
 	}
 }

@@ -258,10 +258,17 @@ func (n *Network) Update(peerings []Peering, tables map[string][]Route) error {
 			n.log.Debug("link down", "peering", l.id)
 		}
 		// Routes naming a gone peering stay as peering_inactive drops
-		// until the control plane removes them.
-		for _, r := range n.routers {
+		// until the control plane removes them. Only the tables of its
+		// two VPCs can hold its link, also in the slots of values since
+		// replaced: compacting them lets the link go.
+		ends := make(map[*Router]bool)
+		for _, l := range gone {
+			ends[l.ab.from], ends[l.ab.to] = true, true
+		}
+		for r := range ends {
 			for _, t := range r.tables {
 				n.unlinkLocked(t, gone)
+				t.Compact()
 			}
 		}
 	}

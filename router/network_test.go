@@ -2,11 +2,13 @@ package router
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
+	"weak"
 
 	"github.com/vpcsim/vpcsim/tun/tuntest"
 )
@@ -509,5 +511,40 @@ func TestWriteFailures(t *testing.T) {
 				t.Errorf("b1 received %d packets, want %d", got, tt.written)
 			}
 		})
+	}
+}
+
+// TestDeletedLinkIsGarbage churns peerings with routes over them: once a
+// peering and its routes are gone, nothing the network keeps may hold its
+// link, whose queues and batches are the bulk of a peering's memory.
+func TestDeletedLinkIsGarbage(t *testing.T) {
+	tn := newTestNet(t, Config{})
+	var links []weak.Pointer[Link]
+	for i := range 20 {
+		id := fmt.Sprintf("pcx-%d", i)
+		err := tn.Update([]Peering{{ID: id, VPC: "vpc1", PeerVPC: "vpc2"}}, map[string][]Route{
+			"vpc1-default": {{Destination: pfx("10.0.1.0/24"), Peering: id}},
+			"vpc2-default": {{Destination: pfx("192.168.1.0/24"), Peering: id}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tn.mu.Lock()
+		links = append(links, weak.Make(tn.links[id]))
+		tn.mu.Unlock()
+		if err := tn.Update(nil, map[string][]Route{"vpc1-default": nil, "vpc2-default": nil}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.GC()
+	runtime.GC()
+	held := 0
+	for _, l := range links {
+		if l.Value() != nil {
+			held++
+		}
+	}
+	if held > 0 {
+		t.Errorf("%d of %d deleted links are still reachable", held, len(links))
 	}
 }
