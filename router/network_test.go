@@ -232,6 +232,7 @@ func TestDrops(t *testing.T) {
 	}{
 		{"ipv6", nil, nil, "a1", append([]byte{0x60}, make([]byte, 39)...), "vpc1", DropUnsupported},
 		{"garbage", nil, nil, "a1", []byte{0x45, 1, 2}, "vpc1", DropMalformed},
+		{"bad header checksum", []Peering{pcx12}, bothWays, "a1", badHeaderSum(udp(a1, b1, 64)), "vpc1", DropMalformed},
 		{"empty", nil, nil, "a1", []byte{}, "vpc1", DropUnsupported},
 		{"spoofed source", nil, nil, "a1", udp(addr("192.168.1.11"), addr("192.168.2.10"), 64), "vpc1", DropSpoofed},
 		{"no host", nil, nil, "a1", udp(a1, addr("192.168.1.99"), 64), "vpc1", DropNoHost},
@@ -260,6 +261,13 @@ func TestDrops(t *testing.T) {
 			tn.expect(t, "a2")
 		})
 	}
+}
+
+// badHeaderSum returns p with its IPv4 header checksum off by one.
+func badHeaderSum(p []byte) []byte {
+	p = append([]byte(nil), p...)
+	p[ipv4Checksum+1]++
+	return p
 }
 
 func TestSpoofedOverPeering(t *testing.T) {
