@@ -250,7 +250,7 @@ func (d *Daemon) createHosts(ctx context.Context, rec *Record, step func(string,
 	}
 	devices := make(map[string]router.Device, len(jobs))
 	for i, j := range jobs {
-		devices[j.host.Name] = d.hosts[i].Device()
+		devices[j.host.Name] = router.MultiQueue(d.hosts[i].Devices())
 	}
 	return devices, hc.offload, nil
 }
@@ -278,7 +278,7 @@ func (hc *hostCreator) create(i int, j hostJob) error {
 	if err != nil {
 		return fmt.Errorf("write record of topology %q: %w", hc.rec.Name, err)
 	}
-	cfg := tun.HostConfig{Namespace: ns, Addr: addr, Gateway: j.subnet.Gateway(), MTU: d.Topology.MTU, Offload: hc.offload}
+	cfg := tun.HostConfig{Namespace: ns, Addr: addr, Gateway: j.subnet.Gateway(), MTU: d.Topology.MTU, Offload: hc.offload, Queues: router.DefaultLanes()}
 	th, err := tun.CreateHost(cfg)
 	if errors.Is(err, tun.ErrOffloadUnsupported) && i == 0 {
 		d.log.Warn("tun offloads unavailable, forwarding packet by packet", "err", err)

@@ -52,8 +52,10 @@ func (fz *fuzzNet) check(t *testing.T, from uint8, pkt []byte) {
 	fz.forward(h, pkt, copies)
 	after := fz.dropCounts()
 	for _, e := range fz.linkEnds() {
-		if len(e.q) > 0 {
-			t.Fatalf("a batch was queued on %s: delivery is no longer synchronous, the checks below cannot hold", e.link.id)
+		for i := range e.lanes {
+			if len(e.lanes[i].q) > 0 {
+				t.Fatalf("a batch was queued on %s: delivery is no longer synchronous, the checks below cannot hold", e.link.id)
+			}
 		}
 	}
 
@@ -222,6 +224,7 @@ type fuzzNet struct {
 	hosts []fuzzHost
 	devs  []recordDevice // by the index in hosts
 	rb    *batch         // the batch forwarded
+	w     *worker        // of the goroutine that forwards it
 	model *fuzzModel
 }
 
@@ -273,6 +276,7 @@ func newFuzzNet(tb testing.TB) *fuzzNet {
 		fz.pool.put(b)
 	}
 	fz.rb = fz.pool.get()
+	fz.w = newWorker(0)
 	return fz
 }
 
@@ -289,7 +293,7 @@ func (fz *fuzzNet) forward(h *fuzzHost, pkt []byte, copies int) {
 		fz.rb.sizes[i] = copy(fz.rb.bufs[i][Headroom:], pkt)
 	}
 	fz.rb.n = copies
-	h.port.forward(fz.rb)
+	h.port.forward(fz.w, fz.rb)
 }
 
 // dropCounts sums every drop counter of the network by reason.

@@ -279,7 +279,7 @@ func TestSpoofedOverPeering(t *testing.T) {
 	tn.pool.fill(b, 1)
 	b.n = 1
 	b.sizes[0] = copy(b.bufs[0][Headroom:], udp(addr("172.16.1.10"), addr("10.0.1.10"), 64))
-	e.send(b, &e.worker.drops)
+	e.send(0, b, &e.drops)
 	tn.expectDrop(t, "vpc2", DropSpoofed)
 }
 
@@ -287,18 +287,19 @@ func TestQueueFull(t *testing.T) {
 	tn := newTestNet(t, Config{})
 	a, b := tn.routers["vpc1"], tn.routers["vpc2"]
 	l := &Link{id: "pcx-q"}
-	e := newLinkEnd(l, a, b, 1) // no receiver: the queue fills
+	e := newLinkEnd(l, a, b, 1)
+	e.lanes[0].start.Do(func() {}) // no receiver: the queue fills
 	var d drops
 	for range 2 {
 		bt := tn.pool.get()
 		bt.n = 3
 		bt.sizes[0], bt.sizes[1], bt.sizes[2] = 1500, 1500, 1500 // too big to deliver inline
-		e.send(bt, &d)
+		e.send(0, bt, &d)
 	}
 	if got := d[DropQueueFull].Load(); got != 3 {
 		t.Errorf("queue_full drops = %d, want 3 (the second batch)", got)
 	}
-	if got := len(e.q); got != 1 {
+	if got := len(e.lanes[0].q); got != 1 {
 		t.Errorf("queued %d batches, want 1 (the first)", got)
 	}
 }
@@ -408,13 +409,14 @@ func TestSmallBatchOnIdleLinkIsDeliveredBySender(t *testing.T) {
 	a, b := tn.routers["vpc1"], tn.routers["vpc2"]
 	l := &Link{id: "pcx-i"}
 	l.active.Store(true)
-	e := newLinkEnd(l, a, b, 4) // no receiving goroutine
+	e := newLinkEnd(l, a, b, 4)
+	e.lanes[0].start.Do(func() {}) // no receiving goroutine
 	var d drops
 	small := tn.pool.get()
 	tn.pool.fill(small, 1)
 	small.n = 1
 	small.sizes[0] = copy(small.bufs[0][Headroom:], udp(addr("192.168.1.10"), addr("10.0.1.10"), 64))
-	e.send(small, &d)
+	e.send(0, small, &d)
 	if got := e.recv.load().Packets; got != 1 {
 		t.Fatalf("a small batch on an idle link: %d packets delivered, want 1", got)
 	}
@@ -426,8 +428,8 @@ func TestSmallBatchOnIdleLinkIsDeliveredBySender(t *testing.T) {
 	for i := range 3 {
 		big.sizes[i] = copy(big.bufs[i][Headroom:], udp(addr("192.168.1.10"), addr("10.0.1.10"), 1500))
 	}
-	e.send(big, &d)
-	if got, q := e.recv.load().Packets, len(e.q); got != 1 || q != 1 {
+	e.send(0, big, &d)
+	if got, q := e.recv.load().Packets, len(e.lanes[0].q); got != 1 || q != 1 {
 		t.Fatalf("a large batch: delivered %d, queued %d; want it queued", got, q)
 	}
 	// While a batch is queued, small ones queue behind it: nothing overtakes.
@@ -435,8 +437,8 @@ func TestSmallBatchOnIdleLinkIsDeliveredBySender(t *testing.T) {
 	tn.pool.fill(small, 1)
 	small.n = 1
 	small.sizes[0] = copy(small.bufs[0][Headroom:], udp(addr("192.168.1.10"), addr("10.0.1.10"), 64))
-	e.send(small, &d)
-	if got, q := e.recv.load().Packets, len(e.q); got != 1 || q != 2 {
+	e.send(0, small, &d)
+	if got, q := e.recv.load().Packets, len(e.lanes[0].q); got != 1 || q != 2 {
 		t.Errorf("a small batch behind a queued one: delivered %d, queued %d; want 1, 2", got, q)
 	}
 }
@@ -485,7 +487,7 @@ func TestWriteFailures(t *testing.T) {
 				b.sizes[i] = copy(b.bufs[i][Headroom:], udp(a1, b1, 100+i))
 			}
 			b.n = tt.sent
-			e.send(b, &e.worker.drops)
+			e.send(0, b, &e.drops)
 
 			txOf := func(host string) Count {
 				for _, h := range tn.Stats().Hosts {
