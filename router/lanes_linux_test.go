@@ -471,3 +471,55 @@ func TestNSDeletedInterfaceIsGone(t *testing.T) {
 		t.Errorf("the other pair stopped: %v", err)
 	}
 }
+
+// lanePackets returns the packets each lane has read.
+func (np *nsPairs) lanePackets() []uint64 {
+	p := make([]uint64, len(np.lanes))
+	for i := range np.lanes {
+		p[i] = np.lanes[i].read.packets.Load()
+	}
+	return p
+}
+
+// TestNSFlowKeepsToOneLane checks what the lanes rely on: that the kernel
+// sends the packets of a flow out of the queue the flow's last packet was
+// written to, so that a TCP stream's data and its acknowledgements, and a
+// ping's requests and replies, are all read by the one lane that writes the
+// flow into its hosts.
+func TestNSFlowKeepsToOneLane(t *testing.T) {
+	tuntest.NeedRoot(t, "ip", "iperf3", "ping")
+	np := newNSPairs(t, 1, 2, Config{})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, flow := range []struct {
+		name string
+		run  func() error
+	}{
+		{"tcp", func() error { _, err := np.iperf(ctx, "a1", "b1", 5201, 1); return err }},
+		{"ping", func() error {
+			out, err := exec.CommandContext(ctx, "ip", "netns", "exec", np.ns["a1"], "ping", "-c", "20", "-i", "0.01", np.ip["b1"].String()).CombinedOutput()
+			if err != nil {
+				return fmt.Errorf("ping: %v\n%s", err, out)
+			}
+			return nil
+		}},
+	} {
+		before := np.lanePackets()
+		if err := flow.run(); err != nil {
+			t.Fatal(err)
+		}
+		after := np.lanePackets()
+		var total, most uint64
+		for i := range after {
+			d := after[i] - before[i]
+			total += d
+			most = max(most, d)
+		}
+		t.Logf("%s: lanes read %v packets, before %v", flow.name, after, before)
+		// iperf3's control connection is a flow of its own and may take
+		// the other lane: a few dozen packets.
+		if other := total - most; total == 0 || other > total/100+40 {
+			t.Errorf("%s: the lanes read %v packets (from %v): %d off the busiest lane, want the flow on one", flow.name, after, before, other)
+		}
+	}
+}
