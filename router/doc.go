@@ -30,7 +30,7 @@
 // A device whose reads keep failing, such as a TUN device whose interface
 // was deleted inside its host, is retried with growing pauses and logged
 // once and then at most every 10 s; after 5 s of failures it is given up
-// (HostStats.Gone) and no longer read.
+// (HostStats.DeviceGone) and no longer read.
 //
 // # Buffers
 //

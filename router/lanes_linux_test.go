@@ -432,7 +432,7 @@ func TestNSDeletedInterfaceIsGone(t *testing.T) {
 		t.Fatalf("ip link del eth0: %v\n%s", err, out)
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for !hostStats(t, np.Network, "a1").Gone {
+	for !hostStats(t, np.Network, "a1").DeviceGone {
 		if time.Now().After(deadline) {
 			t.Fatalf("a1 not gone 5s after its eth0 was deleted: %+v\n%s", hostStats(t, np.Network, "a1"), logs.String())
 		}

@@ -523,17 +523,18 @@ type LinkStats struct {
 
 // HostStats counts a host interface: rx is what the host sent, tx what the
 // router delivered to it. ReadErrors counts the reads of the host's device
-// that failed; Gone reports that they went on failing until the router gave
-// the device up and stopped reading it (its interface was deleted, say):
-// the host sends nothing more, and what is written to it is counted as
-// write_failed if the device refuses it.
+// that failed; DeviceGone reports that they went on failing until the
+// router gave the device up and stopped reading it (its interface was
+// deleted, say): the host sends nothing more, and what is written to it is
+// counted as write_failed if the device refuses it. Both are always in the
+// JSON, so a reader need not tell "none" from "not reported".
 type HostStats struct {
 	Host       string `json:"host"`
 	VPC        string `json:"vpc"`
 	RX         Count  `json:"rx"`
 	TX         Count  `json:"tx"`
-	ReadErrors uint64 `json:"read_errors,omitempty"`
-	Gone       bool   `json:"gone,omitempty"`
+	ReadErrors uint64 `json:"read_errors"`
+	DeviceGone bool   `json:"device_gone"`
 }
 
 // Stats returns the counters, sorted by name.
@@ -550,7 +551,7 @@ func (n *Network) Stats() Stats {
 			vs.Received.Bytes += rx.Bytes
 			p.drops.addTo(vs.Drops)
 			s.Hosts = append(s.Hosts, HostStats{Host: p.name, VPC: r.id, RX: rx, TX: p.tx.load(),
-				ReadErrors: p.readErrors.Load(), Gone: p.gone.Load()})
+				ReadErrors: p.readErrors.Load(), DeviceGone: p.gone.Load()})
 		}
 		s.VPCs = append(s.VPCs, vs)
 	}

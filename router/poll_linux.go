@@ -84,6 +84,8 @@ func (pl *poller) run() {
 	defer close(pl.done)
 	events := make([]unix.EpollEvent, 64)
 	var last time.Time // of the last packet read, when busy polling
+	var fails, unlogged int
+	var logged time.Time // of the last line about failing waits
 	for {
 		timeout := -1
 		if pl.busy > 0 && time.Since(last) < pl.busy {
@@ -92,11 +94,20 @@ func (pl *poller) run() {
 		k, err := pl.wait(events, timeout)
 		if err != nil {
 			if err != unix.EINTR {
-				pl.net.log.Warn("router: epoll_wait failed", "lane", pl.w.lane, "err", err)
+				// Logged once, then at most every logEvery, as failed
+				// reads are: a wait that keeps failing must not fill
+				// the log.
+				fails++
+				unlogged++
+				if fails == 1 || time.Since(logged) >= pl.net.retry.logEvery {
+					pl.net.log.Warn("router: epoll_wait failed", "lane", pl.w.lane, "err", err, "failures", unlogged)
+					logged, unlogged = time.Now(), 0
+				}
 				time.Sleep(10 * time.Millisecond)
 			}
 			continue
 		}
+		fails = 0
 		read := false
 		for _, ev := range events[:k] {
 			if ev.Fd == stopTag {

@@ -1,6 +1,7 @@
 package router
 
 import (
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"strings"
@@ -88,7 +89,7 @@ func TestFailingDeviceIsGivenUp(t *testing.T) {
 			tn.update(t, []Peering{pcx12}, bothWays)
 
 			deadline := time.Now().Add(5 * time.Second)
-			for !hostStats(t, tn.Network, "a2").Gone {
+			for !hostStats(t, tn.Network, "a2").DeviceGone {
 				if time.Now().After(deadline) {
 					t.Fatalf("a2 not gone after 5s; stats %+v; log:\n%s", hostStats(t, tn.Network, "a2"), logs.String())
 				}
@@ -134,10 +135,24 @@ func TestFailingDeviceRecovers(t *testing.T) {
 	tn.dev["a1"] = broken.Device
 	tn.update(t, []Peering{pcx12}, bothWays)
 	pingPong(t, tn, 5)
-	if h := hostStats(t, tn.Network, "a1"); h.Gone || h.ReadErrors != 5 {
-		t.Errorf("a1: gone %v after %d read errors, want not gone after 5", h.Gone, h.ReadErrors)
+	if h := hostStats(t, tn.Network, "a1"); h.DeviceGone || h.ReadErrors != 5 {
+		t.Errorf("a1: gone %v after %d read errors, want not gone after 5", h.DeviceGone, h.ReadErrors)
 	}
 	if !strings.Contains(logs.String(), `msg="read from host recovered"`) {
 		t.Errorf("log does not say a1 recovered:\n%s", logs.String())
+	}
+}
+
+// TestHostStatsJSONKeys checks that a host's read errors and whether its
+// device is gone are in its JSON even when zero and false.
+func TestHostStatsJSONKeys(t *testing.T) {
+	b, err := json.Marshal(HostStats{Host: "a1", VPC: "v"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{`"read_errors":0`, `"device_gone":false`} {
+		if !strings.Contains(string(b), key) {
+			t.Errorf("HostStats JSON %s lacks %s", b, key)
+		}
 	}
 }
