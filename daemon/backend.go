@@ -29,6 +29,12 @@ func (d *Daemon) Status(acct string) (api.Status, error) {
 		return api.Status{}, err
 	}
 	s := api.Status{Name: t.Name, State: api.StateRunning, PID: os.Getpid(), File: t.File, Started: d.started, Region: t.Region, MTU: t.MTU, Peerings: peerings}
+	gone := make(map[string]bool)
+	if d.Network != nil {
+		for _, h := range d.Network.Stats().Hosts {
+			gone[h.Host] = h.DeviceGone
+		}
+	}
 	for _, v := range t.VPCs {
 		if v.Account != a.ID {
 			continue // another account's VPCs are invisible
@@ -39,7 +45,7 @@ func (d *Daemon) Status(acct string) (api.Status, error) {
 		}
 		s.VPCs = append(s.VPCs, vs)
 		for _, h := range v.Hosts {
-			s.Hosts = append(s.Hosts, api.HostStatus{Name: h.Name, VPC: v.ID, Subnet: h.Subnet, IP: h.IP.String(), Namespace: t.Namespace(h.Name)})
+			s.Hosts = append(s.Hosts, api.HostStatus{Name: h.Name, VPC: v.ID, Subnet: h.Subnet, IP: h.IP.String(), Namespace: t.Namespace(h.Name), DeviceGone: gone[h.Name]})
 		}
 	}
 	s.DataPlane = d.Verify()

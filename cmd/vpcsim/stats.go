@@ -132,9 +132,9 @@ func writeStats(w io.Writer, st router.Stats) {
 	}
 
 	fmt.Fprintln(w)
-	fmt.Fprintln(tw, "HOST\tVPC\tRX PACKETS\tRX BYTES\tTX PACKETS\tTX BYTES")
+	fmt.Fprintln(tw, "HOST\tVPC\tRX PACKETS\tRX BYTES\tTX PACKETS\tTX BYTES\tREAD ERRORS\tDEVICE")
 	for _, h := range st.Hosts {
-		row(tw, h.Host, h.VPC, h.RX.Packets, h.RX.Bytes, h.TX.Packets, h.TX.Bytes)
+		row(tw, h.Host, h.VPC, h.RX.Packets, h.RX.Bytes, h.TX.Packets, h.TX.Bytes, h.ReadErrors, deviceState(h.DeviceGone))
 	}
 	tw.Flush()
 }
