@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"syscall"
 	"time"
 
@@ -20,7 +21,7 @@ func newDownCmd(opts *options) *cobra.Command {
 		Use:   "down [NAME] [--all]",
 		Short: "Tear a topology down",
 		Long: `Tear down the running topology NAME (or the only one running): its daemon
-stops forwarding and removes every namespace it created. --all tears down
+stops forwarding and removes every namespace it created, and its log. --all tears down
 every topology and also removes what a killed daemon left behind.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -82,7 +83,7 @@ const (
 // process only, never to one that reused its PID.
 func down(cmd *cobra.Command, opts *options, r daemon.Record) error {
 	if !r.Alive() {
-		if err := daemon.Cleanup(r); err != nil {
+		if err := cleanup(r); err != nil {
 			return err
 		}
 		fmt.Fprintf(opts.stdout, "topology %q: daemon (pid %d) was gone; removed %d namespaces\n", r.Name, r.PID, len(r.Namespaces))
@@ -108,11 +109,23 @@ func down(cmd *cobra.Command, opts *options, r daemon.Record) error {
 		}
 	}
 	// A daemon removes its own namespaces; this finds what it could not.
-	if err := daemon.Cleanup(r); err != nil {
+	if err := cleanup(r); err != nil {
 		return err
 	}
 	fmt.Fprintf(opts.stdout, "topology %q is down\n", r.Name)
 	return nil
+}
+
+// cleanup removes what r's dead daemon left: its namespaces, socket and
+// record (daemon.Cleanup), and its log. The log lives in the run
+// directory, in RAM under /run, so it goes with the topology; the daemon
+// leaves it to down, as a launch that fails still has its log to read.
+func cleanup(r daemon.Record) error {
+	err := daemon.Cleanup(r)
+	if rerr := os.Remove(api.LogPath(r.Name)); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+		err = errors.Join(err, rerr)
+	}
+	return err
 }
 
 // waitGone waits up to d for r's daemon to exit, and reports whether it did.

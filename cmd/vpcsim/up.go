@@ -106,7 +106,7 @@ func upForeground(cmd *cobra.Command, opts *options, t *topology.Topology, child
 		if err := os.MkdirAll(api.SocketDir(), 0o755); err != nil {
 			return err
 		}
-		f, err := os.OpenFile(filepath.Join(api.SocketDir(), t.Name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		f, err := os.OpenFile(api.LogPath(t.Name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 		if err != nil {
 			return err
 		}
