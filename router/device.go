@@ -50,8 +50,8 @@ func usesHeadroom(d Device) bool {
 // that epoll reports readable (level-triggered) while a packet is ready,
 // and TryRead is Read without the wait, returning 0 and no error when no
 // packet is ready. The device keeps ownership of the descriptor. TUN
-// devices are pollable; on Linux the router reads all of them from one
-// thread (see poller) rather than from a goroutine each.
+// devices are pollable; on Linux each lane reads its queue of every host
+// from one goroutine (see poller) rather than from a goroutine each.
 type pollable interface {
 	PollFD() int
 	TryRead(bufs [][]byte, sizes []int, offset int) (int, error)

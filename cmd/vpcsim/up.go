@@ -53,7 +53,7 @@ is launched.`,
 	}
 	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "return once the topology is up, leaving a background daemon")
 	cmd.Flags().StringVar(&lf.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://ADDR/metrics (a bare port such as :9464 listens on 127.0.0.1; default: off)")
-	cmd.Flags().DurationVar(&lf.busyPoll, "busy-poll", 0, "keep polling the hosts this long after each packet instead of sleeping: lower latency, one CPU busy while traffic flows (e.g. 50ms; default: off)")
+	cmd.Flags().DurationVar(&lf.busyPoll, "busy-poll", 0, "keep polling the hosts this long after each packet instead of sleeping: lower latency, a CPU busy for each lane that traffic flows through (e.g. 50ms; default: off)")
 	cmd.Flags().BoolVar(&child, "daemon-child", false, "internal: run as the detached daemon")
 	cmd.Flags().MarkHidden("daemon-child")
 	return cmd
