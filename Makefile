@@ -63,9 +63,14 @@ bench-fib: ## FIB lookups beside bart and cidranger, with a ratio table
 	@grep -q '^ok' bin/fib-bench.txt
 	$(GO) run ./bench/fibreport $(FIBREPORTFLAGS) < bin/fib-bench.txt
 
-bench-forward: deps build ## iperf3/ping through vpcsim beside the kernel and a bare TUN loop; scale figures
-	./$(BIN) bench --scale 10,100,500
-	$(GO) test -run '^$$' -bench Forward -benchmem ./router/
+# FORWARDSUBJECTS are the paths bench-forward measures: the baselines,
+# vpcsim, and vpcsim with a single lane (one poller, as before lanes).
+FORWARDSUBJECTS ?= kernel,bare-tun,vpcsim,vpcsim-busy,vpcsim-1lane,vpcsim-1lane-busy
+FORWARDMTUS     ?= 1500,9000
+
+bench-forward: deps build ## the forwarding scenarios (1 and 4 streams, 4 VPC pairs at once, a quiet pair) beside the kernel; scale; the per-packet path on 1 CPU and all
+	./$(BIN) bench --mtu $(FORWARDMTUS) --subjects $(FORWARDSUBJECTS) --pairs 4 --scale 10,100,500
+	$(GO) test -run '^$$' -bench Forward -benchmem -cpu 1,$$(nproc) ./router/
 
 # STATICCHECK is the staticcheck that lint runs, pinned.
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2

@@ -76,6 +76,12 @@ func SocketPath(name string) string {
 	return filepath.Join(SocketDir(), name+".sock")
 }
 
+// LogPath returns the log of the daemon of the topology name, beside its
+// socket. The daemon appends to it; vpcsim down removes it.
+func LogPath(name string) string {
+	return filepath.Join(SocketDir(), name+".log")
+}
+
 // Listen listens on the Unix socket path, mode 0600 from the moment it
 // exists: it is made in a directory only its owner may enter, then renamed
 // into place. Listen creates the socket's directory when needed and

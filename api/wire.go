@@ -105,6 +105,10 @@ type HostStatus struct {
 	Subnet    string `json:"subnet"`
 	IP        string `json:"ip"`
 	Namespace string `json:"namespace"`
+	// DeviceGone reports that the router gave the host's device up after
+	// its reads kept failing, as they do once the host's eth0 is deleted:
+	// the host sends nothing more. vpcsim stats counts the failed reads.
+	DeviceGone bool `json:"device_gone"`
 }
 
 // Stats is the data plane's counters: per VPC, peering direction and host.

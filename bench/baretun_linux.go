@@ -15,10 +15,10 @@ import (
 	"github.com/vpcsim/vpcsim/tun"
 )
 
-// BareTUN is the floor under any userspace forwarder: two namespaces, each
-// with a TUN interface eth0 (client 10.202.0.1/24, server 10.202.0.2/24),
-// and one goroutine per direction that reads one packet from one TUN and
-// writes it to the other. No parsing, no routing, no batching: one read and
+// BareTUN is the floor under any userspace forwarder: per pair, two
+// namespaces, each with a TUN interface eth0 (client 10.202.0.1/24, server
+// 10.202.0.2/24), and one goroutine per direction that reads one packet
+// from one TUN and writes it to the other. No parsing, no routing, no batching: one read and
 // one write per packet. The zero value is ready to use.
 type BareTUN struct{}
 
@@ -34,24 +34,38 @@ var (
 	bareServerIP = netip.MustParseAddr("10.202.0.2")
 )
 
-// Setup creates the namespaces and TUN devices at mtu and starts the copy
-// loops; Close stops the loops, closes the devices and removes the
-// namespaces.
-func (BareTUN) Setup(ctx context.Context, mtu int) (*Endpoints, error) {
+// Setup creates, for each pair, the namespaces and TUN devices at mtu and
+// starts the copy loops; Close stops the loops, closes the devices and
+// removes the namespaces.
+func (b BareTUN) Setup(ctx context.Context, mtu, pairs int) (*Setup, error) {
 	if err := checkMTU(mtu); err != nil {
 		return nil, err
 	}
+	td := &teardown{}
+	s := &Setup{Close: td.close}
+	for range pairs {
+		ep, err := b.setupPair(ctx, td, mtu)
+		if err != nil {
+			return nil, td.fail(err)
+		}
+		s.Pairs = append(s.Pairs, ep)
+	}
+	return s, nil
+}
+
+// setupPair builds one client and server joined by a copy loop,
+// registering their removal with td.
+func (BareTUN) setupPair(ctx context.Context, td *teardown, mtu int) (Endpoints, error) {
 	p := NamePrefix() + "t-"
 	client, server := p+"client", p+"server"
-	td := &teardown{}
 	var tuns []*water.Interface
 	for _, ns := range []string{client, server} {
 		if err := td.addNS(ctx, ns); err != nil {
-			return nil, td.fail(err)
+			return Endpoints{}, err
 		}
 		dev, err := openTUN(ns, "eth0")
 		if err != nil {
-			return nil, td.fail(err)
+			return Endpoints{}, err
 		}
 		td.add(func(context.Context) error { return ignoreClosed(dev.Close()) })
 		tuns = append(tuns, dev)
@@ -66,12 +80,13 @@ func (BareTUN) Setup(ctx context.Context, mtu int) (*Endpoints, error) {
 		{"-n", server, "addr", "add", bareServerIP.String() + "/24", "dev", "eth0"},
 	})
 	if err != nil {
-		return nil, td.fail(err)
+		return Endpoints{}, err
 	}
 	f := startCopyLoop(tuns[0], tuns[1], mtu)
-	// Registered last, so it runs first: closing the devices ends the loops.
+	// Registered after the devices, so it runs before: closing the
+	// devices ends the loops.
 	td.add(func(context.Context) error { return f.close() })
-	return &Endpoints{ClientNS: client, ServerNS: server, ServerIP: bareServerIP, Close: td.close}, nil
+	return Endpoints{ClientNS: client, ServerNS: server, ServerIP: bareServerIP}, nil
 }
 
 // openTUN creates the TUN device name inside namespace ns. The device lives

@@ -18,6 +18,7 @@ const (
 	DefaultPings        = 200                   // echo requests per RTT measurement
 	DefaultPingInterval = 10 * time.Millisecond // between echo requests
 	DefaultUDPLength    = 64                    // UDP payload bytes
+	DefaultPairs        = 4                     // client/server pairs per setup
 )
 
 // ErrConfig is returned (wrapped) by Run for a Config it cannot run.
@@ -28,6 +29,11 @@ var ErrConfig = errors.New("bench: bad config")
 type Config struct {
 	Subjects []Subject // measured in this order at each MTU; names must be unique
 	MTUs     []int     // default DefaultMTUs; each 576..65535
+
+	// Pairs is how many client/server pairs each setup has, 1..16
+	// (default DefaultPairs). With one, only the first pair's figures are
+	// measured: no stream in every pair at once, no quiet pair.
+	Pairs int
 
 	// Baselines names the subjects that others are divided by in the
 	// report's ratios (default DefaultBaselines). Names of subjects not in
@@ -65,6 +71,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.UDPLength == 0 {
 		c.UDPLength = DefaultUDPLength
 	}
+	if c.Pairs == 0 {
+		c.Pairs = DefaultPairs
+	}
 	if len(c.Subjects) == 0 {
 		return c, fmt.Errorf("%w: no subjects", ErrConfig)
 	}
@@ -92,9 +101,14 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("%w: ping interval %v, want at least 1ms", ErrConfig, c.PingInterval)
 	case c.UDPLength < 16 || c.UDPLength > 65507:
 		return c, fmt.Errorf("%w: udp length %d, want 16..65507", ErrConfig, c.UDPLength)
+	case c.Pairs < 1 || c.Pairs > maxPairs:
+		return c, fmt.Errorf("%w: %d pairs, want 1..%d", ErrConfig, c.Pairs, maxPairs)
 	}
 	return c, nil
 }
+
+// maxPairs bounds Config.Pairs: each pair runs an iperf3 client and server.
+const maxPairs = 16
 
 // checkMTU returns an error wrapping ErrConfig unless mtu is 576..65535, the
 // range vpcsim topologies allow.

@@ -9,10 +9,10 @@ import (
 	"github.com/vpcsim/vpcsim/tun"
 )
 
-// Kernel is the kernel's own forwarding: namespaces client, router and
-// server joined by two veth pairs, 10.201.1.0/24 on the client side and
-// 10.201.2.0/24 on the server side, with IPv4 forwarding on in the router.
-// The zero value is ready to use.
+// Kernel is the kernel's own forwarding: for each pair, namespaces client,
+// router and server joined by two veth pairs, 10.201.1.0/24 on the client
+// side and 10.201.2.0/24 on the server side, with IPv4 forwarding on in the
+// router. The zero value is ready to use.
 type Kernel struct{}
 
 var _ Subject = Kernel{}
@@ -27,17 +27,32 @@ var (
 	kernelServerIP = netip.MustParseAddr("10.201.2.2")
 )
 
-// Setup builds the three namespaces with every veth at mtu.
-func (k Kernel) Setup(ctx context.Context, mtu int) (*Endpoints, error) {
+// Setup builds three namespaces per pair, every veth at mtu. Pairs share
+// nothing but the machine: each has a router namespace of its own.
+func (k Kernel) Setup(ctx context.Context, mtu, pairs int) (*Setup, error) {
 	if err := checkMTU(mtu); err != nil {
 		return nil, err
 	}
+	td := &teardown{}
+	s := &Setup{Close: td.close}
+	for range pairs {
+		ep, err := k.setupPair(ctx, td, mtu)
+		if err != nil {
+			return nil, td.fail(err)
+		}
+		s.Pairs = append(s.Pairs, ep)
+	}
+	return s, nil
+}
+
+// setupPair builds one client, router and server, registering their
+// removal with td.
+func (Kernel) setupPair(ctx context.Context, td *teardown, mtu int) (Endpoints, error) {
 	p := NamePrefix() + "k-"
 	client, router, server := p+"client", p+"router", p+"server"
-	td := &teardown{}
 	for _, ns := range []string{client, router, server} {
 		if err := td.addNS(ctx, ns); err != nil {
-			return nil, td.fail(err)
+			return Endpoints{}, err
 		}
 	}
 	m := strconv.Itoa(mtu)
@@ -60,13 +75,13 @@ func (k Kernel) Setup(ctx context.Context, mtu int) (*Endpoints, error) {
 		{"-n", server, "route", "add", "default", "via", "10.201.2.1"},
 	})
 	if err != nil {
-		return nil, td.fail(err)
+		return Endpoints{}, err
 	}
 	err = tun.Do(router, func() error {
 		return os.WriteFile("/proc/sys/net/ipv4/ip_forward", []byte("1\n"), 0o644)
 	})
 	if err != nil {
-		return nil, td.fail(err)
+		return Endpoints{}, err
 	}
-	return &Endpoints{ClientNS: client, ServerNS: server, ServerIP: kernelServerIP, Close: td.close}, nil
+	return Endpoints{ClientNS: client, ServerNS: server, ServerIP: kernelServerIP}, nil
 }

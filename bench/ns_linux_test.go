@@ -33,12 +33,13 @@ func TestNSSubjects(t *testing.T) {
 					t.Errorf("Cleanup: %v", err)
 				}
 			})
-			ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
 			var progress bytes.Buffer
 			rep, err := Run(ctx, Config{
 				Subjects: []Subject{s},
 				MTUs:     []int{1500},
+				Pairs:    2,
 				Duration: time.Second,
 				Pings:    50,
 				Progress: &progress,
@@ -63,6 +64,11 @@ func TestNSSubjects(t *testing.T) {
 				{"rtt_median_us", r.RTTMedianMicros, 1, 50000},
 				{"rtt_p99_us", r.RTTP99Micros, r.RTTMedianMicros, 200000},
 				{"ping_loss_percent", r.PingLossPercent, 0, 10},
+				{"tcp4_gbps", r.TCP4Gbps, 0.05, 1000},
+				{"pairs_gbps", r.PairsGbps, 0.1, 1000},
+				{"pairs_min_gbps", r.PairsMinGbps, 0.01, r.PairsGbps / 2},
+				{"quiet_gbps", r.QuietGbps, 0.01, 1000},
+				{"quiet_rtt_median_us", r.QuietRTTMedianMicros, 1, 200000},
 			}
 			for _, c := range checks {
 				if !(c.v >= c.lo && c.v <= c.hi) {

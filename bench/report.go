@@ -28,6 +28,19 @@ type Result struct {
 	RTTP99Micros    float64 `json:"rtt_p99_us"`    // ping round trip, 99th percentile
 	PingLossPercent float64 `json:"ping_loss_percent"`
 
+	TCP4Gbps        float64 `json:"tcp4_gbps"`        // four TCP streams between the first pair, together
+	TCP4Retransmits int     `json:"tcp4_retransmits"` // in that test, all streams
+
+	PairsGbps        float64 `json:"pairs_gbps,omitempty"`        // a TCP stream in every pair at once, together
+	PairsMinGbps     float64 `json:"pairs_min_gbps,omitempty"`    // the slowest of those streams
+	PairsRetransmits int     `json:"pairs_retransmits,omitempty"` // in that test, all streams
+
+	// The first pair, quiet, while every other pair carries a TCP stream:
+	// its own TCP stream, then its ping round trip.
+	QuietGbps            float64 `json:"quiet_gbps,omitempty"`
+	QuietRetransmits     int     `json:"quiet_retransmits,omitempty"`
+	QuietRTTMedianMicros float64 `json:"quiet_rtt_median_us,omitempty"`
+
 	Errors []string `json:"errors,omitempty"` // measurements that failed, and why
 }
 
@@ -45,6 +58,8 @@ type Ratio struct {
 	UDPPPS    float64 `json:"udp_pps"`
 	RTTMedian float64 `json:"rtt_median"`
 	RTTP99    float64 `json:"rtt_p99"`
+	TCP4      float64 `json:"tcp4"`
+	Pairs     float64 `json:"pairs"`
 }
 
 // Report is the outcome of one Run.
@@ -52,8 +67,10 @@ type Report struct {
 	Started   time.Time `json:"started"`
 	DurationS float64   `json:"duration_s"` // iperf3 test length
 	CPUs      int       `json:"cpus"`
+	Pairs     int       `json:"pairs"` // client/server pairs per setup
 	Results   []Result  `json:"results"`
 	Ratios    []Ratio   `json:"ratios"`
+	Targets   []Target  `json:"targets,omitempty"`
 }
 
 // ratio returns a/b, or 0 when either is not positive.
@@ -96,14 +113,19 @@ func computeRatios(results []Result, baselines []string) []Ratio {
 				UDPPPS:    ratio(r.UDPPPS, b.UDPPPS),
 				RTTMedian: ratio(r.RTTMedianMicros, b.RTTMedianMicros),
 				RTTP99:    ratio(r.RTTP99Micros, b.RTTP99Micros),
+				TCP4:      ratio(r.TCP4Gbps, b.TCP4Gbps),
+				Pairs:     ratio(r.PairsGbps, b.PairsGbps),
 			})
 		}
 	}
 	return out
 }
 
-// WriteTable prints the results and then the ratios as aligned text tables.
-// A figure that was not measured prints as "-".
+// WriteTable prints the results, the ratios and the targets as aligned
+// text tables: the first pair's figures; with more than one pair, the
+// figures of many streams; the ratios of each subject to each baseline;
+// and which targets each subject met. A figure that was not measured
+// prints as "-".
 func (rep *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "subject\tmtu\ttcp Gbit/s\tretrans\tudp kpps\tudp sent kpps\tudp loss %\trtt p50 us\trtt p99 us\tping loss %\t")
@@ -117,6 +139,9 @@ func (rep *Report) WriteTable(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if err := rep.writeStreams(w); err != nil {
+		return err
+	}
 	var failed []string
 	for _, r := range rep.Results {
 		for _, e := range r.Errors {
@@ -126,15 +151,33 @@ func (rep *Report) WriteTable(w io.Writer) error {
 	if len(failed) > 0 {
 		fmt.Fprintf(w, "\nerrors:\n  %s\n", strings.Join(failed, "\n  "))
 	}
-	if len(rep.Ratios) == 0 {
-		return nil
+	if len(rep.Ratios) > 0 {
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "subject / baseline\tmtu\ttcp\ttcp 4\tpairs\tudp pps\trtt p50\trtt p99\t")
+		for _, r := range rep.Ratios {
+			fmt.Fprintf(tw, "%s / %s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Subject, r.Baseline, r.MTU,
+				num(r.TCP, 2), num(r.TCP4, 2), num(r.Pairs, 2), num(r.UDPPPS, 2), num(r.RTTMedian, 2), num(r.RTTP99, 2))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
 	}
-	fmt.Fprintln(w)
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "subject / baseline\tmtu\ttcp\tudp pps\trtt p50\trtt p99\t")
-	for _, r := range rep.Ratios {
-		fmt.Fprintf(tw, "%s / %s\t%d\t%s\t%s\t%s\t%s\t\n", r.Subject, r.Baseline, r.MTU,
-			num(r.TCP, 2), num(r.UDPPPS, 2), num(r.RTTMedian, 2), num(r.RTTP99, 2))
+	return writeTargets(w, rep.Targets)
+}
+
+// writeStreams prints the figures of many streams: four between the first
+// pair, one in every pair at once, and the quiet pair's.
+func (rep *Report) writeStreams(w io.Writer) error {
+	fmt.Fprintf(w, "\nmany streams: 4 between the first pair; 1 in each of %d pairs at once; the first pair while the others carry a stream each\n", rep.Pairs)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "subject\tmtu\ttcp 4 Gbit/s\tretrans\tpairs Gbit/s\tslowest\tretrans\tquiet Gbit/s\tretrans\tquiet rtt p50 us\t")
+	for _, r := range rep.Results {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%s\t%d\t%s\t%d\t%s\t\n",
+			r.Subject, r.MTU,
+			num(r.TCP4Gbps, 2), r.TCP4Retransmits,
+			num(r.PairsGbps, 2), num(r.PairsMinGbps, 2), r.PairsRetransmits,
+			num(r.QuietGbps, 2), r.QuietRetransmits, num(r.QuietRTTMedianMicros, 0))
 	}
 	return tw.Flush()
 }

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,12 +19,15 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata golden files")
 
 // sampleResults are two MTUs of kernel, bare-tun and vpcsim, with one
-// failed vpcsim measurement.
+// failed vpcsim measurement, and at MTU 1500 a single-lane vpcsim.
 func sampleResults() []Result {
 	return []Result{
-		{Subject: "kernel", MTU: 1500, TCPGbps: 13.4, TCPRetransmits: 12, UDPPPS: 400e3, UDPSentPPS: 410e3, UDPLossPercent: 2.4, RTTMedianMicros: 40, RTTP99Micros: 80, PingLossPercent: 0},
+		{Subject: "kernel", MTU: 1500, TCPGbps: 13.4, TCPRetransmits: 12, UDPPPS: 400e3, UDPSentPPS: 410e3, UDPLossPercent: 2.4, RTTMedianMicros: 40, RTTP99Micros: 80, PingLossPercent: 0,
+			TCP4Gbps: 30, TCP4Retransmits: 3, PairsGbps: 32, PairsMinGbps: 7.5, PairsRetransmits: 20, QuietGbps: 7, QuietRTTMedianMicros: 45},
 		{Subject: "bare-tun", MTU: 1500, TCPGbps: 2.7, TCPRetransmits: 300, UDPPPS: 200e3, UDPSentPPS: 400e3, UDPLossPercent: 50, RTTMedianMicros: 100, RTTP99Micros: 200},
-		{Subject: "vpcsim", MTU: 1500, TCPGbps: 2.43, UDPPPS: 180e3, UDPSentPPS: 390e3, UDPLossPercent: 53.8, RTTMedianMicros: 120, RTTP99Micros: 300, PingLossPercent: 1},
+		{Subject: "vpcsim", MTU: 1500, TCPGbps: 2.43, UDPPPS: 180e3, UDPSentPPS: 390e3, UDPLossPercent: 53.8, RTTMedianMicros: 120, RTTP99Micros: 300, PingLossPercent: 1,
+			TCP4Gbps: 21, TCP4Retransmits: 16, PairsGbps: 4.2, PairsMinGbps: 0.9, PairsRetransmits: 20, QuietGbps: 0.96, QuietRetransmits: 1, QuietRTTMedianMicros: 250},
+		{Subject: "vpcsim-1lane", MTU: 1500, TCPGbps: 2.5, RTTMedianMicros: 110, RTTP99Micros: 250, TCP4Gbps: 3},
 		{Subject: "kernel", MTU: 9000, TCPGbps: 40, UDPPPS: 400e3, UDPSentPPS: 410e3, UDPLossPercent: 2.4, RTTMedianMicros: 40, RTTP99Micros: 80},
 		{Subject: "bare-tun", MTU: 9000, TCPGbps: 7, UDPPPS: 200e3, UDPSentPPS: 400e3, UDPLossPercent: 50, RTTMedianMicros: 100, RTTP99Micros: 200},
 		{Subject: "vpcsim", MTU: 9000, TCPGbps: 6.3, RTTMedianMicros: 110, RTTP99Micros: 220,
@@ -45,7 +49,7 @@ func TestComputeRatios(t *testing.T) {
 			baselines: []string{"kernel", "bare-tun"},
 			want: []Ratio{
 				{Subject: "bare-tun", Baseline: "kernel", MTU: 1500, TCP: 2.7 / 13.4, UDPPPS: 0.5, RTTMedian: 2.5, RTTP99: 2.5},
-				{Subject: "vpcsim", Baseline: "kernel", MTU: 1500, TCP: 2.43 / 13.4, UDPPPS: 0.45, RTTMedian: 3, RTTP99: 3.75},
+				{Subject: "vpcsim", Baseline: "kernel", MTU: 1500, TCP: 2.43 / 13.4, UDPPPS: 0.45, RTTMedian: 3, RTTP99: 3.75, TCP4: 0.7, Pairs: 4.2 / 32},
 				{Subject: "vpcsim", Baseline: "bare-tun", MTU: 1500, TCP: 0.9, UDPPPS: 0.9, RTTMedian: 1.2, RTTP99: 1.5},
 			},
 		},
@@ -59,7 +63,7 @@ func TestComputeRatios(t *testing.T) {
 		},
 		{
 			name:      "missing figure gives 0, MTUs kept apart",
-			results:   results[3:],
+			results:   results[4:],
 			baselines: []string{"bare-tun"},
 			want: []Ratio{
 				{Subject: "kernel", Baseline: "bare-tun", MTU: 9000, TCP: 40.0 / 7, UDPPPS: 2, RTTMedian: 0.4, RTTP99: 0.4},
@@ -96,8 +100,64 @@ func sampleReport() *Report {
 		Started:   time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC),
 		DurationS: 5,
 		CPUs:      2,
+		Pairs:     4,
 		Results:   rs,
 		Ratios:    computeRatios(rs, DefaultBaselines),
+		Targets:   checkTargets(rs),
+	}
+}
+
+func TestCheckTargets(t *testing.T) {
+	got := checkTargets(sampleResults())
+	type key struct {
+		subject string
+		mtu     int
+		name    string
+	}
+	byKey := make(map[key]Target)
+	for _, tg := range got {
+		byKey[key{tg.Subject, tg.MTU, tg.Name}] = tg
+	}
+	tests := []struct {
+		key
+		value, bound float64
+		met          bool
+	}{
+		{key{"vpcsim", 1500, "1 stream / kernel's"}, 2.43 / 13.4, 0.7, false},
+		{key{"vpcsim", 1500, "4 streams / kernel's"}, 0.7, 0.7, true}, // the bound itself meets it
+		{key{"vpcsim", 1500, "pairs at once / kernel's"}, 4.2 / 32, 0.7, false},
+		{key{"vpcsim", 1500, "pairs at once / own 1 stream"}, 4.2 / 2.43, 1.7, true},
+		{key{"vpcsim", 1500, "quiet stream / own 1 stream"}, 0.96 / 2.43, 0.4, false},
+		{key{"vpcsim", 1500, "quiet ping p50 / own idle"}, 250.0 / 120, 2, false},
+		{key{"vpcsim", 1500, "retransmits, 1 and 4 streams, vs kernel's"}, 16, 15, false},
+		{key{"vpcsim", 1500, "retransmits, pairs at once, vs kernel's"}, 20, 20, true},
+		{key{"vpcsim", 1500, "ping p50 / 1 lane's"}, 120.0 / 110, 1, false},
+		{key{"vpcsim-1lane", 1500, "4 streams / kernel's"}, 0.1, 0.7, false},
+		{key{"vpcsim", 9000, "1 stream / kernel's"}, 6.3 / 40, 0.7, false},
+	}
+	for _, tt := range tests {
+		tg, ok := byKey[tt.key]
+		if !ok {
+			t.Errorf("no target %q for %s at %d", tt.name, tt.subject, tt.mtu)
+			continue
+		}
+		if !near(tg.Value, tt.value) || tg.Bound != tt.bound || tg.Met != tt.met {
+			t.Errorf("%s at %d, %q: value %v bound %v met %v; want %v, %v, %v", tt.subject, tt.mtu, tt.name, tg.Value, tg.Bound, tg.Met, tt.value, tt.bound, tt.met)
+		}
+	}
+	// Figures not measured give no target: the single-lane subject has no
+	// pairs or quiet pair figures, and no single-lane subject of its own;
+	// vpcsim at 9000 lacks its many-stream figures.
+	lane1 := []string{"1 stream / kernel's", "4 streams / kernel's", "retransmits, 1 and 4 streams, vs kernel's"}
+	for k := range byKey {
+		switch {
+		case k.subject == "vpcsim-1lane" && !slices.Contains(lane1, k.name):
+			t.Errorf("target %q for vpcsim-1lane, whose figures are missing", k.name)
+		case k.subject == "vpcsim" && k.mtu == 9000 && k.name != "1 stream / kernel's":
+			t.Errorf("target %q for vpcsim at 9000, whose figures are missing", k.name)
+		case !strings.HasPrefix(k.subject, "vpcsim"):
+			t.Errorf("target %q for %s, which is not vpcsim", k.name, k.subject)
+		}
 	}
 }
 
@@ -129,7 +189,7 @@ func TestWriteTable(t *testing.T) {
 	t.Run("columns align", func(t *testing.T) {
 		lines := strings.Split(buf.String(), "\n")
 		width := len([]rune(lines[0]))
-		for _, l := range lines[1:7] {
+		for _, l := range lines[1:8] {
 			if w := len([]rune(l)); w != width {
 				t.Errorf("row %q is %d runes wide, header %d", l, w, width)
 			}
@@ -183,7 +243,7 @@ func TestConfigDefaults(t *testing.T) {
 type namedSubject string
 
 func (n namedSubject) Name() string { return string(n) }
-func (n namedSubject) Setup(context.Context, int) (*Endpoints, error) {
+func (n namedSubject) Setup(context.Context, int, int) (*Setup, error) {
 	return nil, errors.New("not set up")
 }
 

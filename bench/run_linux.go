@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -23,11 +24,14 @@ var ErrMissingTool = errors.New("bench: missing tool (install iproute2, iperf3, 
 const iperfPort = 5201
 
 // Run sets up every subject at every MTU (MTU by MTU, the subjects side by
-// side), measures TCP throughput, small-datagram UDP rate and ping RTT, and
-// tears each setup down before the next. A failed setup or measurement is
-// recorded in its Result and the run goes on. When ctx is cancelled (say,
-// on SIGINT) Run tears down what it set up and returns the partial report
-// with ctx's error.
+// side) with Config.Pairs client/server pairs, measures them, and tears
+// each setup down before the next. On the first pair alone it measures one
+// and four TCP streams, small-datagram UDP and ping RTT; then, with more
+// than one pair, one stream in every pair at once, and the first pair's
+// stream and ping while the other pairs carry bulk traffic. A failed setup
+// or measurement is recorded in its Result and the run goes on. When ctx
+// is cancelled (say, on SIGINT) Run tears down what it set up and returns
+// the partial report with ctx's error.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -46,8 +50,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		Started:   time.Now().UTC(),
 		DurationS: float64(seconds(cfg.Duration)),
 		CPUs:      runtime.NumCPU(),
+		Pairs:     cfg.Pairs,
 	}
-	defer func() { rep.Ratios = computeRatios(rep.Results, cfg.Baselines) }()
+	defer func() {
+		rep.Ratios = computeRatios(rep.Results, cfg.Baselines)
+		rep.Targets = checkTargets(rep.Results)
+	}()
 	for _, mtu := range cfg.MTUs {
 		for _, s := range cfg.Subjects {
 			if err := ctx.Err(); err != nil {
@@ -62,53 +70,166 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 // measure sets s up at mtu, runs every measurement and tears it down.
 func measure(ctx context.Context, cfg Config, progress io.Writer, s Subject, mtu int) (res Result) {
 	res = Result{Subject: s.Name(), MTU: mtu}
-	step := func(what string) { fmt.Fprintf(progress, "bench: %s mtu %d: %s\n", s.Name(), mtu, what) }
-	fail := func(what string, err error) {
-		res.Errors = append(res.Errors, what+": "+err.Error())
-		step(what + " failed: " + err.Error())
-	}
+	m := &measurer{ctx: ctx, cfg: cfg, res: &res}
+	m.step = func(what string) { fmt.Fprintf(progress, "bench: %s mtu %d: %s\n", s.Name(), mtu, what) }
 
-	step("setup")
-	ep, err := s.Setup(ctx, mtu)
+	m.step(fmt.Sprintf("setup, %d pairs", cfg.Pairs))
+	setup, err := s.Setup(ctx, mtu, cfg.Pairs)
+	if err == nil && len(setup.Pairs) != cfg.Pairs {
+		err = errors.Join(fmt.Errorf("set up %d pairs, want %d", len(setup.Pairs), cfg.Pairs), setup.Close())
+	}
 	if err != nil {
-		fail("setup", err)
+		m.fail("setup", err)
 		return res
 	}
 	defer func() {
-		step("teardown")
-		if err := ep.Close(); err != nil {
-			fail("teardown", err)
+		m.step("teardown")
+		if err := setup.Close(); err != nil {
+			m.fail("teardown", err)
 		}
 	}()
+	m.onePair(&setup.Pairs[0])
+	if len(setup.Pairs) > 1 {
+		m.allPairs(setup.Pairs)
+		m.quietPair(setup.Pairs)
+	}
+	return res
+}
 
-	step(fmt.Sprintf("tcp, %ds", seconds(cfg.Duration)))
-	if tcp, err := RunTCP(ctx, ep, cfg.Duration); err != nil {
-		fail("tcp", err)
+// measurer runs the measurements of one subject at one MTU into res.
+type measurer struct {
+	ctx  context.Context
+	cfg  Config
+	res  *Result
+	step func(what string)
+}
+
+// fail records a failed measurement.
+func (m *measurer) fail(what string, err error) {
+	m.res.Errors = append(m.res.Errors, what+": "+err.Error())
+	m.step(what + " failed: " + err.Error())
+}
+
+// onePair measures one and four TCP streams, UDP and ping RTT on ep.
+func (m *measurer) onePair(ep *Endpoints) {
+	res, d := m.res, m.cfg.Duration
+	m.step(fmt.Sprintf("tcp, %ds", seconds(d)))
+	if tcp, err := RunTCP(m.ctx, ep, d); err != nil {
+		m.fail("tcp", err)
 	} else {
-		res.TCPGbps = tcp.BitsPerSecond / 1e9
-		res.TCPRetransmits = tcp.Retransmits
+		res.TCPGbps, res.TCPRetransmits = tcp.BitsPerSecond/1e9, tcp.Retransmits
 	}
-	if ctx.Err() != nil {
-		return res
+	if m.ctx.Err() != nil {
+		return
 	}
-	step(fmt.Sprintf("udp, %d-byte datagrams, %ds", cfg.UDPLength, seconds(cfg.Duration)))
-	if udp, err := runUDP(ctx, ep, cfg.Duration, cfg.UDPLength); err != nil {
-		fail("udp", err)
+	m.step(fmt.Sprintf("tcp, 4 streams, %ds", seconds(d)))
+	if tcp, err := runTCPStreams(m.ctx, ep, d, 4); err != nil {
+		m.fail("tcp 4 streams", err)
+	} else {
+		res.TCP4Gbps, res.TCP4Retransmits = tcp.BitsPerSecond/1e9, tcp.Retransmits
+	}
+	if m.ctx.Err() != nil {
+		return
+	}
+	m.step(fmt.Sprintf("udp, %d-byte datagrams, %ds", m.cfg.UDPLength, seconds(d)))
+	if udp, err := runUDP(m.ctx, ep, d, m.cfg.UDPLength); err != nil {
+		m.fail("udp", err)
 	} else {
 		res.UDPPPS, res.UDPSentPPS, res.UDPLossPercent = udp.PPS, udp.SentPPS, udp.LossPercent
 	}
-	if ctx.Err() != nil {
-		return res
+	if m.ctx.Err() != nil {
+		return
 	}
-	step(fmt.Sprintf("ping, %d every %v", cfg.Pings, cfg.PingInterval))
-	if p, err := runPing(ctx, ep, cfg.Pings, cfg.PingInterval); err != nil {
-		fail("ping", err)
+	m.step(fmt.Sprintf("ping, %d every %v", m.cfg.Pings, m.cfg.PingInterval))
+	if p, err := runPing(m.ctx, ep, m.cfg.Pings, m.cfg.PingInterval); err != nil {
+		m.fail("ping", err)
 	} else {
 		res.RTTMedianMicros = micros(Percentile(p.RTTs, 50))
 		res.RTTP99Micros = micros(Percentile(p.RTTs, 99))
 		res.PingLossPercent = p.LossPercent()
 	}
-	return res
+}
+
+// allPairs runs one TCP stream in every pair at once.
+func (m *measurer) allPairs(pairs []Endpoints) {
+	if m.ctx.Err() != nil {
+		return
+	}
+	m.step(fmt.Sprintf("tcp, a stream in each of %d pairs at once, %ds", len(pairs), seconds(m.cfg.Duration)))
+	stats, err := concurrently(pairs, func(ep *Endpoints) (TCPStats, error) { return RunTCP(m.ctx, ep, m.cfg.Duration) })
+	if err != nil {
+		m.fail("tcp pairs", err)
+		return
+	}
+	for i, st := range stats {
+		gbps := st.BitsPerSecond / 1e9
+		m.res.PairsGbps += gbps
+		m.res.PairsRetransmits += st.Retransmits
+		if i == 0 || gbps < m.res.PairsMinGbps {
+			m.res.PairsMinGbps = gbps
+		}
+	}
+}
+
+// quietPair measures the first pair's TCP stream, then its ping RTT, while
+// every other pair carries a TCP stream for the whole time.
+func (m *measurer) quietPair(pairs []Endpoints) {
+	if m.ctx.Err() != nil {
+		return
+	}
+	d, pings := m.cfg.Duration, time.Duration(m.cfg.Pings)*m.cfg.PingInterval
+	// Long enough for the quiet stream and ping, started a second late,
+	// with the seconds each iperf3 and ping take to start.
+	bulkFor := time.Duration(seconds(d))*time.Second + pings + 5*time.Second
+	m.step(fmt.Sprintf("quiet pair: tcp %ds, then ping, while %d pairs carry bulk", seconds(d), len(pairs)-1))
+	ctx, cancel := context.WithCancel(m.ctx)
+	defer cancel()
+	bulk := make(chan error, 1)
+	go func() {
+		_, err := concurrently(pairs[1:], func(ep *Endpoints) (TCPStats, error) { return RunTCP(ctx, ep, bulkFor) })
+		bulk <- err
+	}()
+	select {
+	case <-time.After(time.Second): // the bulk streams are up
+	case err := <-bulk:
+		m.fail("quiet pair: bulk", err)
+		return
+	}
+	if tcp, err := RunTCP(ctx, &pairs[0], d); err != nil {
+		m.fail("quiet pair: tcp", err)
+	} else {
+		m.res.QuietGbps, m.res.QuietRetransmits = tcp.BitsPerSecond/1e9, tcp.Retransmits
+	}
+	if p, err := runPing(ctx, &pairs[0], m.cfg.Pings, m.cfg.PingInterval); err != nil {
+		m.fail("quiet pair: ping", err)
+	} else {
+		m.res.QuietRTTMedianMicros = micros(Percentile(p.RTTs, 50))
+	}
+	select {
+	case err := <-bulk:
+		if err != nil {
+			m.fail("quiet pair: bulk", err)
+		}
+	case <-m.ctx.Done():
+	}
+}
+
+// concurrently runs fn on every pair at once and returns their results in
+// order, or the first error.
+func concurrently(pairs []Endpoints, fn func(*Endpoints) (TCPStats, error)) ([]TCPStats, error) {
+	stats := make([]TCPStats, len(pairs))
+	errs := make([]error, len(pairs))
+	var wg sync.WaitGroup
+	for i := range pairs {
+		wg.Go(func() { stats[i], errs[i] = fn(&pairs[i]) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("pair %d: %w", i+1, err)
+		}
+	}
+	return stats, nil
 }
 
 // micros returns d in microseconds.
@@ -116,7 +237,13 @@ func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsec
 
 // RunTCP runs one single-stream TCP iperf3 test.
 func RunTCP(ctx context.Context, ep *Endpoints, d time.Duration) (TCPStats, error) {
-	client, server, err := iperf(ctx, ep, d, "-t", strconv.Itoa(seconds(d)))
+	return runTCPStreams(ctx, ep, d, 1)
+}
+
+// runTCPStreams runs one TCP iperf3 test of the given parallel streams;
+// the figures are their sums.
+func runTCPStreams(ctx context.Context, ep *Endpoints, d time.Duration, streams int) (TCPStats, error) {
+	client, server, err := iperf(ctx, ep, d, "-t", strconv.Itoa(seconds(d)), "-P", strconv.Itoa(streams))
 	if err != nil {
 		return TCPStats{}, err
 	}

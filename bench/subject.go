@@ -8,26 +8,31 @@ import (
 	"sync/atomic"
 )
 
-// Subject is a forwarding path under test. Setup builds a client and a server
-// namespace joined by that path, with every interface at the given MTU.
-// Setup leaves nothing behind when it fails; otherwise the returned
-// Endpoints' Close removes everything it made. Setup is called once per MTU,
-// never concurrently for one Subject.
+// Subject is a forwarding path under test. Setup builds pairs of a client
+// and a server namespace, each pair joined by that path, with every
+// interface at the given MTU. Setup leaves nothing behind when it fails;
+// otherwise the returned Setup's Close removes everything it made. Setup is
+// called once per MTU, never concurrently for one Subject.
 type Subject interface {
 	// Name is the subject's short name in reports, e.g. "kernel".
 	Name() string
-	Setup(ctx context.Context, mtu int) (*Endpoints, error)
+	Setup(ctx context.Context, mtu, pairs int) (*Setup, error)
 }
 
-// Endpoints is a client and a server namespace set up by a Subject.
-type Endpoints struct {
-	ClientNS string     // network namespace to run clients (iperf3 -c, ping) in
-	ServerNS string     // network namespace to run servers (iperf3 -s) in
-	ServerIP netip.Addr // address of the server, reachable from ClientNS
+// Setup is what a Subject built: pairs of endpoints, and how to remove them.
+type Setup struct {
+	Pairs []Endpoints // at least one
 
 	// Close tears down everything Setup made. It must work after the Setup
 	// context is cancelled and be safe to call more than once.
 	Close func() error
+}
+
+// Endpoints is a client and a server namespace joined by a Subject's path.
+type Endpoints struct {
+	ClientNS string     // network namespace to run clients (iperf3 -c, ping) in
+	ServerNS string     // network namespace to run servers (iperf3 -s) in
+	ServerIP netip.Addr // address of the server, reachable from ClientNS
 }
 
 // DefaultPrefix starts the name of every namespace this package creates.

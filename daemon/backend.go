@@ -33,6 +33,12 @@ func (d *Daemon) Status(acct string) (api.Status, error) {
 	}
 	s := api.Status{Name: t.Name, State: api.StateRunning, PID: os.Getpid(), File: t.File, Started: d.started,
 		Region: t.Region, MTU: t.MTU, StateFile: d.statePath, Peerings: peerings}
+	gone := make(map[string]bool)
+	if d.Network != nil {
+		for _, h := range d.Network.Stats().Hosts {
+			gone[h.Host] = h.DeviceGone
+		}
+	}
 	for _, v := range t.VPCs {
 		if v.Account != a.ID {
 			continue // another account's VPCs are invisible
@@ -43,7 +49,7 @@ func (d *Daemon) Status(acct string) (api.Status, error) {
 		}
 		s.VPCs = append(s.VPCs, vs)
 		for _, h := range v.Hosts {
-			s.Hosts = append(s.Hosts, api.HostStatus{Name: h.Name, VPC: v.ID, Subnet: h.Subnet, IP: h.IP.String(), Namespace: t.Namespace(h.Name)})
+			s.Hosts = append(s.Hosts, api.HostStatus{Name: h.Name, VPC: v.ID, Subnet: h.Subnet, IP: h.IP.String(), Namespace: t.Namespace(h.Name), DeviceGone: gone[h.Name]})
 		}
 	}
 	s.DataPlane = d.Verify()
@@ -77,7 +83,11 @@ func (d *Daemon) Stats(acct string, f api.StatsFilter) (api.Stats, error) {
 		return api.Stats{}, control.Errorf(control.CodeHostNotFound, "no host %q in the VPCs of account %s", f.Host, a.ID)
 	}
 	all := d.Network.Stats()
-	s := api.Stats{VPCs: []router.VPCStats{}, Links: []router.LinkStats{}, Hosts: []router.HostStats{}}
+	s := api.Stats{VPCs: []router.VPCStats{}, Links: []router.LinkStats{}, Hosts: []router.HostStats{}, Lanes: []router.LaneStats{}}
+	// The lanes carry every account's traffic: the operator sees them.
+	if f == (api.StatsFilter{}) && d.operator(acct, "") == nil {
+		s.Lanes = all.Lanes
+	}
 	for _, v := range all.VPCs {
 		if own[v.VPC] && (f.VPC == "" || v.VPC == f.VPC) && f.Peering == "" && f.Host == "" {
 			s.VPCs = append(s.VPCs, v)

@@ -328,7 +328,7 @@ func (d *Daemon) createHosts(ctx context.Context, rec *Record, resume bool, step
 	}
 	devices := make(map[string]router.Device, len(jobs))
 	for i, j := range jobs {
-		devices[j.host.Name] = d.hosts[i].Device()
+		devices[j.host.Name] = router.MultiQueue(d.hosts[i].Devices())
 	}
 	return devices, hc.offload, nil
 }
@@ -357,7 +357,7 @@ func (hc *hostCreator) create(i int, j hostJob) error {
 	if err != nil {
 		return fmt.Errorf("write record of topology %q: %w", hc.rec.Name, err)
 	}
-	cfg := tun.HostConfig{Namespace: ns, Addr: addr, Gateway: j.subnet.Gateway(), MTU: d.Topology.MTU, Offload: hc.offload}
+	cfg := tun.HostConfig{Namespace: ns, Addr: addr, Gateway: j.subnet.Gateway(), MTU: d.Topology.MTU, Offload: hc.offload, Queues: router.DefaultLanes()}
 	create, how := tun.CreateHost, "netns"
 	if ok, _ := tun.Exists(ns); ok && hc.resume {
 		create, how = tun.ReopenHost, "netns (reused)"

@@ -32,6 +32,7 @@ type Collector struct {
 	peeringPackets, peeringBytes      *prometheus.Desc
 	rxPackets, rxBytes                *prometheus.Desc
 	txPackets, txBytes, peeringStatus *prometheus.Desc
+	readErrors, deviceGone            *prometheus.Desc
 }
 
 var _ prometheus.Collector = (*Collector)(nil)
@@ -56,6 +57,8 @@ func NewCollector(stats func() router.Stats, peerings func() []control.Peering) 
 		txPackets:      d("host_tx_packets_total", "Packets a host sent from its interface (the router received them), as ip -s link counts them.", "host", "vpc"),
 		txBytes:        d("host_tx_bytes_total", "Bytes a host sent from its interface (the router received them), as ip -s link counts them.", "host", "vpc"),
 		peeringStatus:  d("peering_status", "1 for the current status of each peering connection.", "peering", "vpc", "peer_vpc", "status"),
+		readErrors:     d("host_read_errors_total", "Reads of a host's interface that failed.", "host", "vpc"),
+		deviceGone:     d("host_device_gone", "1 once the router has given a host's interface up after its reads kept failing (it was deleted, say), else 0.", "host", "vpc"),
 	}
 }
 
@@ -64,6 +67,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
 		c.vpcPackets, c.vpcBytes, c.drops, c.peeringPackets, c.peeringBytes,
 		c.rxPackets, c.rxBytes, c.txPackets, c.txBytes, c.peeringStatus,
+		c.readErrors, c.deviceGone,
 	} {
 		ch <- d
 	}
@@ -91,6 +95,12 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		counter(c.rxBytes, h.RX.Bytes, h.Host, h.VPC)
 		counter(c.txPackets, h.TX.Packets, h.Host, h.VPC)
 		counter(c.txBytes, h.TX.Bytes, h.Host, h.VPC)
+		counter(c.readErrors, h.ReadErrors, h.Host, h.VPC)
+		gone := 0.0
+		if h.DeviceGone {
+			gone = 1
+		}
+		ch <- prometheus.MustNewConstMetric(c.deviceGone, prometheus.GaugeValue, gone, h.Host, h.VPC)
 	}
 	if c.peerings == nil {
 		return

@@ -26,6 +26,7 @@ func sample() router.Stats {
 		},
 		Hosts: []router.HostStats{
 			{Host: "a1", VPC: "vpc1", TX: router.Count{Packets: 10, Bytes: 840}, RX: router.Count{Packets: 4, Bytes: 336}},
+			{Host: "a2", VPC: "vpc1", ReadErrors: 12, DeviceGone: true},
 		},
 	}
 }
@@ -60,9 +61,18 @@ vpcsim_drops_total{reason="unsupported",vpc="vpc1"} 0
 vpcsim_drops_total{reason="unsupported",vpc="vpc2"} 0
 vpcsim_drops_total{reason="write_failed",vpc="vpc1"} 0
 vpcsim_drops_total{reason="write_failed",vpc="vpc2"} 0
+# HELP vpcsim_host_device_gone 1 once the router has given a host's interface up after its reads kept failing (it was deleted, say), else 0.
+# TYPE vpcsim_host_device_gone gauge
+vpcsim_host_device_gone{host="a1",vpc="vpc1"} 0
+vpcsim_host_device_gone{host="a2",vpc="vpc1"} 1
+# HELP vpcsim_host_read_errors_total Reads of a host's interface that failed.
+# TYPE vpcsim_host_read_errors_total counter
+vpcsim_host_read_errors_total{host="a1",vpc="vpc1"} 0
+vpcsim_host_read_errors_total{host="a2",vpc="vpc1"} 12
 # HELP vpcsim_host_tx_bytes_total Bytes a host sent from its interface (the router received them), as ip -s link counts them.
 # TYPE vpcsim_host_tx_bytes_total counter
 vpcsim_host_tx_bytes_total{host="a1",vpc="vpc1"} 840
+vpcsim_host_tx_bytes_total{host="a2",vpc="vpc1"} 0
 # HELP vpcsim_peering_packets_total Packets that crossed a peering in one direction.
 # TYPE vpcsim_peering_packets_total counter
 vpcsim_peering_packets_total{from_vpc="vpc1",peering="pcx-1",to_vpc="vpc2"} 7
@@ -76,13 +86,13 @@ vpcsim_peering_status{peer_vpc="vpc3",peering="pcx-2",status="deleted",vpc="vpc1
 vpcsim_vpc_received_bytes_total{vpc="vpc1"} 840
 vpcsim_vpc_received_bytes_total{vpc="vpc2"} 420
 `
-	names := []string{"vpcsim_drops_total", "vpcsim_host_tx_bytes_total", "vpcsim_peering_packets_total",
+	names := []string{"vpcsim_drops_total", "vpcsim_host_device_gone", "vpcsim_host_read_errors_total", "vpcsim_host_tx_bytes_total", "vpcsim_peering_packets_total",
 		"vpcsim_peering_status", "vpcsim_vpc_received_bytes_total"}
 	if err := testutil.CollectAndCompare(c, strings.NewReader(want), names...); err != nil {
 		t.Error(err)
 	}
-	// 2 VPCs x (2 + 9 reasons) + 2 links x 2 + 1 host x 4 + 2 peerings.
-	if got, want := testutil.CollectAndCount(c), 2*(2+len(router.DropReasons()))+2*2+4+2; got != want {
+	// 2 VPCs x (2 + 9 reasons) + 2 links x 2 + 2 hosts x 6 + 2 peerings.
+	if got, want := testutil.CollectAndCount(c), 2*(2+len(router.DropReasons()))+2*2+2*6+2; got != want {
 		t.Errorf("CollectAndCount = %d, want %d", got, want)
 	}
 	if problems, err := testutil.CollectAndLint(c); err != nil || len(problems) > 0 {

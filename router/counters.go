@@ -12,7 +12,7 @@ type DropReason uint8
 // The drop reasons of the data plane, in the order of its steps.
 const (
 	DropUnsupported     DropReason = iota // not IPv4, or not ICMP echo to a gateway
-	DropMalformed                         // short header, bad IHL, total length mismatch
+	DropMalformed                         // short header, bad IHL, total length mismatch, bad header checksum
 	DropSpoofed                           // source not the host's own, or not the peer VPC's
 	DropNoHost                            // local destination with no host
 	DropNoRoute                           // no route matches the destination

@@ -1,5 +1,7 @@
 package router
 
+import "errors"
+
 // Headroom is how many bytes every packet buffer holds before its packet.
 // The router passes it as the offset of every Read and Write, so a device
 // may keep per-packet metadata in front of the packet: a TUN device with
@@ -48,9 +50,60 @@ func usesHeadroom(d Device) bool {
 // that epoll reports readable (level-triggered) while a packet is ready,
 // and TryRead is Read without the wait, returning 0 and no error when no
 // packet is ready. The device keeps ownership of the descriptor. TUN
-// devices are pollable; on Linux the router reads all of them from one
-// thread (see poller) rather than from a goroutine each.
+// devices are pollable; on Linux each lane reads its queue of every host
+// from one goroutine (see poller) rather than from a goroutine each.
 type pollable interface {
 	PollFD() int
 	TryRead(bufs [][]byte, sizes []int, offset int) (int, error)
+}
+
+// MultiQueue returns a Device made of the queues of one interface, such as
+// the queues of a multi-queue TUN interface (tun.Host.Devices), for
+// Host.Device. The Network reads queue i from lane i (modulo the lanes),
+// and each lane writes into its own queue (modulo the queues), so a host
+// with a queue per lane has each of its flows forwarded by one lane, and
+// its flows spread over all of them. The queues must agree on their
+// headroom. Read and Write of the returned Device use the first queue;
+// Close closes every queue. Without queues MultiQueue returns nil.
+func MultiQueue[D Device](queues []D) Device {
+	switch len(queues) {
+	case 0:
+		return nil
+	case 1:
+		return queues[0]
+	}
+	m := &multiQueue{queues: make([]Device, len(queues))}
+	for i, q := range queues {
+		m.queues[i] = q
+	}
+	return m
+}
+
+// multiQueue is the Device that MultiQueue returns.
+type multiQueue struct {
+	queues []Device
+}
+
+func (m *multiQueue) Read(bufs [][]byte, sizes []int, offset int) (int, error) {
+	return m.queues[0].Read(bufs, sizes, offset)
+}
+
+func (m *multiQueue) Write(bufs [][]byte, offset int) (int, error) {
+	return m.queues[0].Write(bufs, offset)
+}
+
+func (m *multiQueue) Close() error {
+	errs := make([]error, len(m.queues))
+	for i, q := range m.queues {
+		errs[i] = q.Close()
+	}
+	return errors.Join(errs...)
+}
+
+// queuesOf returns the queues of d: those MultiQueue made it of, or d.
+func queuesOf(d Device) []Device {
+	if m, ok := d.(*multiQueue); ok {
+		return m.queues
+	}
+	return []Device{d}
 }

@@ -40,7 +40,8 @@ func (d *sinkDevice) Close() error {
 var _ Device = (*sinkDevice)(nil)
 
 // forwardBench is the best-practice pair of VPCs with sink devices: packets
-// are fed straight to a1's port and counted when written to b1.
+// are fed straight to a1's port and counted when written to b1. The
+// Network has a lane per CPU (GOMAXPROCS).
 type forwardBench struct {
 	n    *Network
 	a1   *port
@@ -52,7 +53,7 @@ type forwardBench struct {
 func newForwardBench(tb testing.TB, size int) *forwardBench {
 	tb.Helper()
 	fb := &forwardBench{b1: newSinkDevice()}
-	n, err := New(Config{MTU: max(size, 1500), MaxPacket: max(size, 1500), QueueLen: 4096, VPCs: []VPC{{
+	n, err := New(Config{MTU: max(size, 1500), MaxPacket: max(size, 1500), QueueLen: 4096, Lanes: runtime.GOMAXPROCS(0), VPCs: []VPC{{
 		ID: "vpc1", CIDR: pfx("192.168.0.0/16"), Tables: []string{"vpc1-default"},
 		Subnets: []Subnet{{ID: "subnet-a", CIDR: pfx("192.168.1.0/24"), Table: "vpc1-default"}},
 		Hosts:   []Host{{Name: "a1", Subnet: "subnet-a", IP: addr("192.168.1.10"), Device: newSinkDevice()}},
@@ -89,10 +90,27 @@ func (fb *forwardBench) fill(rb *batch) {
 	rb.n = pl.slots
 }
 
+// queued returns the batches waiting on the link's lanes.
+func (fb *forwardBench) queued() int {
+	n := 0
+	for i := range fb.link.lanes {
+		n += len(fb.link.lanes[i].q)
+	}
+	return n
+}
+
 // drain waits until every packet handed to the link has been written.
 func (fb *forwardBench) drain(tb testing.TB) {
 	deadline := time.Now().Add(10 * time.Second)
-	for len(fb.link.q) > 0 || fb.link.epoch.Load()&1 == 1 {
+	busy := func() bool {
+		for i := range fb.link.lanes {
+			if fb.link.lanes[i].epoch.Load()&1 == 1 {
+				return true
+			}
+		}
+		return fb.queued() > 0
+	}
+	for busy() {
 		if time.Now().After(deadline) {
 			tb.Fatal("link did not drain")
 		}
@@ -115,12 +133,13 @@ func TestForwardAllocatesNothing(t *testing.T) {
 		pl.put(b)
 	}
 	rb := pl.get()
+	w := newWorker(0)
 	forward := func() {
-		for len(fb.link.q) >= inFlight {
+		for fb.queued() >= inFlight {
 			runtime.Gosched()
 		}
 		fb.fill(rb)
-		fb.a1.forward(rb)
+		fb.a1.forward(w, rb)
 	}
 	for range 2000 {
 		forward()
@@ -138,22 +157,35 @@ func TestForwardAllocatesNothing(t *testing.T) {
 	}
 }
 
-// BenchmarkForward measures one router's per-packet path (parse, source
-// check, FIB lookup, hand-over onto a peering) with the peer router's
-// delivery running on another goroutine. pkts/s counts packets delivered.
+// BenchmarkForward measures the routers' per-packet path (parse, source
+// check, FIB lookup, hand-over onto a peering, delivery by the peer router)
+// with a lane per CPU: GOMAXPROCS goroutines forward batches from a1 side
+// by side, each as a lane of its own, and the peer router's link
+// goroutines deliver them. Run with -cpu 1,N for the figures of one core
+// and of N. pkts/s counts packets delivered.
 func BenchmarkForward(b *testing.B) {
 	for _, size := range []int{64, 1500, 9000, 65000} {
 		b.Run(fmt.Sprintf("size=%d", size), func(b *testing.B) {
 			fb := newForwardBench(b, size)
-			rb := fb.n.pool.get()
+			slots := fb.n.pool.slots
 			b.ReportAllocs()
 			b.SetBytes(int64(size))
 			before := fb.b1.written.Load()
+			var lanes atomic.Int32
 			start := time.Now()
-			for sent := 0; sent < b.N; sent += fb.n.pool.slots {
-				fb.fill(rb)
-				fb.a1.forward(rb)
-			}
+			b.SetParallelism(1)
+			b.RunParallel(func(pb *testing.PB) {
+				w := newWorker(int(lanes.Add(1)-1) % len(fb.n.lanes))
+				rb := fb.n.pool.get()
+				for k := 0; pb.Next(); {
+					if k++; k == slots {
+						fb.fill(rb)
+						fb.a1.forward(w, rb)
+						k = 0
+					}
+				}
+				fb.n.pool.put(rb)
+			})
 			fb.drain(b)
 			elapsed := time.Since(start)
 			delivered := fb.b1.written.Load() - before

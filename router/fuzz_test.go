@@ -23,8 +23,11 @@ import (
 //     addresses swapped and a checksummed ICMP echo reply header;
 //   - forwarding allocates nothing.
 //
-// The fuzz argument from picks the sending host (bits 0-1) and whether the
-// batch holds the packet once or twice (bit 2).
+// The fuzz argument from picks the sending host (bits 0-1), whether the
+// batch holds the packet once or twice (bit 2), and whether the packet's
+// IPv4 header checksum is filled in before it is sent (bit 3): without it
+// nearly every mutation of a header would end as malformed, and the rules
+// behind the checksum would go unexplored.
 func FuzzForward(f *testing.F) {
 	for _, s := range fuzzSeeds() {
 		f.Add(s.from, s.pkt)
@@ -40,14 +43,19 @@ func (fz *fuzzNet) check(t *testing.T, from uint8, pkt []byte) {
 	if len(pkt) > fz.mtu {
 		pkt = pkt[:fz.mtu] // a device never reads more
 	}
+	if from&fixSum != 0 {
+		pkt = withHeaderSum(pkt)
+	}
 	want := fz.model.fate(h, pkt)
 
 	before := fz.dropCounts()
 	fz.forward(h, pkt, copies)
 	after := fz.dropCounts()
 	for _, e := range fz.linkEnds() {
-		if len(e.q) > 0 {
-			t.Fatalf("a batch was queued on %s: delivery is no longer synchronous, the checks below cannot hold", e.link.id)
+		for i := range e.lanes {
+			if len(e.lanes[i].q) > 0 {
+				t.Fatalf("a batch was queued on %s: delivery is no longer synchronous, the checks below cannot hold", e.link.id)
+			}
 		}
 	}
 
@@ -86,7 +94,38 @@ func (fz *fuzzNet) check(t *testing.T, from uint8, pkt []byte) {
 }
 
 // Values of FuzzForward's argument from.
-const fromA1, fromA2, fromB1, fromC1, twice = 0, 1, 2, 3, 4
+const fromA1, fromA2, fromB1, fromC1, twice, fixSum = 0, 1, 2, 3, 4, 8
+
+// withHeaderSum returns a copy of p with its IPv4 header checksum filled in,
+// if p is long enough for the header its IHL field gives; else p.
+func withHeaderSum(p []byte) []byte {
+	if len(p) < 20 {
+		return p
+	}
+	ihl := int(p[0]&0x0f) * 4
+	if ihl < 12 || ihl > len(p) {
+		return p
+	}
+	p = bytes.Clone(p)
+	p[10], p[11] = 0, 0
+	sum := ^onesSum(p[:ihl])
+	p[10], p[11] = byte(sum>>8), byte(sum)
+	return p
+}
+
+// onesSum is the ones' complement sum of b's 16-bit words, the slow way: a
+// word at a time, the carry added back after each (RFC 1071).
+func onesSum(b []byte) uint16 {
+	var sum uint16
+	for i := 0; i+1 < len(b); i += 2 {
+		w := uint16(b[i])<<8 | uint16(b[i+1])
+		if sum+w < sum {
+			sum++ // the end-around carry
+		}
+		sum += w
+	}
+	return sum
+}
 
 // fuzzSeed is a seed of FuzzForward and what becomes of it.
 type fuzzSeed struct {
@@ -145,6 +184,11 @@ func fuzzSeeds() []fuzzSeed {
 		{"total length too long", fromA1, mutate(udpTo(a1, b1), func(p []byte) { p[3]++ }), drop(DropMalformed)},
 		{"total length too short", fromA1, mutate(udpTo(a1, b1), func(p []byte) { p[3]-- }), drop(DropMalformed)},
 		{"trailing byte", fromA1, append(udpTo(a1, b1), 0), drop(DropMalformed)},
+		{"bad header checksum", fromA1, mutate(udpTo(a1, b1), func(p []byte) { p[11]++ }), drop(DropMalformed)},
+		{"header checksum of another TTL", fromA1, mutate(udpTo(a1, b1), func(p []byte) { p[8]-- }), drop(DropMalformed)},
+		{"zero header checksum", fromA1, mutate(udpTo(a1, b1), func(p []byte) { p[10], p[11] = 0, 0 }), drop(DropMalformed)},
+		{"TTL changed, checksum filled in", fromA1 | fixSum, mutate(udpTo(a1, b1), func(p []byte) { p[8]-- }), to("b1")},
+		{"spoofed, checksum filled in", fromA1 | fixSum, mutate(udpTo(a1, b1), func(p []byte) { p[15]++ }), drop(DropSpoofed)},
 		{"options", fromA1, echoWith(tuntest.IPv4{Options: []byte{0x94, 4, 0, 0}}, echo), to("a1")},
 		{"60-byte header", fromA1, echoWith(tuntest.IPv4{Options: make([]byte, 40)}, echo), to("a1")},
 		{"first fragment", fromA1, echoWith(tuntest.IPv4{Flags: tuntest.FlagMoreFragments}, echo), drop(DropUnsupported)},
@@ -162,7 +206,11 @@ func TestFuzzSeeds(t *testing.T) {
 	m := newFuzzModel()
 	hosts := newFuzzNetHosts()
 	for _, s := range fuzzSeeds() {
-		if got := m.fate(&hosts[s.from&3], s.pkt); got != s.want {
+		pkt := s.pkt
+		if s.from&fixSum != 0 {
+			pkt = withHeaderSum(pkt)
+		}
+		if got := m.fate(&hosts[s.from&3], pkt); got != s.want {
 			t.Errorf("%s: the model has it %v, want %v", s.name, got, s.want)
 		}
 	}
@@ -176,6 +224,7 @@ type fuzzNet struct {
 	hosts []fuzzHost
 	devs  []recordDevice // by the index in hosts
 	rb    *batch         // the batch forwarded
+	w     *worker        // of the goroutine that forwards it
 	model *fuzzModel
 }
 
@@ -227,6 +276,7 @@ func newFuzzNet(tb testing.TB) *fuzzNet {
 		fz.pool.put(b)
 	}
 	fz.rb = fz.pool.get()
+	fz.w = newWorker(0)
 	return fz
 }
 
@@ -243,7 +293,7 @@ func (fz *fuzzNet) forward(h *fuzzHost, pkt []byte, copies int) {
 		fz.rb.sizes[i] = copy(fz.rb.bufs[i][Headroom:], pkt)
 	}
 	fz.rb.n = copies
-	h.port.forward(fz.rb)
+	h.port.forward(fz.w, fz.rb)
 }
 
 // dropCounts sums every drop counter of the network by reason.
@@ -428,6 +478,9 @@ func (m *fuzzModel) fate(h *fuzzHost, p []byte) fate {
 	}
 	ihl := int(p[0]&0x0f) * 4
 	if ihl < 20 || ihl > len(p) || int(binary.BigEndian.Uint16(p[2:4])) != len(p) {
+		return fate{drop: DropMalformed}
+	}
+	if onesSum(p[:ihl]) != 0xffff {
 		return fate{drop: DropMalformed}
 	}
 	src, dst := netip.AddrFrom4([4]byte(p[12:16])), netip.AddrFrom4([4]byte(p[16:20]))

@@ -27,16 +27,23 @@ type Config struct {
 	// Headroom bytes in front; batches of large buffers hold fewer
 	// packets.
 	MaxPacket int
-	QueueLen  int // batches a peering link queues per direction (default 256)
-	// BusyPoll is how long the thread that reads the hosts keeps polling
-	// them, without sleeping, after the last packet it read. Waking a
-	// sleeping CPU can cost tens of microseconds (more in virtual
-	// machines); polling saves that on every packet of a conversation at
-	// the cost of a CPU kept busy while traffic flows. 0, the default,
-	// sleeps at once.
+	QueueLen  int // batches a peering link queues per direction and lane (default 256)
+	// Lanes is how many goroutines read the hosts' devices, 1..MaxLanes
+	// (default DefaultLanes()). Lane i reads queue i of every host, so
+	// hosts whose devices have a queue per lane (MultiQueue) spread their
+	// flows over all the lanes, and every CPU forwards; a host with one
+	// queue is read by lane 0.
+	Lanes int
+	// BusyPoll is how long a lane keeps polling the hosts, without
+	// sleeping, after the last packet it read. Waking a sleeping CPU can
+	// cost tens of microseconds (more in virtual machines); polling saves
+	// that on every packet of a conversation at the cost of a CPU kept
+	// busy while traffic flows. 0, the default, sleeps at once.
 	BusyPoll time.Duration
 	VPCs     []VPC
 	Logger   *slog.Logger // default: discard
+
+	retry retryPolicy // for reads that keep failing; zero: defaultRetry
 }
 
 // VPC is the fixed part of one router: its CIDR, tables, subnets and hosts.
@@ -56,8 +63,9 @@ type Subnet struct {
 	Table string
 }
 
-// Host is a host of a VPC and its device. The Network owns the device from
-// New on and closes it in Close.
+// Host is a host of a VPC and its device, which may be several queues of
+// one interface (MultiQueue). The Network owns the device from New on and
+// closes it in Close.
 type Host struct {
 	Name   string
 	Subnet string
@@ -82,10 +90,13 @@ type Network struct {
 	log     *slog.Logger
 	pool    *pool
 	qlen    int
+	retry   retryPolicy
 	closing atomic.Bool
+	quit    chan struct{} // closed when Close begins: ends retry pauses
 
-	poller *poller        // reads the pollable devices; nil if none
-	ports  sync.WaitGroup // goroutines reading the others
+	lanes   []lane         // by index; fixed after New
+	pollers []*poller      // one per lane with pollable queues
+	solos   sync.WaitGroup // goroutines of the other queues
 
 	mu      sync.Mutex // serialises Update and Close; guards the fields below
 	routers map[string]*Router
@@ -94,8 +105,14 @@ type Network struct {
 	closed  bool
 }
 
-// New builds the routers of cfg and starts reading the hosts: a poller for
-// the devices it can serve, a goroutine for each other one.
+// lane is the shared state of one lane: what it read from the hosts.
+type lane struct {
+	read counter
+	_    [64 - 16]byte // a cache line of its own: lanes count side by side
+}
+
+// New builds the routers of cfg and starts reading the hosts: a poller per
+// lane for the queues it can serve, a goroutine for each other queue.
 // Hosts reach their gateways and each other within a VPC at once; peerings
 // and routes come with Update.
 func New(cfg Config) (*Network, error) {
@@ -111,13 +128,25 @@ func New(cfg Config) (*Network, error) {
 	if cfg.QueueLen == 0 {
 		cfg.QueueLen = 256
 	}
+	if cfg.Lanes == 0 {
+		cfg.Lanes = DefaultLanes()
+	}
+	if cfg.Lanes < 1 || cfg.Lanes > MaxLanes {
+		return nil, fmt.Errorf("%d lanes out of range 1..%d", cfg.Lanes, MaxLanes)
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.retry == (retryPolicy{}) {
+		cfg.retry = defaultRetry
 	}
 	n := &Network{
 		log:     cfg.Logger,
 		pool:    newPool(cfg.MaxPacket),
 		qlen:    cfg.QueueLen,
+		retry:   cfg.retry,
+		quit:    make(chan struct{}),
+		lanes:   make([]lane, cfg.Lanes),
 		routers: make(map[string]*Router),
 		tables:  make(map[string]*Router),
 		links:   make(map[string]*Link),
@@ -129,32 +158,72 @@ func New(cfg Config) (*Network, error) {
 		}
 		n.routers[v.ID] = r
 	}
-	var polled []*port
-	for _, r := range n.routers {
-		for _, p := range r.ports {
-			if p.poll != nil {
-				polled = append(polled, p)
-			}
-		}
-	}
-	if len(polled) > 0 {
-		var err error
-		if n.poller, err = startPoller(n, polled, cfg.BusyPoll); err != nil {
-			return nil, fmt.Errorf("start poller: %w", err)
-		}
-	}
-	for _, r := range n.routers {
-		for _, p := range r.ports {
-			if p.poll == nil {
-				n.ports.Add(1)
-				go func() {
-					defer n.ports.Done()
-					p.run()
-				}()
-			}
-		}
+	if err := n.start(cfg.BusyPoll); err != nil {
+		return nil, err
 	}
 	return n, nil
+}
+
+// start starts reading every host queue: a poller per lane for the
+// pollable ones, a goroutine for each other one.
+func (n *Network) start(busyPoll time.Duration) error {
+	polled := make([][]*queue, len(n.lanes))
+	var solo []*queue
+	for _, r := range n.sortedRouters() {
+		for _, p := range r.ports {
+			for _, q := range p.queues {
+				if q.poll != nil {
+					polled[q.lane] = append(polled[q.lane], q)
+				} else {
+					solo = append(solo, q)
+				}
+			}
+		}
+	}
+	for lane, qs := range polled {
+		if len(qs) == 0 {
+			continue
+		}
+		pl, err := startPoller(n, lane, qs, busyPoll)
+		if err != nil {
+			for _, pl := range n.pollers {
+				pl.stop()
+			}
+			return fmt.Errorf("start poller of lane %d: %w", lane, err)
+		}
+		n.pollers = append(n.pollers, pl)
+	}
+	for _, q := range solo {
+		n.solos.Add(1)
+		go func() {
+			defer n.solos.Done()
+			q.run()
+		}()
+	}
+	return nil
+}
+
+// sortedRouters returns the routers in the order of their ids.
+func (n *Network) sortedRouters() []*Router {
+	rs := make([]*Router, 0, len(n.routers))
+	for _, r := range n.routers {
+		rs = append(rs, r)
+	}
+	sort.Slice(rs, func(i, j int) bool { return rs[i].id < rs[j].id })
+	return rs
+}
+
+// sleep waits for d, or until Close begins: it reports whether the whole
+// d passed.
+func (n *Network) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-n.quit:
+		return false
+	}
 }
 
 func (n *Network) newRouter(v VPC) (*Router, error) {
@@ -193,17 +262,39 @@ func (n *Network) newRouter(v VPC) (*Router, error) {
 		if _, dup := r.eps[h.IP]; dup {
 			return nil, fmt.Errorf("VPC %q: host %q: address %v already in use", v.ID, h.Name, h.IP)
 		}
-		if hd, ok := h.Device.(headroomer); ok && hd.Headroom() > Headroom {
-			return nil, fmt.Errorf("VPC %q: host %q: device needs %d bytes of headroom, more than %d", v.ID, h.Name, hd.Headroom(), Headroom)
-		}
-		p := &port{r: r, name: h.Name, ip: h.IP, dev: h.Device, devHead: usesHeadroom(h.Device), table: r.tables[s.Table], worker: newWorker()}
-		if pd, ok := h.Device.(pollable); ok && canPoll {
-			p.poll = pd
+		p, err := r.newPort(h, r.tables[s.Table])
+		if err != nil {
+			return nil, fmt.Errorf("VPC %q: %w", v.ID, err)
 		}
 		r.ports = append(r.ports, p)
 		r.eps[h.IP] = endpoint{port: p}
 	}
 	return r, nil
+}
+
+// newPort returns the port of host h, whose subnet uses table t. Queue i
+// of its device is read by lane i, modulo the lanes.
+func (r *Router) newPort(h Host, t *fib.Table[hop]) (*port, error) {
+	if h.Device == nil {
+		return nil, fmt.Errorf("host %q: no device", h.Name)
+	}
+	devs := queuesOf(h.Device)
+	p := &port{r: r, name: h.Name, ip: h.IP, dev: h.Device, devHead: usesHeadroom(devs[0]), table: t}
+	for i, d := range devs {
+		if hd, ok := d.(headroomer); ok && hd.Headroom() > Headroom {
+			return nil, fmt.Errorf("host %q: device needs %d bytes of headroom, more than %d", h.Name, hd.Headroom(), Headroom)
+		}
+		if usesHeadroom(d) != p.devHead {
+			return nil, fmt.Errorf("host %q: queues %d and 0 disagree on their headroom", h.Name, i)
+		}
+		lane := i % len(r.net.lanes)
+		q := &queue{port: p, dev: d, lane: lane, solo: newWorker(lane)}
+		if pd, ok := d.(pollable); ok && canPoll {
+			q.poll = pd
+		}
+		p.queues = append(p.queues, q)
+	}
+	return p, nil
 }
 
 // Update makes peerings the set of active peerings and tables the user routes
@@ -325,13 +416,22 @@ func (n *Network) unlinkLocked(t *fib.Table[hop], gone []*Link) {
 // device or an empty link are idle and do not delay it.
 func (n *Network) waitGraceLocked() {
 	var ws []*worker
+	for _, pl := range n.pollers {
+		ws = append(ws, pl.w)
+	}
 	for _, r := range n.routers {
 		for _, p := range r.ports {
-			ws = append(ws, p.worker)
+			for _, q := range p.queues {
+				ws = append(ws, q.solo)
+			}
 		}
 	}
 	for _, l := range n.links {
-		ws = append(ws, l.ab.worker, l.ba.worker)
+		for _, e := range []*linkEnd{l.ab, l.ba} {
+			for i := range e.lanes {
+				ws = append(ws, e.lanes[i].worker)
+			}
+		}
 	}
 	for _, w := range ws {
 		if e := w.epoch.Load(); e&1 == 1 {
@@ -355,9 +455,10 @@ func (n *Network) Close() error {
 	}
 	n.closed = true
 	n.closing.Store(true)
+	close(n.quit)
 	var errs []error
-	if n.poller != nil {
-		if err := n.poller.stop(); err != nil {
+	for _, pl := range n.pollers {
+		if err := pl.stop(); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -381,7 +482,7 @@ func (n *Network) Close() error {
 		}
 	}
 	g.Wait()
-	n.ports.Wait()
+	n.solos.Wait()
 	for id, l := range n.links {
 		l.active.Store(false)
 		l.ab.stop()
@@ -389,10 +490,6 @@ func (n *Network) Close() error {
 		delete(n.links, id)
 	}
 	return errors.Join(errs...)
-}
-
-func (n *Network) logf(format string, args ...any) {
-	n.log.Warn(fmt.Sprintf(format, args...))
 }
 
 // isClosed reports whether err says a device was closed.
@@ -405,6 +502,14 @@ type Stats struct {
 	VPCs  []VPCStats  `json:"vpcs"`
 	Links []LinkStats `json:"peerings"`
 	Hosts []HostStats `json:"hosts"`
+	Lanes []LaneStats `json:"lanes"`
+}
+
+// LaneStats counts what one lane read from the hosts: how the forwarding
+// work spreads over the lanes, and so over the CPUs.
+type LaneStats struct {
+	Lane int   `json:"lane"`
+	Read Count `json:"read"`
 }
 
 // VPCStats counts what a VPC router received from its hosts and dropped.
@@ -425,12 +530,20 @@ type LinkStats struct {
 
 // HostStats counts a host interface from the host's point of view, as `ip
 // -s link` in its namespace does: TX is what the host sent (the router
-// received it), RX what the router delivered to it.
+// received it), RX what the router delivered to it. ReadErrors counts the
+// reads of the host's device that failed; DeviceGone reports that they went
+// on failing until the router gave the device up and stopped reading it
+// (its interface was deleted, say): the host sends nothing more, and what
+// is written to it is counted as write_failed if the device refuses it.
+// Both are always in the JSON, so a reader need not tell "none" from "not
+// reported".
 type HostStats struct {
-	Host string `json:"host"`
-	VPC  string `json:"vpc"`
-	TX   Count  `json:"tx"`
-	RX   Count  `json:"rx"`
+	Host       string `json:"host"`
+	VPC        string `json:"vpc"`
+	TX         Count  `json:"tx"`
+	RX         Count  `json:"rx"`
+	ReadErrors uint64 `json:"read_errors"`
+	DeviceGone bool   `json:"device_gone"`
 }
 
 // Stats returns the counters, sorted by name.
@@ -446,7 +559,8 @@ func (n *Network) Stats() Stats {
 			vs.Received.Packets += rx.Packets
 			vs.Received.Bytes += rx.Bytes
 			p.drops.addTo(vs.Drops)
-			s.Hosts = append(s.Hosts, HostStats{Host: p.name, VPC: r.id, TX: rx, RX: p.tx.load()})
+			s.Hosts = append(s.Hosts, HostStats{Host: p.name, VPC: r.id, TX: rx, RX: p.tx.load(),
+				ReadErrors: p.readErrors.Load(), DeviceGone: p.gone.Load()})
 		}
 		s.VPCs = append(s.VPCs, vs)
 	}
@@ -461,6 +575,9 @@ func (n *Network) Stats() Stats {
 				}
 			}
 		}
+	}
+	for i := range n.lanes {
+		s.Lanes = append(s.Lanes, LaneStats{Lane: i, Read: n.lanes[i].read.load()})
 	}
 	sort.Slice(s.VPCs, func(i, j int) bool { return s.VPCs[i].VPC < s.VPCs[j].VPC })
 	sort.Slice(s.Hosts, func(i, j int) bool { return s.Hosts[i].Host < s.Hosts[j].Host })

@@ -234,6 +234,7 @@ func TestDrops(t *testing.T) {
 	}{
 		{"ipv6", nil, nil, "a1", append([]byte{0x60}, make([]byte, 39)...), "vpc1", DropUnsupported},
 		{"garbage", nil, nil, "a1", []byte{0x45, 1, 2}, "vpc1", DropMalformed},
+		{"bad header checksum", []Peering{pcx12}, bothWays, "a1", badHeaderSum(udp(a1, b1, 64)), "vpc1", DropMalformed},
 		{"empty", nil, nil, "a1", []byte{}, "vpc1", DropUnsupported},
 		{"spoofed source", nil, nil, "a1", udp(addr("192.168.1.11"), addr("192.168.2.10"), 64), "vpc1", DropSpoofed},
 		{"no host", nil, nil, "a1", udp(a1, addr("192.168.1.99"), 64), "vpc1", DropNoHost},
@@ -264,6 +265,13 @@ func TestDrops(t *testing.T) {
 	}
 }
 
+// badHeaderSum returns p with its IPv4 header checksum off by one.
+func badHeaderSum(p []byte) []byte {
+	p = append([]byte(nil), p...)
+	p[ipv4Checksum+1]++
+	return p
+}
+
 func TestSpoofedOverPeering(t *testing.T) {
 	tn := newTestNet(t, Config{})
 	tn.update(t, []Peering{pcx12}, bothWays)
@@ -273,7 +281,7 @@ func TestSpoofedOverPeering(t *testing.T) {
 	tn.pool.fill(b, 1)
 	b.n = 1
 	b.sizes[0] = copy(b.bufs[0][Headroom:], udp(addr("172.16.1.10"), addr("10.0.1.10"), 64))
-	e.send(b, &e.worker.drops)
+	e.send(0, b, &e.drops)
 	tn.expectDrop(t, "vpc2", DropSpoofed)
 }
 
@@ -281,18 +289,19 @@ func TestQueueFull(t *testing.T) {
 	tn := newTestNet(t, Config{})
 	a, b := tn.routers["vpc1"], tn.routers["vpc2"]
 	l := &Link{id: "pcx-q"}
-	e := newLinkEnd(l, a, b, 1) // no receiver: the queue fills
+	e := newLinkEnd(l, a, b, 1)
+	e.lanes[0].start.Do(func() {}) // no receiver: the queue fills
 	var d drops
 	for range 2 {
 		bt := tn.pool.get()
 		bt.n = 3
 		bt.sizes[0], bt.sizes[1], bt.sizes[2] = 1500, 1500, 1500 // too big to deliver inline
-		e.send(bt, &d)
+		e.send(0, bt, &d)
 	}
 	if got := d[DropQueueFull].Load(); got != 3 {
 		t.Errorf("queue_full drops = %d, want 3 (the second batch)", got)
 	}
-	if got := len(e.q); got != 1 {
+	if got := len(e.lanes[0].q); got != 1 {
 		t.Errorf("queued %d batches, want 1 (the first)", got)
 	}
 }
@@ -402,13 +411,14 @@ func TestSmallBatchOnIdleLinkIsDeliveredBySender(t *testing.T) {
 	a, b := tn.routers["vpc1"], tn.routers["vpc2"]
 	l := &Link{id: "pcx-i"}
 	l.active.Store(true)
-	e := newLinkEnd(l, a, b, 4) // no receiving goroutine
+	e := newLinkEnd(l, a, b, 4)
+	e.lanes[0].start.Do(func() {}) // no receiving goroutine
 	var d drops
 	small := tn.pool.get()
 	tn.pool.fill(small, 1)
 	small.n = 1
 	small.sizes[0] = copy(small.bufs[0][Headroom:], udp(addr("192.168.1.10"), addr("10.0.1.10"), 64))
-	e.send(small, &d)
+	e.send(0, small, &d)
 	if got := e.recv.load().Packets; got != 1 {
 		t.Fatalf("a small batch on an idle link: %d packets delivered, want 1", got)
 	}
@@ -420,8 +430,8 @@ func TestSmallBatchOnIdleLinkIsDeliveredBySender(t *testing.T) {
 	for i := range 3 {
 		big.sizes[i] = copy(big.bufs[i][Headroom:], udp(addr("192.168.1.10"), addr("10.0.1.10"), 1500))
 	}
-	e.send(big, &d)
-	if got, q := e.recv.load().Packets, len(e.q); got != 1 || q != 1 {
+	e.send(0, big, &d)
+	if got, q := e.recv.load().Packets, len(e.lanes[0].q); got != 1 || q != 1 {
 		t.Fatalf("a large batch: delivered %d, queued %d; want it queued", got, q)
 	}
 	// While a batch is queued, small ones queue behind it: nothing overtakes.
@@ -429,8 +439,8 @@ func TestSmallBatchOnIdleLinkIsDeliveredBySender(t *testing.T) {
 	tn.pool.fill(small, 1)
 	small.n = 1
 	small.sizes[0] = copy(small.bufs[0][Headroom:], udp(addr("192.168.1.10"), addr("10.0.1.10"), 64))
-	e.send(small, &d)
-	if got, q := e.recv.load().Packets, len(e.q); got != 1 || q != 2 {
+	e.send(0, small, &d)
+	if got, q := e.recv.load().Packets, len(e.lanes[0].q); got != 1 || q != 2 {
 		t.Errorf("a small batch behind a queued one: delivered %d, queued %d; want 1, 2", got, q)
 	}
 }
@@ -479,7 +489,7 @@ func TestWriteFailures(t *testing.T) {
 				b.sizes[i] = copy(b.bufs[i][Headroom:], udp(a1, b1, 100+i))
 			}
 			b.n = tt.sent
-			e.send(b, &e.worker.drops)
+			e.send(0, b, &e.drops)
 
 			txOf := func(host string) Count { // what was delivered to host
 				for _, h := range tn.Stats().Hosts {

@@ -1,6 +1,8 @@
 package router
 
 import (
+	"encoding/binary"
+	"math/rand/v2"
 	"net/netip"
 	"testing"
 
@@ -38,6 +40,8 @@ func TestValid(t *testing.T) {
 		{"total length too long", mutate(func(p []byte) []byte { p[3]++; return p }), false},
 		{"total length too short", mutate(func(p []byte) []byte { p[3]--; return p }), false},
 		{"trailing bytes", append(append([]byte(nil), good...), 0), false},
+		{"bad header checksum", mutate(func(p []byte) []byte { p[ipv4Checksum+1]++; return p }), false},
+		{"header changed under its checksum", mutate(func(p []byte) []byte { p[8]--; return p }), false}, // TTL
 		{"options", tuntest.IPv4{Src: a, Dst: b, Options: make([]byte, 40)}.Packet(nil), true},
 		{"options cut short", tuntest.IPv4{Src: a, Dst: b, Options: make([]byte, 40)}.Packet(nil)[:59], false},
 		{"fragment", tuntest.IPv4{Src: a, Dst: b, Flags: tuntest.FlagMoreFragments}.Packet(make([]byte, 8)), true},
@@ -48,6 +52,32 @@ func TestValid(t *testing.T) {
 				t.Errorf("ipv4(%x).valid() = %v, want %v", tt.pkt, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestHeaderSumOK checks the word-wise header checksum against checksum,
+// the plain byte-pair sum, on random headers of every length, half of them
+// with their checksum filled in.
+func TestHeaderSumOK(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 100000 {
+		h := make([]byte, 4*(5+rng.IntN(11)))
+		for j := range h {
+			h[j] = byte(rng.Uint32())
+		}
+		if i%8 == 0 { // words of all ones make the carries longest
+			for j := range h {
+				h[j] = 0xff
+			}
+			h[rng.IntN(len(h))] = byte(rng.Uint32())
+		}
+		if i%2 == 0 {
+			h[ipv4Checksum], h[ipv4Checksum+1] = 0, 0
+			binary.BigEndian.PutUint16(h[ipv4Checksum:], checksum(h))
+		}
+		if got, want := headerSumOK(h), checksum(h) == 0; got != want {
+			t.Fatalf("headerSumOK(% x) = %v, want %v", h, got, want)
+		}
 	}
 }
 

@@ -10,28 +10,33 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// poller reads every pollable host device of a Network from one goroutine
-// waiting in epoll_wait. One reader for all hosts is what keeps a round
-// trip short: while it writes a request into one host, that host's kernel
-// answers, and the same reader finds the reply ready on its next epoll_wait
-// instead of another thread being woken for it. On machines where waking a
-// sleeping CPU is slow, as in virtual machines, those wakeups are most of a
-// round trip.
+// poller is a lane's reader: one goroutine waiting in epoll_wait on the
+// lane's queue of every host, which reads what is ready and forwards it.
+// Reading many hosts from one goroutine is what keeps a round trip short:
+// while it writes a request into one host, that host's kernel answers, and
+// the same reader finds the reply ready on its next epoll_wait instead of
+// another thread being woken for it. On machines where waking a sleeping
+// CPU is slow, as in virtual machines, those wakeups are most of a round
+// trip. The lanes keep that property on many cores: a lane writes into a
+// host's queue of its own (port.writeQueue), so the reply comes out of the
+// queue that the writer itself polls.
 //
 // With a busy-poll time the reader keeps calling epoll_wait without
 // sleeping for that long after the last packet it read, so the next packet
 // of a conversation does not wake it either, at the cost of a CPU kept busy
 // while traffic flows.
 //
-// Bulk traffic still uses two CPUs: large batches go over a peering
+// Bulk traffic uses more goroutines still: large batches go over a peering
 // through the link's queue and are written by its receiving goroutine.
 type poller struct {
-	net   *Network
-	ep    int     // epoll descriptor
-	stopc int     // eventfd that ends run
-	ports []*port // by the index in their epoll data
-	busy  time.Duration
-	done  chan struct{}
+	net    *Network
+	w      *worker
+	rb     *batch   // read into, from any queue; nil until the first read
+	ep     int      // epoll descriptor
+	stopc  int      // eventfd that ends run
+	queues []*queue // by the index in their epoll data
+	busy   time.Duration
+	done   chan struct{}
 }
 
 // stopTag is the epoll data of the stop eventfd.
@@ -40,9 +45,10 @@ const stopTag = -1
 // canPoll says the poller can serve pollable devices here.
 const canPoll = true
 
-// startPoller starts reading ports, which must have pollable devices.
-func startPoller(n *Network, ports []*port, busy time.Duration) (_ *poller, err error) {
-	pl := &poller{net: n, ep: -1, stopc: -1, ports: ports, busy: busy, done: make(chan struct{})}
+// startPoller starts reading queues, which must have pollable devices, on
+// a goroutine of the given lane.
+func startPoller(n *Network, lane int, queues []*queue, busy time.Duration) (_ *poller, err error) {
+	pl := &poller{net: n, w: newWorker(lane), ep: -1, stopc: -1, queues: queues, busy: busy, done: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			pl.closeFDs()
@@ -57,9 +63,9 @@ func startPoller(n *Network, ports []*port, busy time.Duration) (_ *poller, err 
 	if err := pl.add(pl.stopc, stopTag); err != nil {
 		return nil, err
 	}
-	for i, p := range ports {
-		if err := pl.add(p.poll.PollFD(), i); err != nil {
-			return nil, fmt.Errorf("host %q: %w", p.name, err)
+	for i, q := range queues {
+		if err := pl.add(q.poll.PollFD(), i); err != nil {
+			return nil, fmt.Errorf("host %q: %w", q.port.name, err)
 		}
 	}
 	go pl.run()
@@ -78,6 +84,8 @@ func (pl *poller) run() {
 	defer close(pl.done)
 	events := make([]unix.EpollEvent, 64)
 	var last time.Time // of the last packet read, when busy polling
+	var fails, unlogged int
+	var logged time.Time // of the last line about failing waits
 	for {
 		timeout := -1
 		if pl.busy > 0 && time.Since(last) < pl.busy {
@@ -86,19 +94,31 @@ func (pl *poller) run() {
 		k, err := pl.wait(events, timeout)
 		if err != nil {
 			if err != unix.EINTR {
-				pl.net.logf("router: epoll_wait: %v", err)
+				// Logged once, then at most every logEvery, as failed
+				// reads are: a wait that keeps failing must not fill
+				// the log.
+				fails++
+				unlogged++
+				if fails == 1 || time.Since(logged) >= pl.net.retry.logEvery {
+					pl.net.log.Warn("router: epoll_wait failed", "lane", pl.w.lane, "err", err, "failures", unlogged)
+					logged, unlogged = time.Now(), 0
+				}
 				time.Sleep(10 * time.Millisecond)
 			}
 			continue
 		}
+		fails = 0
 		read := false
 		for _, ev := range events[:k] {
 			if ev.Fd == stopTag {
 				pl.release()
 				return
 			}
-			p := pl.ports[ev.Fd]
-			n, err := p.read(false)
+			if pl.rb == nil {
+				pl.rb = pl.net.pool.get()
+			}
+			q := pl.queues[ev.Fd]
+			n, err := q.read(pl.w, pl.rb, false)
 			if err != nil {
 				pl.handOver(int(ev.Fd), err)
 			}
@@ -132,30 +152,35 @@ func (pl *poller) wait(events []unix.EpollEvent, timeout int) (int, error) {
 	return int(k), nil
 }
 
-// handOver stops polling the device of port i, which failed with err, and,
-// unless it was closed, gives the host a goroutine of its own that keeps
-// retrying.
+// handOver stops polling queue i, whose read failed with err, and, unless
+// its device was closed, gives the queue a goroutine of its own that
+// retries (see queue.run): a failing descriptor stays ready, and polling
+// it would spin.
 func (pl *poller) handOver(i int, err error) {
-	p := pl.ports[i]
-	pl.ports[i] = nil
-	unix.EpollCtl(pl.ep, unix.EPOLL_CTL_DEL, p.poll.PollFD(), nil)
-	if p.stopped(err) {
-		p.release()
+	q := pl.queues[i]
+	pl.queues[i] = nil
+	unix.EpollCtl(pl.ep, unix.EPOLL_CTL_DEL, q.poll.PollFD(), nil)
+	if q.closed(err) {
 		return
 	}
-	pl.net.ports.Add(1)
+	pause, gone := q.failed(err)
+	if gone {
+		return
+	}
+	pl.net.solos.Add(1)
 	go func() {
-		defer pl.net.ports.Done()
-		p.run()
+		defer pl.net.solos.Done()
+		if pl.net.sleep(pause) {
+			q.run()
+		}
 	}()
 }
 
-// release returns the read batches of the ports still polled.
+// release returns the poller's read batch to the pool.
 func (pl *poller) release() {
-	for _, p := range pl.ports {
-		if p != nil {
-			p.release()
-		}
+	if pl.rb != nil {
+		pl.net.pool.put(pl.rb)
+		pl.rb = nil
 	}
 }
 

@@ -164,7 +164,7 @@ func TestPollerForwards(t *testing.T) {
 	for _, busy := range []time.Duration{0, 20 * time.Millisecond} {
 		t.Run("busy="+busy.String(), func(t *testing.T) {
 			tn, socks := newPolledTestNet(t, Config{BusyPoll: busy}, nil)
-			if tn.poller == nil {
+			if len(tn.pollers) == 0 {
 				t.Fatal("no poller: socket devices are pollable")
 			}
 			tn.update(t, []Peering{pcx12}, bothWays)
@@ -221,8 +221,8 @@ func TestPollerHandsFailingDeviceToGoroutine(t *testing.T) {
 	if socks["b1"].reads.Load() != 0 {
 		t.Error("b1, which works, left the poller")
 	}
-	if !strings.Contains(logs.String(), "read from host a1: device in trouble") {
-		t.Errorf("log does not name the failing host and error:\n%s", logs.String())
+	if l := logs.String(); !strings.Contains(l, "host=a1") || !strings.Contains(l, `err="device in trouble"`) {
+		t.Errorf("log does not name the failing host and error:\n%s", l)
 	}
 }
 

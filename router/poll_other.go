@@ -7,12 +7,12 @@ import (
 	"time"
 )
 
-// poller exists on Linux only; elsewhere every host has a goroutine.
-type poller struct{}
+// poller exists on Linux only; elsewhere every host queue has a goroutine.
+type poller struct{ w *worker }
 
 const canPoll = false
 
-func startPoller(*Network, []*port, time.Duration) (*poller, error) {
+func startPoller(*Network, int, []*queue, time.Duration) (*poller, error) {
 	return nil, errors.ErrUnsupported
 }
 

@@ -2,8 +2,8 @@ package router
 
 import (
 	"net/netip"
+	"slices"
 	"sync/atomic"
-	"time"
 
 	"github.com/vpcsim/vpcsim/fib"
 )
@@ -32,12 +32,16 @@ type endpoint struct {
 	gateway bool
 }
 
-// worker is the state of one forwarding goroutine: its drop counters, its
-// grace-period epoch, and scratch space reused for every batch.
+// worker is the state of one forwarding goroutine: a lane's poller, the
+// goroutine of a host queue the poller does not serve, or the receiving
+// goroutine of one lane of a peering link. It holds the goroutine's lane,
+// its grace-period epoch, and scratch space reused for every batch.
 type worker struct {
-	drops drops
+	lane  int           // writes go to this lane's queue of each host
 	epoch atomic.Uint64 // odd while a batch is being forwarded
 
+	// Both grow to the most hosts, and links, that one batch has gone to,
+	// and keep that room: a steady flow allocates nothing.
 	locals []portOut
 	links  []linkOut
 }
@@ -56,9 +60,7 @@ type linkOut struct {
 	b   *batch
 }
 
-func newWorker() *worker {
-	return &worker{locals: make([]portOut, 0, BatchSize), links: make([]linkOut, 0, 4)}
-}
+func newWorker(lane int) *worker { return &worker{lane: lane} }
 
 // toPort queues frame, a packet with its headroom in front, for delivery
 // to p.
@@ -71,6 +73,7 @@ func (w *worker) toPort(p *port, frame []byte) {
 		}
 	}
 	if o == nil {
+		w.locals = slices.Grow(w.locals, 1)
 		w.locals = w.locals[:len(w.locals)+1]
 		o = &w.locals[len(w.locals)-1]
 		o.port, o.n, o.bytes = p, 0, 0
@@ -80,8 +83,9 @@ func (w *worker) toPort(p *port, frame []byte) {
 	o.bytes += len(frame) - Headroom
 }
 
-// toLink moves packet i of src onto e's outgoing batch.
-func (w *worker) toLink(pl *pool, e *linkEnd, src *batch, i int) {
+// toLink moves packet i of src onto e's outgoing batch; drops counted on
+// the way are the sending host's, d.
+func (w *worker) toLink(pl *pool, e *linkEnd, src *batch, i int, d *drops) {
 	var o *linkOut
 	for j := range w.links {
 		if w.links[j].end == e {
@@ -95,19 +99,21 @@ func (w *worker) toLink(pl *pool, e *linkEnd, src *batch, i int) {
 	}
 	o.b.take(src, i)
 	if o.b.n == pl.slots {
-		e.send(o.b, &w.drops)
+		e.send(w.lane, o.b, d)
 		o.b = pl.get()
 	}
 }
 
-// flush writes the queued packets to their hosts and sends the link batches.
-// Packets a host's device does not take are counted as write_failed, by
-// the worker that delivers into the host's VPC.
-func (w *worker) flush(pl *pool) {
+// flush writes the queued packets to their hosts and sends the link
+// batches. Packets a host's device does not take are counted in d as
+// write_failed: by the worker that delivers into the host's VPC, as d is
+// the sending host's drops for local delivery and the link's for packets
+// that crossed it.
+func (w *worker) flush(pl *pool, d *drops) {
 	for i := range w.locals {
 		o := &w.locals[i]
 		o.port.inTap.each(o.bufs[:o.n])
-		n, _ := o.port.dev.Write(o.bufs[:o.n], Headroom)
+		n, _ := o.port.writeQueue(w.lane).Write(o.bufs[:o.n], Headroom)
 		n = max(0, min(n, o.n))
 		switch {
 		case n == o.n:
@@ -122,7 +128,7 @@ func (w *worker) flush(pl *pool) {
 			o.port.tx.add(n, bytes)
 		}
 		if n < o.n {
-			w.drops[DropWriteFailed].Add(uint64(o.n - n))
+			d[DropWriteFailed].Add(uint64(o.n - n))
 		}
 		clear(o.bufs[:o.n])
 		o.port = nil
@@ -131,7 +137,7 @@ func (w *worker) flush(pl *pool) {
 	for i := range w.links {
 		o := &w.links[i]
 		if o.b.n > 0 {
-			o.end.send(o.b, &w.drops)
+			o.end.send(w.lane, o.b, d)
 		} else {
 			pl.put(o.b)
 		}
@@ -145,112 +151,33 @@ type port struct {
 	r       *Router
 	name    string
 	ip      netip.Addr
-	dev     Device
-	poll    pollable // dev, if the poller reads it; else nil
+	dev     Device   // as the host was given it: Close closes it
+	queues  []*queue // dev's queues, each read by one goroutine
 	devHead bool     // dev keeps metadata in the headroom
 	table   *fib.Table[hop]
 	rx, tx  counter  // from the host, to the host
+	drops   drops    // of packets read from the host
 	outTap  tapPoint // what the host sends
 	inTap   tapPoint // what the router delivers to the host
-	*worker          // whoever reads the host: its goroutine, or the poller
 
-	rb   *batch // read into; nil until the first read
-	want int    // packets to ask the next read for
-	full int    // reads in a row that got want packets
+	readErrors atomic.Uint64 // failed reads of any of its queues
+	gone       atomic.Bool   // a queue's reads failed until it was given up
 }
 
-// growAfter is how many reads in a row must fill a host's batch before it
-// doubles. A read that finds fewer packets than it asked for has made one
-// system call more, the one that found the device empty; growing only
-// under sustained load spares that call to light traffic such as pings.
-const growAfter = 4
-
-// nextWant returns the batch to ask for after a read of want packets got
-// n, the read being the full-th in a row to get all it asked for, and how
-// many full reads in a row there have been.
-func nextWant(want, full, n, slots int) (int, int) {
-	switch {
-	case n < want:
-		return max(1, n), 0
-	case full+1 == growAfter:
-		return min(2*want, slots), 0
-	default:
-		return want, full + 1
-	}
+// writeQueue returns the queue of p that lane writes to: the lane's own
+// when p has one per lane. A multi-queue TUN interface sends the packets of
+// a flow out of the queue the flow's last packet was written to, so the
+// answers to what a lane writes come back on the queue that same lane
+// reads: each flow stays on one lane, and a lane that writes a request
+// finds the reply waiting when it next polls, with nobody to wake.
+func (p *port) writeQueue(lane int) Device {
+	return p.queues[lane%len(p.queues)].dev
 }
 
-// run reads and forwards batches from the host until the device is closed:
-// the goroutine of a host the poller does not serve.
-func (p *port) run() {
-	defer p.release()
-	for {
-		if _, err := p.read(true); err != nil {
-			if p.stopped(err) {
-				return
-			}
-			time.Sleep(10 * time.Millisecond) // do not spin on a failing device
-		}
-	}
-}
-
-// read reads a batch from the host and forwards it. With wait it waits for
-// a packet; without, the device must be pollable and read returns 0 at once
-// if none is ready. The batch it asks for follows the traffic: one packet
-// at first, as many as the last read found when that was fewer, doubled
-// after growAfter full reads, up to the pool's slots. An idle host holds
-// one buffer.
-func (p *port) read(wait bool) (int, error) {
-	pl := p.r.net.pool
-	if p.rb == nil {
-		p.rb, p.want = pl.get(), 1
-	}
-	rb, want := p.rb, p.want
-	pl.fill(rb, want)
-	var n int
-	var err error
-	if wait {
-		n, err = p.dev.Read(rb.bufs[:want], rb.sizes[:want], Headroom)
-	} else {
-		n, err = p.poll.TryRead(rb.bufs[:want], rb.sizes[:want], Headroom)
-	}
-	if n == 0 {
-		return 0, err
-	}
-	rb.n = n
-	p.want, p.full = nextWant(want, p.full, n, pl.slots)
-	if !p.devHead {
-		for i := range n {
-			clear(rb.bufs[i][:Headroom])
-		}
-	}
-	p.outTap.batch(rb)
-	p.epoch.Add(1)
-	p.forward(rb)
-	p.epoch.Add(1)
-	return n, nil
-}
-
-// stopped reports whether err, from reading the host, means the device was
-// closed; any other error it logs.
-func (p *port) stopped(err error) bool {
-	if p.r.net.closing.Load() || isClosed(err) {
-		return true
-	}
-	p.r.net.logf("router %s: read from host %s: %v", p.r.id, p.name, err)
-	return false
-}
-
-// release returns the port's read batch to the pool.
-func (p *port) release() {
-	if p.rb != nil {
-		p.r.net.pool.put(p.rb)
-		p.rb = nil
-	}
-}
-
-// forward routes the packets of rb, read from the host. Packets handed to a
-// link leave rb with their buffers.
-func (p *port) forward(rb *batch) {
+// forward routes the packets of rb, read from the host by w's goroutine,
+// and returns their length together. Packets handed to a link leave rb
+// with their buffers.
+func (p *port) forward(w *worker, rb *batch) int {
 	r, pl := p.r, p.r.net.pool
 	bytes := 0
 	for i := 0; i < rb.n; i++ {
@@ -275,25 +202,26 @@ func (p *port) forward(rb *batch) {
 		case !ok:
 			p.drops.add(DropNoRoute)
 		case h.local:
-			r.deliverLocal(p.worker, rb.frame(i), dst, p)
+			r.deliverLocal(w, &p.drops, rb.frame(i), dst, p)
 		case h.end == nil || !h.end.link.active.Load():
 			p.drops.add(DropPeeringInactive)
 		default:
-			p.toLink(pl, h.end, rb, i)
+			w.toLink(pl, h.end, rb, i, &p.drops)
 		}
 	}
 	p.rx.add(rb.n, bytes)
-	p.flush(pl)
+	w.flush(pl, &p.drops)
+	return bytes
 }
 
 // deliverLocal delivers frame, a valid IPv4 packet with its headroom in
-// front, for an address of this VPC. from is the port it came from, or nil
-// when it arrived over a peering.
-func (r *Router) deliverLocal(w *worker, frame []byte, dst netip.Addr, from *port) {
+// front, for an address of this VPC, counting drops in d. from is the port
+// it came from, or nil when it arrived over a peering.
+func (r *Router) deliverLocal(w *worker, d *drops, frame []byte, dst netip.Addr, from *port) {
 	ep, ok := r.eps[dst]
 	switch {
 	case !ok || (ep.gateway && from == nil):
-		w.drops.add(DropNoHost)
+		d.add(DropNoHost)
 	case ep.gateway:
 		if ipv4(frame[Headroom:]).echoReply() {
 			// A packet of the router's own: complete, checksummed,
@@ -301,18 +229,18 @@ func (r *Router) deliverLocal(w *worker, frame []byte, dst netip.Addr, from *por
 			clear(frame[:Headroom])
 			w.toPort(from, frame)
 		} else {
-			w.drops.add(DropUnsupported)
+			d.add(DropUnsupported)
 		}
 	default:
 		w.toPort(ep.port, frame)
 	}
 }
 
-// receive delivers a batch that arrived over the peering link e.
-func (r *Router) receive(e *linkEnd, b *batch) {
-	w := e.worker
+// receive delivers a batch that arrived over the peering link e, on the
+// goroutine of w.
+func (r *Router) receive(e *linkEnd, w *worker, b *batch) {
 	if !e.link.active.Load() {
-		w.drops[DropPeeringInactive].Add(uint64(b.n))
+		e.drops[DropPeeringInactive].Add(uint64(b.n))
 		return
 	}
 	e.tap.batch(b)
@@ -323,13 +251,13 @@ func (r *Router) receive(e *linkEnd, b *batch) {
 		dst := ip.dst()
 		switch {
 		case !r.cidr.Contains(dst):
-			w.drops.add(DropNotTransitive)
+			e.drops.add(DropNotTransitive)
 		case !e.from.cidr.Contains(ip.src()):
-			w.drops.add(DropSpoofed)
+			e.drops.add(DropSpoofed)
 		default:
-			r.deliverLocal(w, b.frame(i), dst, nil)
+			r.deliverLocal(w, &e.drops, b.frame(i), dst, nil)
 		}
 	}
 	e.recv.add(b.n, bytes)
-	w.flush(r.net.pool)
+	w.flush(r.net.pool, &e.drops)
 }

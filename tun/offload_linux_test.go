@@ -26,6 +26,7 @@ type offloadPair struct {
 	maxPacket atomic.Int64 // largest IP packet read
 	maxGSO    atomic.Int64 // largest gso_size seen in a header
 	bad       atomic.Int64 // packets whose IPv4 total length is not their length
+	badSum    atomic.Int64 // packets whose IPv4 header checksum does not verify
 }
 
 func newOffloadPair(t *testing.T) *offloadPair {
@@ -68,6 +69,9 @@ func (p *offloadPair) copy(t *testing.T, src, dst *Device) {
 			if int(binary.BigEndian.Uint16(pkt[2:4])) != len(pkt) {
 				p.bad.Add(1)
 			}
+			if headerSum(pkt[:int(pkt[0]&0x0f)*4]) != 0xffff {
+				p.badSum.Add(1)
+			}
 			hdr := bufs[i][offset-VirtioNetHdrLen : offset]
 			gso := binary.LittleEndian.Uint16(hdr[4:6])
 			storeMax(&p.maxPacket, int64(len(pkt)))
@@ -81,6 +85,19 @@ func (p *offloadPair) copy(t *testing.T, src, dst *Device) {
 			bufs[i] = bufs[i][:cap(bufs[i])]
 		}
 	}
+}
+
+// headerSum returns the ones' complement sum of the 16-bit words of h: 0xffff
+// for an IPv4 header whose checksum verifies.
+func headerSum(h []byte) uint16 {
+	var sum uint32
+	for i := 0; i+1 < len(h); i += 2 {
+		sum += uint32(binary.BigEndian.Uint16(h[i:]))
+	}
+	for sum > 0xffff {
+		sum = sum>>16 + sum&0xffff
+	}
+	return uint16(sum)
 }
 
 func storeMax(v *atomic.Int64, x int64) {
@@ -149,6 +166,11 @@ func TestNSOffloadIperf(t *testing.T) {
 	}
 	if got := p.bad.Load(); got != 0 {
 		t.Errorf("%d packets had an IPv4 total length other than their length", got)
+	}
+	// The router drops packets whose header checksum does not verify: the
+	// kernel must checksum the header of every super-packet it hands over.
+	if got := p.badSum.Load(); got != 0 {
+		t.Errorf("%d packets had an IPv4 header checksum that does not verify", got)
 	}
 }
 

@@ -595,7 +595,7 @@ func TestSection(t *testing.T) {
 
 // TestREADMELimits keeps the README's limits of the console true.
 func TestREADMELimits(t *testing.T) {
-	b, err := os.ReadFile("../README.md")
+	b, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}

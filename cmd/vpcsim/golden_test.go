@@ -48,6 +48,7 @@ func TestJSONShapes(t *testing.T) {
 				VPCs:  []router.VPCStats{{VPC: "vpc1", Received: router.Count{Packets: 3, Bytes: 252}, Drops: router.Drops{router.DropNoRoute: 1}}},
 				Links: []router.LinkStats{{Peering: "pcx-1", From: "vpc1", To: "vpc2", Count: router.Count{Packets: 2, Bytes: 168}, Drops: router.Drops{}}},
 				Hosts: []router.HostStats{{Host: "a1", VPC: "vpc1", TX: router.Count{Packets: 3, Bytes: 252}, RX: router.Count{Packets: 2, Bytes: 168}}},
+				Lanes: []router.LaneStats{{Lane: 0, Read: router.Count{Packets: 3, Bytes: 252}}},
 			}, nil
 		},
 	})

@@ -197,9 +197,9 @@ func writeStats(w io.Writer, st router.Stats, prev *router.Stats, dt time.Durati
 	}
 
 	fmt.Fprintln(w)
-	fmt.Fprintln(tw, "HOST\tVPC\tTX PACKETS\tTX BYTES\tRX PACKETS\tRX BYTES")
+	fmt.Fprintln(tw, "HOST\tVPC\tTX PACKETS\tTX BYTES\tRX PACKETS\tRX BYTES\tREAD ERRORS\tDEVICE")
 	for _, h := range st.Hosts {
-		row(tw, h.Host, h.VPC, h.TX.Packets, h.TX.Bytes, h.RX.Packets, h.RX.Bytes)
+		row(tw, h.Host, h.VPC, h.TX.Packets, h.TX.Bytes, h.RX.Packets, h.RX.Bytes, h.ReadErrors, deviceState(h.DeviceGone))
 	}
 	tw.Flush()
 }

@@ -22,6 +22,7 @@ func TestWriteStats(t *testing.T) {
 		},
 		Hosts: []router.HostStats{
 			{Host: "a1", VPC: "vpc1", TX: router.Count{Packets: 10, Bytes: 840}, RX: router.Count{Packets: 4, Bytes: 336}},
+			{Host: "a2", VPC: "vpc1", TX: router.Count{Packets: 2, Bytes: 168}, ReadErrors: 9, DeviceGone: true},
 		},
 	}
 	want := `VPC   PACKETS  BYTES  DROPS  NO_ROUTE  NOT_TRANSITIVE
@@ -32,8 +33,9 @@ PEERING  DIRECTION   PACKETS  BYTES  DROPS
 pcx-1    vpc1->vpc2  7        588    0
 pcx-1    vpc2->vpc1  4        336    3 (not_transitive 3)
 
-HOST  VPC   TX PACKETS  TX BYTES  RX PACKETS  RX BYTES
-a1    vpc1  10          840       4           336
+HOST  VPC   TX PACKETS  TX BYTES  RX PACKETS  RX BYTES  READ ERRORS  DEVICE
+a1    vpc1  10          840       4           336       0            up
+a2    vpc1  2           168       0           0         9            gone
 `
 	var b strings.Builder
 	writeStats(&b, st, nil, 0)

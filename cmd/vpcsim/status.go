@@ -137,9 +137,9 @@ func writeStatus(w io.Writer, st api.Status) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
-	fmt.Fprintln(tw, "HOST\tVPC\tSUBNET\tIP\tNAMESPACE")
+	fmt.Fprintln(tw, "HOST\tVPC\tSUBNET\tIP\tNAMESPACE\tDEVICE")
 	for _, h := range st.Hosts {
-		row(tw, h.Name, h.VPC, h.Subnet, h.IP, h.Namespace)
+		row(tw, h.Name, h.VPC, h.Subnet, h.IP, h.Namespace, deviceState(h.DeviceGone))
 	}
 	tw.Flush()
 	if len(st.Peerings) > 0 {
@@ -160,4 +160,13 @@ func writeStatus(w io.Writer, st api.Status) {
 		}
 		fmt.Fprintf(w, "data plane repaired %d times since launch; the daemon's log says when\n", dp.Repairs)
 	}
+}
+
+// deviceState names the state of a host's device in tables: "gone" once
+// the router has given it up (see router.HostStats), else "up".
+func deviceState(gone bool) string {
+	if gone {
+		return "gone"
+	}
+	return "up"
 }

@@ -69,7 +69,7 @@ discards the saved state and starts from FILE.`,
 	cmd.Flags().StringVar(&lf.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://ADDR/metrics (a bare port such as :9464 listens on 127.0.0.1; default: off)")
 	cmd.Flags().StringVar(&lf.consoleAddr, "console", "", "serve the web console at http://ADDR/ (a bare port such as :8080 listens on 127.0.0.1; default: off, see \"vpcsim console\")")
 	cmd.Flags().BoolVar(&lf.reset, "reset", false, "discard the topology's saved state and start from FILE")
-	cmd.Flags().DurationVar(&lf.busyPoll, "busy-poll", 0, "keep polling the hosts this long after each packet instead of sleeping: lower latency, one CPU busy while traffic flows (e.g. 50ms; default: off)")
+	cmd.Flags().DurationVar(&lf.busyPoll, "busy-poll", 0, "keep polling the hosts this long after each packet instead of sleeping: lower latency, a CPU busy for each lane that traffic flows through (e.g. 50ms; default: off)")
 	cmd.Flags().BoolVarP(&lf.quiet, "quiet", "q", false, "print no progress, only the summary")
 	cmd.Flags().BoolVar(&child, "daemon-child", false, "internal: run as the detached daemon")
 	cmd.Flags().MarkHidden("daemon-child")

@@ -15,7 +15,8 @@ func TestBusyPollFlagErrors(t *testing.T) {
 		{[]string{"up", "--busy-poll", "-1ms"}, "invalid --busy-poll -1ms: must not be negative"},
 		{[]string{"up", "--busy-poll", "soon"}, `invalid argument "soon" for "--busy-poll"`},
 		{[]string{"bench", "--busy-poll", "0s"}, "invalid --busy-poll 0s: must be positive"},
-		{[]string{"bench", "--subjects", "vpcsim-fast"}, `unknown subject "vpcsim-fast": want kernel, bare-tun, vpcsim or vpcsim-busy`},
+		{[]string{"bench", "--subjects", "vpcsim-fast"}, `unknown subject "vpcsim-fast": want kernel, bare-tun, vpcsim, vpcsim-busy, vpcsim-1lane or vpcsim-1lane-busy`},
+		{[]string{"bench", "--pairs", "0"}, "invalid --pairs 0: want 1..16"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
