@@ -2,7 +2,6 @@ package fib
 
 import (
 	"fmt"
-	"iter"
 	"math/rand/v2"
 	"net"
 	"net/netip"
@@ -98,7 +97,11 @@ func (bt *benchTables) build(b *testing.B, impl string) {
 	switch impl {
 	case "fib":
 		bt.fib = new(Table[int])
-		bt.fib.InsertBatch(indexed(bt.prefixes))
+		var batch Batch[int]
+		for i, p := range bt.prefixes {
+			batch.Insert(p, i)
+		}
+		bt.fib.Apply(&batch)
 	case "bart":
 		bt.bart = new(bart.Table[int])
 		for i, p := range bt.prefixes {
@@ -188,17 +191,6 @@ func sizeTables(b *testing.B, n int) *benchTables {
 	}
 	benchCache[n] = bt
 	return bt
-}
-
-// indexed yields each prefix with its index as the value.
-func indexed(ps []netip.Prefix) iter.Seq2[netip.Prefix, int] {
-	return func(yield func(netip.Prefix, int) bool) {
-		for i, p := range ps {
-			if !yield(p, i) {
-				return
-			}
-		}
-	}
 }
 
 var sink int

@@ -2,7 +2,6 @@ package fib
 
 import (
 	"fmt"
-	"iter"
 	"math/rand/v2"
 	"net"
 	"net/netip"
@@ -124,36 +123,47 @@ func TestDifferential(t *testing.T) {
 	}
 }
 
-func TestInsertBatch(t *testing.T) {
+// TestApply loads a table with one batch of inserts, replacements and
+// deletions and compares it with the reference.
+func TestApply(t *testing.T) {
 	c := &pair{t: t}
 	g4, g6 := newGen(7, false), newGen(8, true)
 	for i := range 300 {
 		c.insert(g4.prefix(), i)
 		c.insert(g6.prefix(), i)
 	}
-	var batch []refRoute[int]
+	var b Batch[int]
+	n := 0 // valid changes
+	apply := func(p netip.Prefix, v int, del bool) {
+		if p.IsValid() {
+			n++
+		}
+		if del {
+			b.Delete(p)
+			c.ref.Delete(p)
+		} else {
+			b.Insert(p, v)
+			c.ref.Insert(p, v)
+		}
+	}
 	for i := range 3000 {
-		batch = append(batch, refRoute[int]{g4.prefix(), 1000 + i}, refRoute[int]{g6.prefix(), 1000 + i})
+		apply(g4.prefix(), 1000+i, false)
+		apply(g6.prefix(), 1000+i, false)
+		if i%7 == 0 && len(c.ref.routes) > 0 {
+			apply(c.ref.routes[g4.r.IntN(len(c.ref.routes))].p, 0, true)
+		}
 	}
-	batch = append(batch, refRoute[int]{mp("0.0.0.0/0"), 5}, refRoute[int]{mp("::/0"), 6}, refRoute[int]{netip.Prefix{}, 7})
-	c.fib.InsertBatch(seqOf(batch))
-	for _, r := range batch {
-		c.ref.Insert(r.p, r.v)
+	apply(mp("0.0.0.0/0"), 5, false)
+	apply(mp("::/0"), 6, false)
+	apply(netip.Prefix{}, 7, false)
+	if b.Len() != n {
+		t.Fatalf("Batch.Len() = %d, want %d (the invalid prefix is ignored)", b.Len(), n)
 	}
+	c.fib.Apply(&b)
 	c.full()
 	for range 2000 {
 		c.lookup(g4.addr())
 		c.lookup(g6.addr())
-	}
-}
-
-func seqOf[V any](rs []refRoute[V]) iter.Seq2[netip.Prefix, V] {
-	return func(yield func(netip.Prefix, V) bool) {
-		for _, r := range rs {
-			if !yield(r.p, r.v) {
-				return
-			}
-		}
 	}
 }
 

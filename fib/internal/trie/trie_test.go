@@ -1,103 +1,226 @@
 package trie
 
 import (
+	"cmp"
 	"encoding/binary"
+	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"testing"
 )
 
-// TestDirectMatchesTrie checks that the IPv4 direct index answers as the
-// trie does, after incremental updates and after a bulk build.
-func TestDirectMatchesTrie(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 4))
-	var root Node
-	var d Direct4
-	type pfx struct {
-		a    uint32
-		bits int
-	}
-	var have []pfx
-	key := func(p pfx) *[16]byte {
-		var k [16]byte
-		binary.BigEndian.PutUint32(k[:], p.a)
-		return &k
-	}
-	rnd := func() pfx {
-		bits := r.IntN(33)
-		a := uint32(10)<<24 | r.Uint32()&0x0003ffff | r.Uint32()&0x3<<20
-		if bits < 32 {
-			a &^= 1<<(32-bits) - 1
-		}
-		return pfx{a, bits}
-	}
-	check := func(step int) {
-		t.Helper()
-		for range 200 {
-			a := uint32(10)<<24 | r.Uint32()&0x003fffff
-			if r.IntN(8) == 0 {
-				a = r.Uint32()
-			}
-			if got, want := LookupDirect4(&d, a), Lookup4(&root, a); got != want {
-				t.Fatalf("step %d: LookupDirect4(%08x) = %x, Lookup4 = %x", step, a, got, want)
-			}
+// pfx is a prefix in the tests: a masked key and a length.
+type pfx struct {
+	key  [16]byte
+	bits int
+}
+
+// refTrie is the slow, obviously correct reference: a map, searched by
+// trying every prefix.
+type refTrie map[pfx]uint32
+
+func (r refTrie) lookup(a [16]byte) uint32 {
+	best, bestBits := uint32(0), -1
+	for p, l := range r {
+		if p.bits > bestBits && contains(p, a) {
+			best, bestBits = l, p.bits
 		}
 	}
-	for i := range 3000 {
-		p := rnd()
-		lo, hi := int(p.a>>24), int(p.a>>24)+1
-		if p.bits < 8 {
-			hi = lo + 1<<(8-p.bits)
-		}
-		if r.IntN(3) == 0 && len(have) > 0 {
-			p = have[r.IntN(len(have))]
-			lo, hi = int(p.a>>24), int(p.a>>24)+1
-			if p.bits < 8 {
-				hi = lo + 1<<(8-p.bits)
-			}
-			var ok bool
-			root, _, ok = Delete(&root, key(p), p.bits)
-			if !ok {
-				t.Fatalf("Delete(%08x/%d) = false for a present prefix", p.a, p.bits)
-			}
-			have = slices.DeleteFunc(have, func(q pfx) bool { return q == p })
-		} else {
-			var old uint32
-			root, old = Insert(&root, key(p), p.bits, Leaf(uint32(i+1), p.bits))
-			if old == 0 {
-				have = append(have, p)
-			}
-		}
-		d = d.Update(&root, lo, hi)
-		if i%100 == 0 {
-			check(i)
+	return best
+}
+
+func contains(p pfx, a [16]byte) bool { return mask(a, p.bits) == p.key }
+
+func mask(a [16]byte, bits int) [16]byte {
+	for i := range a {
+		switch {
+		case bits >= 8*(i+1):
+		case bits <= 8*i:
+			a[i] = 0
+		default:
+			a[i] &= 0xff << (8 - (bits - 8*i))
 		}
 	}
-	check(-1)
-	// A bulk build of the same prefixes answers the same.
-	var items []Item
-	Walk(&root, func(k *[16]byte, bits int, leaf uint32) bool {
-		items = append(items, Item{Key: *k, Bits: uint8(bits), Leaf: leaf})
+	return a
+}
+
+// gen makes prefixes and addresses of one family: around a few bases for
+// nesting, and spread over one /8 so that nodes get many children and are
+// encoded dense.
+type gen struct {
+	r     *rand.Rand
+	is6   bool
+	bases [][16]byte
+}
+
+func newGen(seed uint64, is6 bool) *gen {
+	g := &gen{r: rand.New(rand.NewPCG(seed, 77)), is6: is6}
+	for range 6 {
+		var b [16]byte
+		for i := range b {
+			b[i] = byte(g.r.Uint32())
+		}
+		g.bases = append(g.bases, b)
+	}
+	return g
+}
+
+func (g *gen) width() int {
+	if g.is6 {
+		return 128
+	}
+	return 32
+}
+
+func (g *gen) addr() [16]byte {
+	var a [16]byte
+	if g.r.IntN(3) == 0 {
+		// spread: 10.x.y.z or 2001:db8:x:y::z
+		a[0], a[1], a[2], a[3] = 10, byte(g.r.Uint32()), byte(g.r.Uint32()), byte(g.r.Uint32())
+	} else {
+		a = g.bases[g.r.IntN(len(g.bases))]
+		for range g.r.IntN(4) {
+			i := g.r.IntN(g.width())
+			a[i/8] ^= 0x80 >> (i % 8)
+		}
+	}
+	if !g.is6 {
+		clear(a[4:])
+	}
+	return a
+}
+
+func (g *gen) prefix() pfx {
+	a := g.addr()
+	var n int
+	switch x := g.r.IntN(10); {
+	case x == 0:
+		n = g.r.IntN(g.width() + 1)
+	case x < 4:
+		n = g.width() - g.r.IntN(9)
+	default:
+		n = 8 + g.r.IntN(g.width()-7)
+	}
+	return pfx{mask(a, n), n}
+}
+
+func lookup(root *Slot, sv uint64, a [16]byte, is6 bool) uint32 {
+	if is6 {
+		return Lookup6(root, sv, &a)
+	}
+	return Lookup4(root, sv, binary.BigEndian.Uint32(a[:4]))
+}
+
+// TestVersions builds versions with random batches and checks that every
+// version whose chains the writer keeps answers lookups, gets and walks
+// exactly as its reference snapshot, and that the version before those
+// answers right or asks for a retry, never wrongly.
+func TestVersions(t *testing.T) {
+	for _, is6 := range []bool{false, true} {
+		t.Run(fmt.Sprintf("ipv6=%v", is6), func(t *testing.T) {
+			g := newGen(5, is6)
+			var wr Writer
+			var root Slot
+			hist := []refTrie{{}} // hist[v]: the reference at version v
+			leaf := uint32(0)
+			retries := 0
+			for ver := uint64(1); ver <= 600; ver++ {
+				// A walk of version 299 pins the chains from 300 to 339.
+				pinned := ver >= 300 && ver < 340
+				wr.Begin(ver, pinned)
+				cur := maps.Clone(hist[ver-1])
+				have := slices.SortedFunc(maps.Keys(cur), cmpPfx)
+				for range 1 + g.r.IntN(6) {
+					if len(have) > 0 && g.r.IntN(3) == 0 {
+						p := have[g.r.IntN(len(have))]
+						if got, want := wr.Delete(&root, &p.key, p.bits), cur[p]; got != want {
+							t.Fatalf("v%d: Delete(%v/%d) = %x, want %x", ver, p.key, p.bits, got, want)
+						}
+						delete(cur, p)
+						continue
+					}
+					p := g.prefix()
+					leaf++
+					l := Leaf(leaf, p.bits)
+					if got, want := wr.Insert(&root, &p.key, p.bits, l), cur[p]; got != want {
+						t.Fatalf("v%d: Insert(%v/%d) = %x, want %x", ver, p.key, p.bits, got, want)
+					}
+					cur[p] = l
+				}
+				hist = append(hist, cur)
+				kept := []uint64{ver}
+				for sv := ver - 1; sv >= 1 && sv+2 >= ver; sv-- {
+					kept = append(kept, sv)
+				}
+				if pinned {
+					kept = append(kept, 299)
+				}
+				for _, sv := range kept {
+					checkVersion(t, &root, sv, hist[sv], g, is6, ver%25 == 0)
+				}
+				if ver > 3 && !pinned {
+					old := hist[ver-3]
+					for range 50 {
+						a := g.addr()
+						got := lookup(&root, ver-3, a, is6)
+						if got == Retry {
+							retries++
+						} else if want := old.lookup(a); got != want {
+							t.Fatalf("v%d: lookup at v%d of %v = %x, want %x or Retry", ver, ver-3, a, got, want)
+						}
+					}
+				}
+			}
+			if retries == 0 {
+				t.Errorf("no lookup at a cut version asked for a retry: are chains ever cut?")
+			}
+		})
+	}
+}
+
+func cmpPfx(a, b pfx) int {
+	if c := slices.Compare(a.key[:], b.key[:]); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.bits, b.bits)
+}
+
+// checkVersion compares lookups of version sv below root with ref and,
+// if full, every Get and a Walk.
+func checkVersion(t *testing.T, root *Slot, sv uint64, ref refTrie, g *gen, is6, full bool) {
+	t.Helper()
+	for range 40 {
+		a := g.addr()
+		if got, want := lookup(root, sv, a, is6), ref.lookup(a); got != want {
+			t.Fatalf("lookup at v%d of %v = %x, want %x", sv, a, got, want)
+		}
+	}
+	if !full {
+		return
+	}
+	for p, l := range ref {
+		if got := Get(root, sv, &p.key, p.bits); got != l {
+			t.Fatalf("Get at v%d of %v/%d = %x, want %x", sv, p.key, p.bits, got, l)
+		}
+		a := p.key
+		if got, want := lookup(root, sv, a, is6), ref.lookup(a); got != want {
+			t.Fatalf("lookup at v%d of %v = %x, want %x", sv, a, got, want)
+		}
+	}
+	var walked []pfx
+	Walk(root, sv, func(key *[16]byte, bits int, leaf uint32) bool {
+		p := pfx{*key, bits}
+		if ref[p] != leaf {
+			t.Fatalf("Walk at v%d yields %v/%d = %x, want %x", sv, key, bits, leaf, ref[p])
+		}
+		walked = append(walked, p)
 		return true
 	})
-	if len(items) != len(have) {
-		t.Fatalf("Walk yields %d prefixes, want %d", len(items), len(have))
+	if len(walked) != len(ref) {
+		t.Fatalf("Walk at v%d yields %d prefixes, want %d", sv, len(walked), len(ref))
 	}
-	slices.SortFunc(items, func(a, b Item) int {
-		if c := slices.Compare(a.Key[:], b.Key[:]); c != 0 {
-			return c
-		}
-		return int(a.Bits) - int(b.Bits)
-	})
-	built := Build(items)
-	bd := BuildDirect4(&built)
-	for range 2000 {
-		a := uint32(10)<<24 | r.Uint32()&0x003fffff
-		if got, want := LookupDirect4(&bd, a), Lookup4(&root, a); got != want {
-			t.Fatalf("built: LookupDirect4(%08x) = %x, Lookup4 of the updated trie = %x", a, got, want)
-		}
-		if got, want := Lookup4(&built, a), Lookup4(&root, a); got != want {
-			t.Fatalf("built: Lookup4(%08x) = %x, Lookup4 of the updated trie = %x", a, got, want)
-		}
+	if !slices.IsSortedFunc(walked, cmpPfx) {
+		t.Fatalf("Walk at v%d is not in address order, shorter first", sv)
 	}
 }

@@ -1,0 +1,328 @@
+package trie
+
+import (
+	"math/bits"
+	"slices"
+)
+
+// owned is a prefix owned by a node: the slots [lo, lo+256>>r) and its
+// leaf; r is the length relative to the node (0 only for /0 at the root).
+type owned struct {
+	leaf  uint32
+	lo    uint8
+	r     uint8
+	shown bool // set by the encoders: some slot or child shows it
+}
+
+func (o *owned) end() int    { return int(o.lo) + 256>>o.r }
+func (o *owned) key() uint16 { return uint16(o.lo)<<4 | uint16(o.r) }
+
+// searchOwned returns where an owned prefix with key k is or would be in
+// own, which is sorted by key.
+func searchOwned(own []owned, k uint16) (int, bool) {
+	lo, hi := 0, len(own)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if own[m].key() < k {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, lo < len(own) && own[lo].key() == k
+}
+
+// sortOwned sorts own by key, stably: by first slot and then length, so a
+// prefix comes before the prefixes it contains.
+func sortOwned(own []owned) {
+	if len(own) > 32 {
+		slices.SortStableFunc(own, func(a, b owned) int { return int(a.key()) - int(b.key()) })
+		return
+	}
+	for i := 1; i < len(own); i++ {
+		for j := i; j > 0 && own[j].key() < own[j-1].key(); j-- {
+			own[j], own[j-1] = own[j-1], own[j]
+		}
+	}
+}
+
+// runIter iterates over the runs of a sparse node.
+type runIter struct {
+	w  []uint64
+	wi uint
+	v  uint64
+	r  uint
+}
+
+func newRunIter(w []uint64) runIter { return runIter{w: w, v: w[wVec]} }
+
+// next returns the first slot and the entry of the next run.
+func (it *runIter) next() (s uint, e uint32, ok bool) {
+	for it.v == 0 {
+		if it.wi == 3 {
+			return 0, 0, false
+		}
+		it.wi++
+		it.v = it.w[wVec+it.wi]
+	}
+	s = it.wi<<6 | uint(bits.TrailingZeros64(it.v))
+	it.v &= it.v - 1
+	e = uint32(it.w[wRuns+it.r>>1] >> (32 * (it.r & 1)))
+	it.r++
+	return s, e, true
+}
+
+// collector recognises the owned prefixes of a node from the leaves its
+// slots show, in slot order, skipping a prefix shown again after the
+// longer prefixes or children inside it.
+type collector struct {
+	d    int
+	sp   int
+	hi   [10]uint
+	leaf [10]uint32
+}
+
+// add returns the prefix whose leaf l slot s shows, and false if it was
+// seen before (or l is 0).
+func (c *collector) add(s uint, l uint32) (owned, bool) {
+	if l == 0 {
+		return owned{}, false
+	}
+	for c.sp > 0 && c.hi[c.sp] <= s {
+		c.sp--
+	}
+	if c.sp > 0 && c.leaf[c.sp] == l {
+		return owned{}, false
+	}
+	r := LeafBits(l) - 8*c.d
+	lo := uint8(s) &^ (0xff >> r)
+	c.sp++
+	c.hi[c.sp] = uint(lo) + 256>>r
+	c.leaf[c.sp] = l
+	return owned{leaf: l, lo: lo, r: uint8(r)}, true
+}
+
+// decodeOwned appends the prefixes that the sparse or dense node n at
+// depth d owns to own, sorted by key.
+func decodeOwned(n *Node, d int, own []owned) []owned {
+	w := n.w
+	m := w[wMeta]
+	base := len(own)
+	c := collector{d: d}
+	var hoff uint
+	if m&kindMask == kindDense {
+		last := uint32(0)
+		for s := uint(0); s < 256; s++ {
+			if l := denseLeaf(w, s); l != last {
+				if o, ok := c.add(s, l); ok {
+					own = append(own, o)
+				}
+				last = l
+			}
+		}
+		hoff = wDenseH
+	} else {
+		it := newRunIter(w)
+		for {
+			s, e, ok := it.next()
+			if !ok {
+				break
+			}
+			if e&0xff == kidMark {
+				e = kidLeaf(w, m, uint(e>>8))
+			}
+			if o, ok := c.add(s, e); ok {
+				own = append(own, o)
+			}
+		}
+		hoff = sparseHiddenOff(m)
+	}
+	for _, h := range w[hoff : hoff+metaHidden(m)] {
+		l := hiddenLeaf(h)
+		own = append(own, owned{leaf: l, lo: uint8(hiddenLo(h)), r: uint8(LeafBits(l) - 8*d)})
+	}
+	sortOwned(own[base:])
+	return own
+}
+
+// kidSlots appends the slots of the children of the sparse node n to ks,
+// in order (child k is at ks[k]).
+func kidSlots(n *Node, ks []uint8) []uint8 {
+	if metaKids(n.w[wMeta]) == 0 {
+		return ks
+	}
+	it := newRunIter(n.w)
+	for {
+		s, e, ok := it.next()
+		if !ok {
+			return ks
+		}
+		if e&0xff == kidMark {
+			ks = append(ks, uint8(s))
+		}
+	}
+}
+
+// sweep walks the 256 slots of a node being encoded in order, yielding
+// segments of slots covered by the same owned prefix and each child slot
+// on its own. own must be sorted by key and ks ascending.
+type sweep struct {
+	own []owned
+	ks  []uint8
+	pos int
+	oi  int
+	ki  int
+	sp  int
+	hi  [10]int
+	top [10]int
+}
+
+func (sw *sweep) reset() {
+	sw.pos, sw.oi, sw.ki, sw.sp = 0, 0, 0, 0
+	sw.hi[0], sw.top[0] = 256, -1
+}
+
+func (sw *sweep) done() bool { return sw.pos >= 256 }
+
+// next returns the next segment [start, end), the index in own of the
+// prefix covering it (-1 for none) and whether it is a child's slot.
+func (sw *sweep) next() (start, end, o int, kid bool) {
+	for sw.hi[sw.sp] <= sw.pos {
+		sw.sp--
+	}
+	for sw.oi < len(sw.own) && int(sw.own[sw.oi].lo) == sw.pos {
+		sw.sp++
+		sw.hi[sw.sp] = sw.own[sw.oi].end()
+		sw.top[sw.sp] = sw.oi
+		sw.oi++
+	}
+	start, o = sw.pos, sw.top[sw.sp]
+	if sw.ki < len(sw.ks) && int(sw.ks[sw.ki]) == start {
+		sw.ki++
+		sw.pos++
+		return start, start + 1, o, true
+	}
+	end = sw.hi[sw.sp]
+	if sw.oi < len(sw.own) && int(sw.own[sw.oi].lo) < end {
+		end = int(sw.own[sw.oi].lo)
+	}
+	if sw.ki < len(sw.ks) && int(sw.ks[sw.ki]) < end {
+		end = int(sw.ks[sw.ki])
+	}
+	sw.pos = end
+	return start, end, o, false
+}
+
+// encodeSparse returns a sparse node of version ver owning own (sorted by
+// key) with children at slots ks, whose slots are kids.
+func encodeSparse(ver uint64, own []owned, ks []uint8, kids []Slot) *Node {
+	for i := range own {
+		own[i].shown = false
+	}
+	sw := sweep{own: own, ks: ks}
+	sw.reset()
+	nruns, prevO, prevKid := 0, -2, true
+	for !sw.done() {
+		_, _, o, kid := sw.next()
+		if o >= 0 {
+			own[o].shown = true
+		}
+		if kid || prevKid || o != prevO {
+			nruns++
+		}
+		prevO, prevKid = o, kid
+	}
+	nh := 0
+	for i := range own {
+		if !own[i].shown {
+			nh++
+		}
+	}
+	nk := len(ks)
+	kl := wRuns + (nruns+1)/2
+	ho := kl + (nk+1)/2
+	n := newNode(ho + nh)
+	n.kids = kids
+	w := n.w
+	sw.reset()
+	r, k := -1, 0
+	prevO, prevKid = -2, true
+	for !sw.done() {
+		start, _, o, kid := sw.next()
+		leaf := uint32(0)
+		if o >= 0 {
+			leaf = own[o].leaf
+		}
+		switch {
+		case kid:
+			r++
+			w[wVec+start>>6] |= 1 << (start & 63)
+			w[wRuns+r>>1] |= uint64(uint32(k)<<8|kidMark) << (32 * (r & 1))
+			w[kl+k>>1] |= uint64(leaf) << (32 * (k & 1))
+			k++
+		case prevKid || o != prevO:
+			r++
+			w[wVec+start>>6] |= 1 << (start & 63)
+			w[wRuns+r>>1] |= uint64(leaf) << (32 * (r & 1))
+		}
+		prevO, prevKid = o, kid
+	}
+	h := ho
+	for i := range own {
+		if !own[i].shown {
+			w[h] = packHidden(own[i].lo, own[i].leaf)
+			h++
+		}
+	}
+	b1 := uint64(bits.OnesCount64(w[wVec]))
+	b2 := b1 + uint64(bits.OnesCount64(w[wVec+1]))
+	b3 := b2 + uint64(bits.OnesCount64(w[wVec+2]))
+	w[wVer] = ver
+	w[wMeta] = kindSparse | uint64(nruns)<<8 | uint64(nk)<<17 | uint64(nh)<<26 | b1<<40 | b2<<48 | b3<<56
+	return n
+}
+
+// encodeDense returns a dense node of version ver owning own (sorted by
+// key) with the 256 child slots kids.
+func encodeDense(ver uint64, own []owned, kids []Slot) *Node {
+	for i := range own {
+		own[i].shown = false
+	}
+	sw := sweep{own: own}
+	sw.reset()
+	for !sw.done() {
+		if _, _, o, _ := sw.next(); o >= 0 {
+			own[o].shown = true
+		}
+	}
+	nh := 0
+	for i := range own {
+		if !own[i].shown {
+			nh++
+		}
+	}
+	n := newNode(wDenseH + nh)
+	n.kids = kids
+	w := n.w
+	sw.reset()
+	for !sw.done() {
+		start, end, o, _ := sw.next()
+		if o < 0 {
+			continue
+		}
+		l := uint64(own[o].leaf)
+		for s := start; s < end; s++ {
+			w[wLeaves+s>>1] |= l << (32 * (s & 1))
+		}
+	}
+	h := wDenseH
+	for i := range own {
+		if !own[i].shown {
+			w[h] = packHidden(own[i].lo, own[i].leaf)
+			h++
+		}
+	}
+	w[wVer] = ver
+	w[wMeta] = kindDense | uint64(nh)<<26
+	return n
+}

@@ -1,0 +1,292 @@
+package trie
+
+// Lookup4 returns the leaf of the longest prefix containing the IPv4
+// address a (big-endian) in version sv of the trie below root, 0 for none,
+// or Retry.
+func Lookup4(root *Slot, sv uint64, a uint32) uint32 {
+	n := root.p.Load()
+	best := uint32(0)
+	for sh := 24; sh >= 0; sh -= 8 {
+		if n == nil {
+			return best
+		}
+		w := n.w
+		if w[wVer] > sv {
+			if n = older(n, sv); n == nil {
+				return Retry
+			}
+			w = n.w
+		}
+		m := w[wMeta]
+		switch m & kindMask {
+		case kindSparse:
+			e := entry(w, m, uint(a>>sh)&0xff)
+			if e&0xff != kidMark {
+				if e != 0 {
+					best = e
+				}
+				return best
+			}
+			k := uint(e >> 8)
+			if l := kidLeaf(w, m, k); l != 0 {
+				best = l
+			}
+			n = n.kids[k].p.Load()
+		case kindDense:
+			s := uint(a>>sh) & 0xff
+			if l := denseLeaf(w, s); l != 0 {
+				best = l
+			}
+			n = n.kids[s].p.Load()
+		case kindSingle:
+			if (uint64(a)<<32^w[wKey])&mask64(singleBits(m)) == 0 {
+				best = singleLeaf(m)
+			}
+			return best
+		default:
+			return best
+		}
+	}
+	return best
+}
+
+// Lookup6 returns the leaf of the longest prefix containing the IPv6
+// address a in version sv of the trie below root, 0 for none, or Retry.
+func Lookup6(root *Slot, sv uint64, a *[16]byte) uint32 {
+	n := root.p.Load()
+	best := uint32(0)
+	for d := 0; d < len(a); d++ {
+		if n == nil {
+			return best
+		}
+		w := n.w
+		if w[wVer] > sv {
+			if n = older(n, sv); n == nil {
+				return Retry
+			}
+			w = n.w
+		}
+		m := w[wMeta]
+		switch m & kindMask {
+		case kindSparse:
+			e := entry(w, m, uint(a[d]))
+			if e&0xff != kidMark {
+				if e != 0 {
+					best = e
+				}
+				return best
+			}
+			k := uint(e >> 8)
+			if l := kidLeaf(w, m, k); l != 0 {
+				best = l
+			}
+			n = n.kids[k].p.Load()
+		case kindDense:
+			s := uint(a[d])
+			if l := denseLeaf(w, s); l != 0 {
+				best = l
+			}
+			n = n.kids[s].p.Load()
+		case kindSingle:
+			if singleMatch(w, m, keyHi(a), keyLo(a)) {
+				best = singleLeaf(m)
+			}
+			return best
+		default:
+			return best
+		}
+	}
+	return best
+}
+
+// Get returns the leaf stored for exactly key/bits in version sv of the
+// trie below root, 0 if absent, or Retry. key must be masked to bits.
+func Get(root *Slot, sv uint64, key *[16]byte, bits int) uint32 {
+	n := root.p.Load()
+	for d := 0; ; d++ {
+		if n != nil && n.w[wVer] > sv {
+			if n = older(n, sv); n == nil {
+				return Retry
+			}
+		}
+		switch kindOf(n) {
+		case kindEmpty:
+			return 0
+		case kindSingle:
+			m := n.w[wMeta]
+			if singleBits(m) != bits || n.w[wKey] != keyHi(key) || (bits > 64 && n.w[wKey+1] != keyLo(key)) {
+				return 0
+			}
+			return singleLeaf(m)
+		}
+		if bits <= 8*d+8 {
+			r := bits - 8*d
+			return findOwned(n, key[d]&^(0xff>>r), r, bits)
+		}
+		c := child(n, key[d])
+		if c == nil {
+			return 0
+		}
+		n = c.p.Load()
+	}
+}
+
+// child returns the slot of the child at slot s of a sparse or dense
+// node, or nil.
+func child(n *Node, s uint8) *Slot {
+	w := n.w
+	m := w[wMeta]
+	if m&kindMask == kindDense {
+		return &n.kids[s]
+	}
+	if e := entry(w, m, uint(s)); e&0xff == kidMark {
+		return &n.kids[e>>8]
+	}
+	return nil
+}
+
+// findOwned returns the leaf of the prefix of length bits (r relative to
+// the node) starting at slot lo that a sparse or dense node owns, or 0.
+func findOwned(n *Node, lo uint8, r, bits int) uint32 {
+	w := n.w
+	m := w[wMeta]
+	hi := uint(lo) + 256>>r
+	hoff := uint(wDenseH)
+	if m&kindMask == kindDense {
+		for s := uint(lo); s < hi; s++ {
+			if l := denseLeaf(w, s); l != 0 && LeafBits(l) == bits {
+				return l
+			}
+		}
+	} else {
+		for s := uint(lo); s < hi; {
+			e := entry(w, m, s)
+			l := e
+			if e&0xff == kidMark {
+				l = kidLeaf(w, m, uint(e>>8))
+			}
+			if l != 0 && LeafBits(l) == bits {
+				return l
+			}
+			s = nextRun(w, s)
+		}
+		hoff = sparseHiddenOff(m)
+	}
+	for _, h := range w[hoff : hoff+metaHidden(m)] {
+		if hiddenLo(h) == uint(lo) && LeafBits(hiddenLeaf(h)) == bits {
+			return hiddenLeaf(h)
+		}
+	}
+	return 0
+}
+
+// nextRun returns the first slot after s where a run of a sparse node
+// starts, or 256.
+func nextRun(w []uint64, s uint) uint {
+	for s++; s < 256; s = (s | 63) + 1 {
+		if v := w[wVec+s>>6] >> (s & 63); v != 0 {
+			return s + uint(trailingZeros(v))
+		}
+	}
+	return 256
+}
+
+// Walk calls fn for every prefix in version sv of the trie below root,
+// in address order and shorter first, until fn returns false; it reports
+// whether it ran to the end. The caller must keep the version's prev
+// chains from being cut while it walks.
+func Walk(root *Slot, sv uint64, fn func(key *[16]byte, bits int, leaf uint32) bool) bool {
+	wk := walker{sv: sv, fn: fn}
+	return wk.slot(root, 0)
+}
+
+type walker struct {
+	sv  uint64
+	fn  func(key *[16]byte, bits int, leaf uint32) bool
+	key [16]byte
+	own []owned // a stack of the owned lists of the nodes being walked
+}
+
+func (wk *walker) slot(s *Slot, d int) bool {
+	n := s.p.Load()
+	if n != nil && n.w[wVer] > wk.sv {
+		if n = older(n, wk.sv); n == nil {
+			panic("trie: walk met a cut version chain")
+		}
+	}
+	switch kindOf(n) {
+	case kindEmpty:
+		return true
+	case kindSingle:
+		var k [16]byte
+		singleKey(n.w, &k)
+		m := n.w[wMeta]
+		return wk.fn(&k, singleBits(m), singleLeaf(m))
+	}
+	base := len(wk.own)
+	wk.own = decodeOwned(n, d, wk.own)
+	own := wk.own[base:]
+	defer func() { wk.own = wk.own[:base] }()
+	i := 0
+	emit := func(upto int) bool { // owned prefixes starting before slot upto
+		for ; i < len(own) && int(own[i].lo) < upto; i++ {
+			wk.key[d] = own[i].lo
+			if !wk.fn(&wk.key, 8*d+int(own[i].r), own[i].leaf) {
+				return false
+			}
+		}
+		return true
+	}
+	ok := true
+	forKids(n, func(s uint8, c *Slot) bool {
+		if ok = emit(int(s) + 1); !ok {
+			return false
+		}
+		wk.key[d] = s
+		ok = wk.slot(c, d+1)
+		return ok
+	})
+	if ok {
+		ok = emit(256)
+	}
+	wk.key[d] = 0
+	return ok
+}
+
+// forKids calls fn for the slot and child of every child of a sparse or
+// dense node, in slot order, until fn returns false.
+func forKids(n *Node, fn func(s uint8, c *Slot) bool) {
+	w := n.w
+	m := w[wMeta]
+	if m&kindMask == kindDense {
+		for s := range n.kids {
+			if n.kids[s].p.Load() != nil && !fn(uint8(s), &n.kids[s]) {
+				return
+			}
+		}
+		return
+	}
+	if metaKids(m) == 0 {
+		return
+	}
+	forRuns(w, m, func(s uint, e uint32) bool {
+		if e&0xff == kidMark {
+			return fn(uint8(s), &n.kids[e>>8])
+		}
+		return true
+	})
+}
+
+// forRuns calls fn with the first slot and the entry of every run of a
+// sparse node until fn returns false.
+func forRuns(w []uint64, m uint64, fn func(start uint, e uint32) bool) {
+	r := uint(0)
+	for wi := uint(0); wi < 4; wi++ {
+		for v := w[wVec+wi]; v != 0; v &= v - 1 {
+			if !fn(wi<<6|uint(trailingZeros(v)), uint32(w[wRuns+r>>1]>>(32*(r&1)))) {
+				return
+			}
+			r++
+		}
+	}
+}

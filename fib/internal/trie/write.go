@@ -1,0 +1,394 @@
+package trie
+
+import "slices"
+
+// Writer makes the versions of the tries of one table. Its methods must
+// not be called concurrently; readers may run at any time.
+type Writer struct {
+	ver     uint64
+	written []*Node // stored into existing slots at ver
+	older   []*Node // stored before ver, whose prev chains are still kept
+}
+
+// Begin starts version ver, which must be the published version plus one.
+// Unless pinned (a walk is reading an older version), it cuts the prev
+// chains of the nodes stored two or more versions ago.
+func (wr *Writer) Begin(ver uint64, pinned bool) {
+	if !pinned {
+		for i, n := range wr.older {
+			n.prev.Store(nil)
+			wr.older[i] = nil
+		}
+		wr.older = wr.older[:0]
+	}
+	wr.older = append(wr.older, wr.written...)
+	clear(wr.written)
+	wr.written = wr.written[:0]
+	wr.ver = ver
+}
+
+// Set stores n, a node made for the current version, into s; nil empties
+// s. Readers of older versions keep reaching the node s held before.
+func (wr *Writer) Set(s *Slot, n *Node) {
+	if n == nil {
+		n = newNode(2)
+		n.w[wMeta] = kindEmpty
+	}
+	n.w[wVer] = wr.ver
+	switch old := s.p.Load(); {
+	case old == nil:
+		n.prev.Store(empty)
+	case old.w[wVer] == wr.ver:
+		n.prev.Store(old.prev.Load()) // old was never published
+	default:
+		n.prev.Store(old)
+	}
+	s.p.Store(n)
+	wr.written = append(wr.written, n)
+}
+
+// Insert maps key/bits to leaf in the trie below root and returns the
+// leaf it replaced, or 0. key must be masked to bits.
+func (wr *Writer) Insert(root *Slot, key *[16]byte, bits int, leaf uint32) uint32 {
+	old, n := wr.ins(root.p.Load(), 0, key, bits, leaf)
+	if n != nil {
+		wr.Set(root, n)
+	}
+	return old
+}
+
+// Delete removes key/bits from the trie below root and returns the leaf
+// it held, or 0 if it was absent. key must be masked to bits.
+func (wr *Writer) Delete(root *Slot, key *[16]byte, bits int) uint32 {
+	old, n, changed := wr.del(root.p.Load(), 0, key, bits)
+	if changed {
+		wr.Set(root, n)
+	}
+	return old
+}
+
+// ins inserts into n, the content of a slot at depth d. It returns the
+// leaf replaced and, when the slot must hold a new node, that node; a
+// change below n's own slots is stored in place.
+func (wr *Writer) ins(n *Node, d int, key *[16]byte, bits int, leaf uint32) (uint32, *Node) {
+	switch kindOf(n) {
+	case kindEmpty:
+		return 0, wr.single(key, bits, leaf)
+	case kindSingle:
+		m := n.w[wMeta]
+		var k [16]byte
+		singleKey(n.w, &k)
+		if singleBits(m) == bits && k == *key {
+			return singleLeaf(m), wr.single(key, bits, leaf)
+		}
+		items := [2]Item{{Key: k, Bits: uint8(singleBits(m)), Leaf: singleLeaf(m)}, {Key: *key, Bits: uint8(bits), Leaf: leaf}}
+		var tmp [2]Item
+		b, _ := wr.build(items[:], tmp[:], d)
+		return 0, b
+	}
+	if bits <= 8*d+8 {
+		return wr.insOwned(n, d, key, bits, leaf)
+	}
+	if c := child(n, key[d]); c != nil {
+		old, r := wr.ins(c.p.Load(), d+1, key, bits, leaf)
+		if r != nil {
+			wr.Set(c, r)
+		}
+		return old, nil
+	}
+	return 0, wr.withKid(n, d, key[d], wr.single(key, bits, leaf))
+}
+
+// del deletes from n, the content of a slot at depth d. It returns the
+// leaf removed and, when the slot must change, changed and its new
+// content (nil: empty).
+func (wr *Writer) del(n *Node, d int, key *[16]byte, bits int) (old uint32, repl *Node, changed bool) {
+	switch kindOf(n) {
+	case kindEmpty:
+		return 0, nil, false
+	case kindSingle:
+		m := n.w[wMeta]
+		var k [16]byte
+		singleKey(n.w, &k)
+		if singleBits(m) == bits && k == *key {
+			return singleLeaf(m), nil, true
+		}
+		return 0, nil, false
+	}
+	if bits <= 8*d+8 {
+		return wr.delOwned(n, d, key, bits)
+	}
+	c := child(n, key[d])
+	if c == nil {
+		return 0, nil, false
+	}
+	old, r, ch := wr.del(c.p.Load(), d+1, key, bits)
+	if !ch {
+		return old, nil, false
+	}
+	if r != nil || kindOf(n) == kindDense {
+		wr.Set(c, r)
+		return old, nil, false
+	}
+	return old, wr.withoutKid(n, d, key), true
+}
+
+func (wr *Writer) insOwned(n *Node, d int, key *[16]byte, bits int, leaf uint32) (uint32, *Node) {
+	var obuf [32]owned
+	own := decodeOwned(n, d, obuf[:0])
+	r := bits - 8*d
+	o := owned{leaf: leaf, lo: key[d] &^ (0xff >> r), r: uint8(r)}
+	var old uint32
+	if i, ok := searchOwned(own, o.key()); ok {
+		old, own[i].leaf = own[i].leaf, leaf
+	} else {
+		own = slices.Insert(own, i, o)
+	}
+	if kindOf(n) == kindDense {
+		return old, encodeDense(wr.ver, own, n.kids)
+	}
+	var kbuf [32]uint8
+	return old, encodeSparse(wr.ver, own, kidSlots(n, kbuf[:0]), n.kids)
+}
+
+func (wr *Writer) delOwned(n *Node, d int, key *[16]byte, bits int) (uint32, *Node, bool) {
+	var obuf [32]owned
+	own := decodeOwned(n, d, obuf[:0])
+	r := bits - 8*d
+	i, ok := searchOwned(own, uint16(key[d]&^(0xff>>r))<<4|uint16(r))
+	if !ok {
+		return 0, nil, false
+	}
+	old := own[i].leaf
+	own = slices.Delete(own, i, i+1)
+	if kindOf(n) == kindDense {
+		return old, encodeDense(wr.ver, own, n.kids), true
+	}
+	var kbuf [32]uint8
+	ks := kidSlots(n, kbuf[:0])
+	if c, ok := wr.collapse(d, key, own, ks, n.kids); ok {
+		return old, c, true
+	}
+	return old, encodeSparse(wr.ver, own, ks, n.kids), true
+}
+
+// withKid returns the sparse node n at depth d with the child c added at
+// slot s.
+func (wr *Writer) withKid(n *Node, d int, s uint8, c *Node) *Node {
+	var obuf [32]owned
+	var kbuf [32]uint8
+	own := decodeOwned(n, d, obuf[:0])
+	ks := kidSlots(n, kbuf[:0])
+	i, _ := slices.BinarySearch(ks, s)
+	ks = slices.Insert(ks, i, s)
+	if len(ks) >= denseAt {
+		kids := make([]Slot, 256)
+		for j, t := range ks {
+			if j < i {
+				kids[t].p.Store(n.kids[j].p.Load())
+			} else if j > i {
+				kids[t].p.Store(n.kids[j-1].p.Load())
+			}
+		}
+		kids[s].p.Store(c)
+		return encodeDense(wr.ver, own, kids)
+	}
+	kids := make([]Slot, len(ks))
+	for j := range n.kids {
+		t := j
+		if j >= i {
+			t++
+		}
+		kids[t].p.Store(n.kids[j].p.Load())
+	}
+	kids[i].p.Store(c)
+	return encodeSparse(wr.ver, own, ks, kids)
+}
+
+// withoutKid returns the content replacing the sparse node n at depth d
+// once its child at slot key[d] is gone.
+func (wr *Writer) withoutKid(n *Node, d int, key *[16]byte) *Node {
+	var obuf [32]owned
+	var kbuf [32]uint8
+	own := decodeOwned(n, d, obuf[:0])
+	ks := kidSlots(n, kbuf[:0])
+	i, _ := slices.BinarySearch(ks, key[d])
+	ks = slices.Delete(ks, i, i+1)
+	var kids []Slot
+	if len(ks) > 0 {
+		kids = make([]Slot, len(ks))
+		for j := range kids {
+			t := j
+			if j >= i {
+				t++
+			}
+			kids[j].p.Store(n.kids[t].p.Load())
+		}
+	}
+	if c, ok := wr.collapse(d, key, own, ks, kids); ok {
+		return c
+	}
+	return encodeSparse(wr.ver, own, ks, kids)
+}
+
+// collapse returns what replaces a sparse node at depth d below key
+// holding own and the children at ks in kids when it holds at most one
+// prefix: nothing, or a single. ok is false if it must stay a node.
+func (wr *Writer) collapse(d int, key *[16]byte, own []owned, ks []uint8, kids []Slot) (n *Node, ok bool) {
+	switch {
+	case len(own)+len(ks) == 0:
+		return nil, true
+	case len(own) == 1 && len(ks) == 0:
+		var k [16]byte
+		copy(k[:d], key[:d])
+		k[d] = own[0].lo
+		return wr.single(&k, 8*d+int(own[0].r), own[0].leaf), true
+	case len(own) == 0 && len(ks) == 1:
+		c := kids[0].p.Load()
+		if kindOf(c) != kindSingle {
+			return nil, false
+		}
+		// A node is stored into one slot only: its prev chain is that
+		// slot's history.
+		cp := newNode(len(c.w))
+		copy(cp.w, c.w)
+		cp.w[wVer] = wr.ver
+		return cp, true
+	}
+	return nil, false
+}
+
+// single returns a single node holding key/bits → leaf.
+func (wr *Writer) single(key *[16]byte, bits int, leaf uint32) *Node {
+	n := newNode(wKey + keyWords(bits))
+	n.w[wVer] = wr.ver
+	n.w[wMeta] = kindSingle | uint64(bits)<<8 | uint64(leaf)<<32
+	n.w[wKey] = keyHi(key)
+	if bits > 64 {
+		n.w[wKey+1] = keyLo(key)
+	}
+	return n
+}
+
+// Item is a prefix for Build. A Leaf of 0 removes the prefix.
+type Item struct {
+	Key  [16]byte // masked to Bits
+	Bits uint8
+	Leaf uint32
+}
+
+// Build returns the content of a root slot holding items, and the number
+// of prefixes it holds. Of equal prefixes the last wins; a Leaf of 0
+// removes the prefix. Build reorders items.
+func (wr *Writer) Build(items []Item) (*Node, int) {
+	if len(items) == 0 {
+		return nil, 0
+	}
+	return wr.build(items, make([]Item, len(items)), 0)
+}
+
+// build returns the content of a slot at depth d holding items, using tmp
+// (as long as items) as scratch.
+func (wr *Writer) build(items, tmp []Item, d int) (*Node, int) {
+	if len(items) == 1 {
+		it := &items[0]
+		if it.Leaf == 0 {
+			return nil, 0
+		}
+		return wr.single(&it.Key, int(it.Bits), it.Leaf), 1
+	}
+	path := items[0].Key
+	lim := uint8(8*d + 8)
+	var obuf [32]owned
+	own := obuf[:0]
+	deep := tmp[:0]
+	for i := range items {
+		it := &items[i]
+		if it.Bits <= lim {
+			r := int(it.Bits) - 8*d
+			own = append(own, owned{leaf: it.Leaf, lo: it.Key[d] &^ (0xff >> r), r: uint8(r)})
+		} else {
+			deep = append(deep, *it)
+		}
+	}
+	// Group the deeper items by their byte at d, keeping their order.
+	var grouped, scratch []Item
+	if len(deep) > 32 {
+		var pos [256]int32
+		for i := range deep {
+			pos[deep[i].Key[d]]++
+		}
+		sum := int32(0)
+		for b, c := range pos {
+			pos[b] = sum
+			sum += c
+		}
+		grouped, scratch = items[:len(deep)], tmp[:len(deep)]
+		for i := range deep {
+			b := deep[i].Key[d]
+			grouped[pos[b]] = deep[i]
+			pos[b]++
+		}
+	} else {
+		for i := 1; i < len(deep); i++ {
+			for j := i; j > 0 && deep[j].Key[d] < deep[j-1].Key[d]; j-- {
+				deep[j], deep[j-1] = deep[j-1], deep[j]
+			}
+		}
+		grouped, scratch = deep, items[:len(deep)]
+	}
+	count := 0
+	var kbuf [32]uint8
+	var nbuf [32]*Node
+	ks, kn := kbuf[:0], nbuf[:0]
+	for i := 0; i < len(grouped); {
+		s := grouped[i].Key[d]
+		j := i + 1
+		for j < len(grouped) && grouped[j].Key[d] == s {
+			j++
+		}
+		if c, cnt := wr.build(grouped[i:j], scratch[i:j], d+1); c != nil {
+			ks, kn = append(ks, s), append(kn, c)
+			count += cnt
+		}
+		i = j
+	}
+	// Of equal prefixes keep the last; drop removals.
+	sortOwned(own)
+	out := own[:0]
+	for i := range own {
+		if i+1 < len(own) && own[i+1].key() == own[i].key() {
+			continue
+		}
+		if own[i].leaf != 0 {
+			out = append(out, own[i])
+		}
+	}
+	own = out
+	count += len(own)
+	switch {
+	case len(own)+len(ks) == 0:
+		return nil, 0
+	case len(own) == 1 && len(ks) == 0:
+		var k [16]byte
+		copy(k[:d], path[:d])
+		k[d] = own[0].lo
+		return wr.single(&k, 8*d+int(own[0].r), own[0].leaf), count
+	case len(own) == 0 && len(ks) == 1 && kindOf(kn[0]) == kindSingle:
+		return kn[0], count // not stored anywhere yet
+	case len(ks) >= denseAt:
+		kids := make([]Slot, 256)
+		for i, s := range ks {
+			kids[s].p.Store(kn[i])
+		}
+		return encodeDense(wr.ver, own, kids), count
+	}
+	var kids []Slot
+	if len(ks) > 0 {
+		kids = make([]Slot, len(ks))
+		for i := range ks {
+			kids[i].p.Store(kn[i])
+		}
+	}
+	return encodeSparse(wr.ver, own, ks, kids), count
+}
