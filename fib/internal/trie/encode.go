@@ -48,26 +48,28 @@ func sortOwned(own []owned) {
 
 // runIter iterates over the runs of a sparse node.
 type runIter struct {
-	w  []uint64
+	n  *Node
 	wi uint
 	v  uint64
 	r  uint
+	ok bool // v is loaded
 }
-
-func newRunIter(w []uint64) runIter { return runIter{w: w, v: w[wVec]} }
 
 // next returns the first slot and the entry of the next run.
 func (it *runIter) next() (s uint, e uint32, ok bool) {
+	if !it.ok {
+		it.v, it.ok = it.n.word(wVec), true
+	}
 	for it.v == 0 {
 		if it.wi == 3 {
 			return 0, 0, false
 		}
 		it.wi++
-		it.v = it.w[wVec+it.wi]
+		it.v = it.n.word(wVec + it.wi)
 	}
 	s = it.wi<<6 | uint(bits.TrailingZeros64(it.v))
 	it.v &= it.v - 1
-	e = uint32(it.w[wRuns+it.r>>1] >> (32 * (it.r & 1)))
+	e = it.n.half(hRuns + it.r)
 	it.r++
 	return s, e, true
 }
@@ -105,15 +107,14 @@ func (c *collector) add(s uint, l uint32) (owned, bool) {
 // decodeOwned appends the prefixes that the sparse or dense node n at
 // depth d owns to own, sorted by key.
 func decodeOwned(n *Node, d int, own []owned) []owned {
-	w := n.w
-	m := w[wMeta]
+	m := n.word(wMeta)
 	base := len(own)
 	c := collector{d: d}
 	var hoff uint
 	if m&kindMask == kindDense {
 		last := uint32(0)
 		for s := uint(0); s < 256; s++ {
-			if l := denseLeaf(w, s); l != last {
+			if l := n.denseLeaf(s); l != last {
 				if o, ok := c.add(s, l); ok {
 					own = append(own, o)
 				}
@@ -122,14 +123,14 @@ func decodeOwned(n *Node, d int, own []owned) []owned {
 		}
 		hoff = wDenseH
 	} else {
-		it := newRunIter(w)
+		it := runIter{n: n}
 		for {
 			s, e, ok := it.next()
 			if !ok {
 				break
 			}
 			if e&0xff == kidMark {
-				e = kidLeaf(w, m, uint(e>>8))
+				e = n.kidLeaf(m, uint(e>>8))
 			}
 			if o, ok := c.add(s, e); ok {
 				own = append(own, o)
@@ -137,7 +138,8 @@ func decodeOwned(n *Node, d int, own []owned) []owned {
 		}
 		hoff = sparseHiddenOff(m)
 	}
-	for _, h := range w[hoff : hoff+metaHidden(m)] {
+	for i := range metaHidden(m) {
+		h := n.word(hoff + i)
 		l := hiddenLeaf(h)
 		own = append(own, owned{leaf: l, lo: uint8(hiddenLo(h)), r: uint8(LeafBits(l) - 8*d)})
 	}
@@ -148,10 +150,10 @@ func decodeOwned(n *Node, d int, own []owned) []owned {
 // kidSlots appends the slots of the children of the sparse node n to ks,
 // in order (child k is at ks[k]).
 func kidSlots(n *Node, ks []uint8) []uint8 {
-	if metaKids(n.w[wMeta]) == 0 {
+	if metaKids(n.word(wMeta)) == 0 {
 		return ks
 	}
-	it := newRunIter(n.w)
+	it := runIter{n: n}
 	for {
 		s, e, ok := it.next()
 		if !ok {
@@ -214,8 +216,8 @@ func (sw *sweep) next() (start, end, o int, kid bool) {
 }
 
 // encodeSparse returns a sparse node of version ver owning own (sorted by
-// key) with children at slots ks, whose slots are kids.
-func encodeSparse(ver uint64, own []owned, ks []uint8, kids []Slot) *Node {
+// key) with children at slots ks, whose slots start at kids.
+func encodeSparse(ver uint64, own []owned, ks []uint8, kids *Slot) *Node {
 	for i := range own {
 		own[i].shown = false
 	}
@@ -239,11 +241,11 @@ func encodeSparse(ver uint64, own []owned, ks []uint8, kids []Slot) *Node {
 		}
 	}
 	nk := len(ks)
-	kl := wRuns + (nruns+1)/2
-	ho := kl + (nk+1)/2
+	kl := 2*wRuns + (nruns+1)&^1 // first kid leaf, as a half index
+	ho := kl/2 + (nk+1)/2
 	n := newNode(ho + nh)
 	n.kids = kids
-	w := n.w
+	w, hw := n.words(ho+nh), n.halves(ho+nh)
 	sw.reset()
 	r, k := -1, 0
 	prevO, prevKid = -2, true
@@ -257,13 +259,13 @@ func encodeSparse(ver uint64, own []owned, ks []uint8, kids []Slot) *Node {
 		case kid:
 			r++
 			w[wVec+start>>6] |= 1 << (start & 63)
-			w[wRuns+r>>1] |= uint64(uint32(k)<<8|kidMark) << (32 * (r & 1))
-			w[kl+k>>1] |= uint64(leaf) << (32 * (k & 1))
+			hw[hRuns+r] = uint32(k)<<8 | kidMark
+			hw[kl+k] = leaf
 			k++
 		case prevKid || o != prevO:
 			r++
 			w[wVec+start>>6] |= 1 << (start & 63)
-			w[wRuns+r>>1] |= uint64(leaf) << (32 * (r & 1))
+			hw[hRuns+r] = leaf
 		}
 		prevO, prevKid = o, kid
 	}
@@ -283,8 +285,8 @@ func encodeSparse(ver uint64, own []owned, ks []uint8, kids []Slot) *Node {
 }
 
 // encodeDense returns a dense node of version ver owning own (sorted by
-// key) with the 256 child slots kids.
-func encodeDense(ver uint64, own []owned, kids []Slot) *Node {
+// key) with the 256 child slots starting at kids.
+func encodeDense(ver uint64, own []owned, kids *Slot) *Node {
 	for i := range own {
 		own[i].shown = false
 	}
@@ -303,16 +305,15 @@ func encodeDense(ver uint64, own []owned, kids []Slot) *Node {
 	}
 	n := newNode(wDenseH + nh)
 	n.kids = kids
-	w := n.w
+	w, hw := n.words(wDenseH+nh), n.halves(wDenseH+nh)
 	sw.reset()
 	for !sw.done() {
 		start, end, o, _ := sw.next()
-		if o < 0 {
-			continue
-		}
-		l := uint64(own[o].leaf)
-		for s := start; s < end; s++ {
-			w[wLeaves+s>>1] |= l << (32 * (s & 1))
+		if o >= 0 {
+			leaves := hw[hLeaves+start : hLeaves+end]
+			for i := range leaves {
+				leaves[i] = own[o].leaf
+			}
 		}
 	}
 	h := wDenseH

@@ -6,21 +6,16 @@ package trie
 func Lookup4(root *Slot, sv uint64, a uint32) uint32 {
 	n := root.p.Load()
 	best := uint32(0)
-	for sh := 24; sh >= 0; sh -= 8 {
-		if n == nil {
-			return best
-		}
-		w := n.w
-		if w[wVer] > sv {
+	for sh := 24; sh >= 0 && n != nil; sh -= 8 {
+		if n.word(wVer) > sv {
 			if n = older(n, sv); n == nil {
 				return Retry
 			}
-			w = n.w
 		}
-		m := w[wMeta]
+		m := n.word(wMeta)
 		switch m & kindMask {
 		case kindSparse:
-			e := entry(w, m, uint(a>>sh)&0xff)
+			e := n.entry(m, uint(a>>sh)&0xff)
 			if e&0xff != kidMark {
 				if e != 0 {
 					best = e
@@ -28,18 +23,18 @@ func Lookup4(root *Slot, sv uint64, a uint32) uint32 {
 				return best
 			}
 			k := uint(e >> 8)
-			if l := kidLeaf(w, m, k); l != 0 {
+			if l := n.kidLeaf(m, k); l != 0 {
 				best = l
 			}
-			n = n.kids[k].p.Load()
+			n = n.kid(k).p.Load()
 		case kindDense:
 			s := uint(a>>sh) & 0xff
-			if l := denseLeaf(w, s); l != 0 {
+			if l := n.denseLeaf(s); l != 0 {
 				best = l
 			}
-			n = n.kids[s].p.Load()
+			n = n.kid(s).p.Load()
 		case kindSingle:
-			if (uint64(a)<<32^w[wKey])&mask64(singleBits(m)) == 0 {
+			if (uint64(a)<<32^n.word(wKey))&mask64(singleBits(m)) == 0 {
 				best = singleLeaf(m)
 			}
 			return best
@@ -55,21 +50,16 @@ func Lookup4(root *Slot, sv uint64, a uint32) uint32 {
 func Lookup6(root *Slot, sv uint64, a *[16]byte) uint32 {
 	n := root.p.Load()
 	best := uint32(0)
-	for d := 0; d < len(a); d++ {
-		if n == nil {
-			return best
-		}
-		w := n.w
-		if w[wVer] > sv {
+	for d := 0; d < len(a) && n != nil; d++ {
+		if n.word(wVer) > sv {
 			if n = older(n, sv); n == nil {
 				return Retry
 			}
-			w = n.w
 		}
-		m := w[wMeta]
+		m := n.word(wMeta)
 		switch m & kindMask {
 		case kindSparse:
-			e := entry(w, m, uint(a[d]))
+			e := n.entry(m, uint(a[d]))
 			if e&0xff != kidMark {
 				if e != 0 {
 					best = e
@@ -77,18 +67,18 @@ func Lookup6(root *Slot, sv uint64, a *[16]byte) uint32 {
 				return best
 			}
 			k := uint(e >> 8)
-			if l := kidLeaf(w, m, k); l != 0 {
+			if l := n.kidLeaf(m, k); l != 0 {
 				best = l
 			}
-			n = n.kids[k].p.Load()
+			n = n.kid(k).p.Load()
 		case kindDense:
 			s := uint(a[d])
-			if l := denseLeaf(w, s); l != 0 {
+			if l := n.denseLeaf(s); l != 0 {
 				best = l
 			}
-			n = n.kids[s].p.Load()
+			n = n.kid(s).p.Load()
 		case kindSingle:
-			if singleMatch(w, m, keyHi(a), keyLo(a)) {
+			if n.singleMatch(m, keyHi(a), keyLo(a)) {
 				best = singleLeaf(m)
 			}
 			return best
@@ -104,7 +94,7 @@ func Lookup6(root *Slot, sv uint64, a *[16]byte) uint32 {
 func Get(root *Slot, sv uint64, key *[16]byte, bits int) uint32 {
 	n := root.p.Load()
 	for d := 0; ; d++ {
-		if n != nil && n.w[wVer] > sv {
+		if n != nil && n.word(wVer) > sv {
 			if n = older(n, sv); n == nil {
 				return Retry
 			}
@@ -113,8 +103,8 @@ func Get(root *Slot, sv uint64, key *[16]byte, bits int) uint32 {
 		case kindEmpty:
 			return 0
 		case kindSingle:
-			m := n.w[wMeta]
-			if singleBits(m) != bits || n.w[wKey] != keyHi(key) || (bits > 64 && n.w[wKey+1] != keyLo(key)) {
+			m := n.word(wMeta)
+			if singleBits(m) != bits || n.word(wKey) != keyHi(key) || (bits > 64 && n.word(wKey+1) != keyLo(key)) {
 				return 0
 			}
 			return singleLeaf(m)
@@ -134,13 +124,12 @@ func Get(root *Slot, sv uint64, key *[16]byte, bits int) uint32 {
 // child returns the slot of the child at slot s of a sparse or dense
 // node, or nil.
 func child(n *Node, s uint8) *Slot {
-	w := n.w
-	m := w[wMeta]
+	m := n.word(wMeta)
 	if m&kindMask == kindDense {
-		return &n.kids[s]
+		return n.kid(uint(s))
 	}
-	if e := entry(w, m, uint(s)); e&0xff == kidMark {
-		return &n.kids[e>>8]
+	if e := n.entry(m, uint(s)); e&0xff == kidMark {
+		return n.kid(uint(e >> 8))
 	}
 	return nil
 }
@@ -148,32 +137,29 @@ func child(n *Node, s uint8) *Slot {
 // findOwned returns the leaf of the prefix of length bits (r relative to
 // the node) starting at slot lo that a sparse or dense node owns, or 0.
 func findOwned(n *Node, lo uint8, r, bits int) uint32 {
-	w := n.w
-	m := w[wMeta]
+	m := n.word(wMeta)
 	hi := uint(lo) + 256>>r
 	hoff := uint(wDenseH)
 	if m&kindMask == kindDense {
 		for s := uint(lo); s < hi; s++ {
-			if l := denseLeaf(w, s); l != 0 && LeafBits(l) == bits {
+			if l := n.denseLeaf(s); l != 0 && LeafBits(l) == bits {
 				return l
 			}
 		}
 	} else {
-		for s := uint(lo); s < hi; {
-			e := entry(w, m, s)
-			l := e
-			if e&0xff == kidMark {
-				l = kidLeaf(w, m, uint(e>>8))
+		for s := uint(lo); s < hi; s = n.nextRun(s) {
+			l := n.entry(m, s)
+			if l&0xff == kidMark {
+				l = n.kidLeaf(m, uint(l>>8))
 			}
 			if l != 0 && LeafBits(l) == bits {
 				return l
 			}
-			s = nextRun(w, s)
 		}
 		hoff = sparseHiddenOff(m)
 	}
-	for _, h := range w[hoff : hoff+metaHidden(m)] {
-		if hiddenLo(h) == uint(lo) && LeafBits(hiddenLeaf(h)) == bits {
+	for i := range metaHidden(m) {
+		if h := n.word(hoff + i); hiddenLo(h) == uint(lo) && LeafBits(hiddenLeaf(h)) == bits {
 			return hiddenLeaf(h)
 		}
 	}
@@ -182,9 +168,9 @@ func findOwned(n *Node, lo uint8, r, bits int) uint32 {
 
 // nextRun returns the first slot after s where a run of a sparse node
 // starts, or 256.
-func nextRun(w []uint64, s uint) uint {
+func (n *Node) nextRun(s uint) uint {
 	for s++; s < 256; s = (s | 63) + 1 {
-		if v := w[wVec+s>>6] >> (s & 63); v != 0 {
+		if v := n.word(wVec+s>>6) >> (s & 63); v != 0 {
 			return s + uint(trailingZeros(v))
 		}
 	}
@@ -209,7 +195,7 @@ type walker struct {
 
 func (wk *walker) slot(s *Slot, d int) bool {
 	n := s.p.Load()
-	if n != nil && n.w[wVer] > wk.sv {
+	if n != nil && n.word(wVer) > wk.sv {
 		if n = older(n, wk.sv); n == nil {
 			panic("trie: walk met a cut version chain")
 		}
@@ -219,8 +205,8 @@ func (wk *walker) slot(s *Slot, d int) bool {
 		return true
 	case kindSingle:
 		var k [16]byte
-		singleKey(n.w, &k)
-		m := n.w[wMeta]
+		n.singleKey(&k)
+		m := n.word(wMeta)
 		return wk.fn(&k, singleBits(m), singleLeaf(m))
 	}
 	base := len(wk.own)
@@ -256,11 +242,10 @@ func (wk *walker) slot(s *Slot, d int) bool {
 // forKids calls fn for the slot and child of every child of a sparse or
 // dense node, in slot order, until fn returns false.
 func forKids(n *Node, fn func(s uint8, c *Slot) bool) {
-	w := n.w
-	m := w[wMeta]
+	m := n.word(wMeta)
 	if m&kindMask == kindDense {
-		for s := range n.kids {
-			if n.kids[s].p.Load() != nil && !fn(uint8(s), &n.kids[s]) {
+		for s := range uint(256) {
+			if c := n.kid(s); c.p.Load() != nil && !fn(uint8(s), c) {
 				return
 			}
 		}
@@ -269,24 +254,14 @@ func forKids(n *Node, fn func(s uint8, c *Slot) bool) {
 	if metaKids(m) == 0 {
 		return
 	}
-	forRuns(w, m, func(s uint, e uint32) bool {
-		if e&0xff == kidMark {
-			return fn(uint8(s), &n.kids[e>>8])
+	it := runIter{n: n}
+	for {
+		s, e, ok := it.next()
+		if !ok {
+			return
 		}
-		return true
-	})
-}
-
-// forRuns calls fn with the first slot and the entry of every run of a
-// sparse node until fn returns false.
-func forRuns(w []uint64, m uint64, fn func(start uint, e uint32) bool) {
-	r := uint(0)
-	for wi := uint(0); wi < 4; wi++ {
-		for v := w[wVec+wi]; v != 0; v &= v - 1 {
-			if !fn(wi<<6|uint(trailingZeros(v)), uint32(w[wRuns+r>>1]>>(32*(r&1)))) {
-				return
-			}
-			r++
+		if e&0xff == kidMark && !fn(uint8(s), n.kid(uint(e>>8))) {
+			return
 		}
 	}
 }

@@ -53,6 +53,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"sync/atomic"
+	"unsafe"
 )
 
 // MaxSlot is the largest value slot a leaf can address.
@@ -76,11 +77,56 @@ func LeafBits(l uint32) int { return int(l & 0xff) }
 // The zero Slot is empty.
 type Slot struct{ p atomic.Pointer[Node] }
 
-// Node is one trie node. See the package doc for its kinds and words.
+// Init makes s, a slot no reader can see yet, hold what from holds.
+func (s *Slot) Init(from *Slot) { s.p.Store(from.p.Load()) }
+
+// Node is one trie node. Its words follow the header in the same
+// allocation (see newNode), read with word and half: a node costs 16
+// bytes more than its words, and a reader reaches them without loading a
+// slice header first. See the package doc for the kinds and words.
 type Node struct {
-	prev atomic.Pointer[Node] // the slot's content before w[0]; nil once cut
-	kids []Slot               // sparse: by child number; dense: by slot
-	w    []uint64
+	prev atomic.Pointer[Node] // the slot's content before word 0; nil once cut
+	kids *Slot                // first child slot: sparse by child number, dense by slot
+}
+
+const (
+	nodeSize = uint(unsafe.Sizeof(Node{}))
+	slotSize = uint(unsafe.Sizeof(Slot{}))
+)
+
+// word returns word i of n.
+func (n *Node) word(i uint) uint64 {
+	return *(*uint64)(unsafe.Add(unsafe.Pointer(n), nodeSize+8*i))
+}
+
+// half returns the uint32 at index i of n's words taken as uint32s; runs
+// and leaves are stored and read that way.
+func (n *Node) half(i uint) uint32 {
+	return *(*uint32)(unsafe.Add(unsafe.Pointer(n), nodeSize+4*i))
+}
+
+// kid returns child slot k of n.
+func (n *Node) kid(k uint) *Slot {
+	return (*Slot)(unsafe.Add(unsafe.Pointer(n.kids), slotSize*k))
+}
+
+// words returns the nw words of n, for the writer that made it.
+func (n *Node) words(nw int) []uint64 {
+	return unsafe.Slice((*uint64)(unsafe.Add(unsafe.Pointer(n), nodeSize)), nw)
+}
+
+// halves returns the words of n as 2*nw uint32s.
+func (n *Node) halves(nw int) []uint32 {
+	return unsafe.Slice((*uint32)(unsafe.Add(unsafe.Pointer(n), nodeSize)), 2*nw)
+}
+
+// newKids returns n new child slots and a pointer to the first (nil for 0).
+func newKids(n int) (*Slot, []Slot) {
+	if n == 0 {
+		return nil, nil
+	}
+	s := make([]Slot, n)
+	return &s[0], s
 }
 
 // Kinds, in the low bits of w[1].
@@ -103,6 +149,9 @@ const (
 	wKey    = 2   // single: key, big-endian, one or two words
 
 	kidMark = 0xff // low byte of an entry naming a child
+
+	hRuns   = 2 * wRuns   // runs, as a half index
+	hLeaves = 2 * wLeaves // dense leaves, as a half index
 )
 
 // Meta word (w[1]) fields. Sparse: runs, kids and hidden counts, and in
@@ -118,7 +167,7 @@ const denseAt = 96
 
 // empty is the content of a slot that never held a node, for the prev of
 // the first node stored into it.
-var empty = &Node{w: []uint64{0, kindEmpty}}
+var empty = newNode(2) // version 0, kindEmpty
 
 func trailingZeros(v uint64) int { return bits.TrailingZeros64(v) }
 
@@ -126,35 +175,54 @@ func kindOf(n *Node) uint64 {
 	if n == nil {
 		return kindEmpty
 	}
-	return n.w[wMeta] & kindMask
+	return n.word(wMeta) & kindMask
 }
 
 // older returns the node the slot holding n held at version sv, or nil
 // when its chain was cut.
 func older(n *Node, sv uint64) *Node {
-	for n != nil && n.w[wVer] > sv {
+	for n != nil && n.word(wVer) > sv {
 		n = n.prev.Load()
 	}
 	return n
 }
 
-// entry returns the run entry of slot s of a sparse node.
-func entry(w []uint64, m uint64, s uint) uint32 {
-	wi := s >> 6
-	v := w[wVec+wi] << (63 - s&63)
-	r := uint(uint8(m>>(32+8*wi))) + uint(bits.OnesCount64(v)) - 1
-	return uint32(w[wRuns+r>>1] >> (32 * (r & 1)))
+// size returns the number of words of n.
+func (n *Node) size() int {
+	m := n.word(wMeta)
+	switch m & kindMask {
+	case kindSingle:
+		return wKey + keyWords(singleBits(m))
+	case kindSparse:
+		return int(sparseHiddenOff(m) + metaHidden(m))
+	case kindDense:
+		return wDenseH + int(metaHidden(m))
+	}
+	return 2
 }
 
-// kidLeaf returns the covering leaf of child k of a sparse node.
-func kidLeaf(w []uint64, m uint64, k uint) uint32 {
-	return uint32(w[wRuns+(metaRuns(m)+1)/2+k>>1] >> (32 * (k & 1)))
+// entry returns the run entry of slot s of a sparse node with meta m.
+func (n *Node) entry(m uint64, s uint) uint32 { return n.half(hRuns + n.runOf(m, s)) }
+
+// runOf returns the index of the run of a sparse node with meta m that
+// holds slot s.
+func (n *Node) runOf(m uint64, s uint) uint {
+	wi := s >> 6
+	v := n.word(wVec+wi) << (63 - s&63)
+	return uint(uint8(m>>(32+8*wi))) + uint(bits.OnesCount64(v)) - 1
 }
+
+// kidLeaf returns the covering leaf of child k of a sparse node with meta m.
+func (n *Node) kidLeaf(m uint64, k uint) uint32 {
+	return n.half(hKidLeaf(m) + k)
+}
+
+func hKidLeaf(m uint64) uint { return hRuns + (metaRuns(m)+1)&^1 }
 
 func sparseHiddenOff(m uint64) uint { return wRuns + (metaRuns(m)+1)/2 + (metaKids(m)+1)/2 }
 
 // denseLeaf returns the leaf of slot s of a dense node.
-func denseLeaf(w []uint64, s uint) uint32 { return uint32(w[wLeaves+s>>1] >> (32 * (s & 1))) }
+func (n *Node) denseLeaf(s uint) uint32 { return n.half(hLeaves + s) }
 
 // single accessors
 func singleBits(m uint64) int                 { return int(m>>8) & 0xff }
@@ -167,100 +235,113 @@ func hiddenLo(h uint64) uint                  { return uint(h >> 32) }
 func hiddenLeaf(h uint64) uint32              { return uint32(h) }
 func packHidden(lo uint8, leaf uint32) uint64 { return uint64(lo)<<32 | uint64(leaf) }
 
-// singleMatch reports whether the single node with words w contains the
+// singleMatch reports whether the single node n with meta m contains the
 // address hi:lo.
-func singleMatch(w []uint64, m uint64, hi, lo uint64) bool {
+func (n *Node) singleMatch(m uint64, hi, lo uint64) bool {
 	b := singleBits(m)
 	if b <= 64 {
-		return (hi^w[wKey])&mask64(b) == 0
+		return (hi^n.word(wKey))&mask64(b) == 0
 	}
-	return hi == w[wKey] && (lo^w[wKey+1])&mask64(b-64) == 0
+	return hi == n.word(wKey) && (lo^n.word(wKey+1))&mask64(b-64) == 0
 }
 
-// singleKey writes the key of a single node into k.
-func singleKey(w []uint64, k *[16]byte) {
+// singleKey writes the key of the single node n into k.
+func (n *Node) singleKey(k *[16]byte) {
 	*k = [16]byte{}
-	binary.BigEndian.PutUint64(k[:8], w[wKey])
-	if len(w) > wKey+1 {
-		binary.BigEndian.PutUint64(k[8:], w[wKey+1])
+	binary.BigEndian.PutUint64(k[:8], n.word(wKey))
+	if singleBits(n.word(wMeta)) > 64 {
+		binary.BigEndian.PutUint64(k[8:], n.word(wKey+1))
 	}
 }
 
-// newNode allocates a node with nw words in one allocation, rounded to
-// the allocator's size classes (a Node header is 56 bytes).
+// newNode allocates a zeroed node with nw words after its header, in one
+// allocation rounded up to the allocator's size classes. Only the header
+// holds pointers, so the garbage collector does not scan the words.
 func newNode(nw int) *Node {
 	switch {
-	case nw <= 1:
-		return alloc(nw, func(a *[1]uint64) []uint64 { return a[:] })
-	case nw <= 3:
-		return alloc(nw, func(a *[3]uint64) []uint64 { return a[:] })
-	case nw <= 5:
-		return alloc(nw, func(a *[5]uint64) []uint64 { return a[:] })
-	case nw <= 7:
-		return alloc(nw, func(a *[7]uint64) []uint64 { return a[:] })
-	case nw <= 9:
-		return alloc(nw, func(a *[9]uint64) []uint64 { return a[:] })
-	case nw <= 11:
-		return alloc(nw, func(a *[11]uint64) []uint64 { return a[:] })
-	case nw <= 13:
-		return alloc(nw, func(a *[13]uint64) []uint64 { return a[:] })
-	case nw <= 15:
-		return alloc(nw, func(a *[15]uint64) []uint64 { return a[:] })
-	case nw <= 17:
-		return alloc(nw, func(a *[17]uint64) []uint64 { return a[:] })
-	case nw <= 19:
-		return alloc(nw, func(a *[19]uint64) []uint64 { return a[:] })
-	case nw <= 21:
-		return alloc(nw, func(a *[21]uint64) []uint64 { return a[:] })
-	case nw <= 23:
-		return alloc(nw, func(a *[23]uint64) []uint64 { return a[:] })
-	case nw <= 25:
-		return alloc(nw, func(a *[25]uint64) []uint64 { return a[:] })
-	case nw <= 29:
-		return alloc(nw, func(a *[29]uint64) []uint64 { return a[:] })
-	case nw <= 33:
-		return alloc(nw, func(a *[33]uint64) []uint64 { return a[:] })
-	case nw <= 37:
-		return alloc(nw, func(a *[37]uint64) []uint64 { return a[:] })
-	case nw <= 41:
-		return alloc(nw, func(a *[41]uint64) []uint64 { return a[:] })
-	case nw <= 45:
-		return alloc(nw, func(a *[45]uint64) []uint64 { return a[:] })
-	case nw <= 49:
-		return alloc(nw, func(a *[49]uint64) []uint64 { return a[:] })
-	case nw <= 53:
-		return alloc(nw, func(a *[53]uint64) []uint64 { return a[:] })
-	case nw <= 57:
-		return alloc(nw, func(a *[57]uint64) []uint64 { return a[:] })
-	case nw <= 65:
-		return alloc(nw, func(a *[65]uint64) []uint64 { return a[:] })
-	case nw <= 73:
-		return alloc(nw, func(a *[73]uint64) []uint64 { return a[:] })
-	case nw <= 81:
-		return alloc(nw, func(a *[81]uint64) []uint64 { return a[:] })
-	case nw <= 89:
-		return alloc(nw, func(a *[89]uint64) []uint64 { return a[:] })
-	case nw <= 105:
-		return alloc(nw, func(a *[105]uint64) []uint64 { return a[:] })
-	case nw <= 121:
-		return alloc(nw, func(a *[121]uint64) []uint64 { return a[:] })
-	case nw <= 137:
-		return alloc(nw, func(a *[137]uint64) []uint64 { return a[:] })
+	case nw <= 2:
+		return &new(sized[[2]uint64]).n
+	case nw <= 4:
+		return &new(sized[[4]uint64]).n
+	case nw <= 6:
+		return &new(sized[[6]uint64]).n
+	case nw <= 8:
+		return &new(sized[[8]uint64]).n
+	case nw <= 10:
+		return &new(sized[[10]uint64]).n
+	case nw <= 12:
+		return &new(sized[[12]uint64]).n
+	case nw <= 14:
+		return &new(sized[[14]uint64]).n
+	case nw <= 16:
+		return &new(sized[[16]uint64]).n
+	case nw <= 18:
+		return &new(sized[[18]uint64]).n
+	case nw <= 20:
+		return &new(sized[[20]uint64]).n
+	case nw <= 22:
+		return &new(sized[[22]uint64]).n
+	case nw <= 24:
+		return &new(sized[[24]uint64]).n
+	case nw <= 26:
+		return &new(sized[[26]uint64]).n
+	case nw <= 28:
+		return &new(sized[[28]uint64]).n
+	case nw <= 30:
+		return &new(sized[[30]uint64]).n
+	case nw <= 34:
+		return &new(sized[[34]uint64]).n
+	case nw <= 38:
+		return &new(sized[[38]uint64]).n
+	case nw <= 42:
+		return &new(sized[[42]uint64]).n
+	case nw <= 46:
+		return &new(sized[[46]uint64]).n
+	case nw <= 50:
+		return &new(sized[[50]uint64]).n
+	case nw <= 54:
+		return &new(sized[[54]uint64]).n
+	case nw <= 58:
+		return &new(sized[[58]uint64]).n
+	case nw <= 62:
+		return &new(sized[[62]uint64]).n
+	case nw <= 70:
+		return &new(sized[[70]uint64]).n
+	case nw <= 78:
+		return &new(sized[[78]uint64]).n
+	case nw <= 86:
+		return &new(sized[[86]uint64]).n
+	case nw <= 94:
+		return &new(sized[[94]uint64]).n
+	case nw <= 110:
+		return &new(sized[[110]uint64]).n
+	case nw <= 126:
+		return &new(sized[[126]uint64]).n
+	case nw <= 142:
+		return &new(sized[[142]uint64]).n
+	case nw <= 158:
+		return &new(sized[[158]uint64]).n
+	case nw <= 190:
+		return &new(sized[[190]uint64]).n
+	case nw <= 254:
+		return &new(sized[[254]uint64]).n
+	case nw <= 382:
+		return &new(sized[[382]uint64]).n
+	case nw <= 510:
+		return &new(sized[[510]uint64]).n
+	case nw <= maxWords:
+		return &new(sized[[maxWords]uint64]).n
 	}
-	return &Node{w: make([]uint64, nw)}
+	panic("trie: node too large")
 }
+
+// maxWords bounds the words of a node: a sparse node has at most 256
+// runs, 95 children and 511 owned prefixes, a dense one 256 leaves and
+// 511 owned prefixes.
+const maxWords = wRuns + 128 + 48 + 511
 
 // sized is a node and its words in one allocation.
 type sized[A any] struct {
 	n Node
 	a A
 }
-
-func alloc[A any](nw int, words func(*A) []uint64) *Node {
-	x := new(sized[A])
-	x.n.w = words(&x.a)[:nw:nw]
-	return &x.n
-}
-
-// Init makes s, a slot no reader can see yet, hold what from holds.
-func (s *Slot) Init(from *Slot) { s.p.Store(from.p.Load()) }

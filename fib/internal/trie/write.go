@@ -1,6 +1,9 @@
 package trie
 
-import "slices"
+import (
+	"math/bits"
+	"slices"
+)
 
 // Writer makes the versions of the tries of one table. Its methods must
 // not be called concurrently; readers may run at any time.
@@ -31,14 +34,13 @@ func (wr *Writer) Begin(ver uint64, pinned bool) {
 // s. Readers of older versions keep reaching the node s held before.
 func (wr *Writer) Set(s *Slot, n *Node) {
 	if n == nil {
-		n = newNode(2)
-		n.w[wMeta] = kindEmpty
+		n = newNode(2) // kindEmpty
 	}
-	n.w[wVer] = wr.ver
+	n.words(1)[wVer] = wr.ver
 	switch old := s.p.Load(); {
 	case old == nil:
 		n.prev.Store(empty)
-	case old.w[wVer] == wr.ver:
+	case old.word(wVer) == wr.ver:
 		n.prev.Store(old.prev.Load()) // old was never published
 	default:
 		n.prev.Store(old)
@@ -75,9 +77,9 @@ func (wr *Writer) ins(n *Node, d int, key *[16]byte, bits int, leaf uint32) (uin
 	case kindEmpty:
 		return 0, wr.single(key, bits, leaf)
 	case kindSingle:
-		m := n.w[wMeta]
+		m := n.word(wMeta)
 		var k [16]byte
-		singleKey(n.w, &k)
+		n.singleKey(&k)
 		if singleBits(m) == bits && k == *key {
 			return singleLeaf(m), wr.single(key, bits, leaf)
 		}
@@ -96,7 +98,11 @@ func (wr *Writer) ins(n *Node, d int, key *[16]byte, bits int, leaf uint32) (uin
 		}
 		return old, nil
 	}
-	return 0, wr.withKid(n, d, key[d], wr.single(key, bits, leaf))
+	c := wr.single(key, bits, leaf)
+	if m := n.word(wMeta); metaKids(m)+1 < denseAt {
+		return 0, wr.addKid(n, m, uint(key[d]), c)
+	}
+	return 0, wr.withKid(n, d, key[d], c)
 }
 
 // del deletes from n, the content of a slot at depth d. It returns the
@@ -107,9 +113,9 @@ func (wr *Writer) del(n *Node, d int, key *[16]byte, bits int) (old uint32, repl
 	case kindEmpty:
 		return 0, nil, false
 	case kindSingle:
-		m := n.w[wMeta]
+		m := n.word(wMeta)
 		var k [16]byte
-		singleKey(n.w, &k)
+		n.singleKey(&k)
 		if singleBits(m) == bits && k == *key {
 			return singleLeaf(m), nil, true
 		}
@@ -129,6 +135,12 @@ func (wr *Writer) del(n *Node, d int, key *[16]byte, bits int) (old uint32, repl
 	if r != nil || kindOf(n) == kindDense {
 		wr.Set(c, r)
 		return old, nil, false
+	}
+	// Without the child, n must still hold two prefixes or one child
+	// that is not a single to stay a node.
+	m := n.word(wMeta)
+	if nk := metaKids(m); nk > 2 || nk == 2 && n.ownsMore(m, 0) || n.ownsMore(m, 1) {
+		return old, wr.dropKid(n, m, uint(key[d])), true
 	}
 	return old, wr.withoutKid(n, d, key), true
 }
@@ -182,27 +194,27 @@ func (wr *Writer) withKid(n *Node, d int, s uint8, c *Node) *Node {
 	i, _ := slices.BinarySearch(ks, s)
 	ks = slices.Insert(ks, i, s)
 	if len(ks) >= denseAt {
-		kids := make([]Slot, 256)
+		first, kids := newKids(256)
 		for j, t := range ks {
 			if j < i {
-				kids[t].p.Store(n.kids[j].p.Load())
+				kids[t].p.Store(n.kid(uint(j)).p.Load())
 			} else if j > i {
-				kids[t].p.Store(n.kids[j-1].p.Load())
+				kids[t].p.Store(n.kid(uint(j - 1)).p.Load())
 			}
 		}
 		kids[s].p.Store(c)
-		return encodeDense(wr.ver, own, kids)
+		return encodeDense(wr.ver, own, first)
 	}
-	kids := make([]Slot, len(ks))
-	for j := range n.kids {
+	first, kids := newKids(len(ks))
+	for j := range len(ks) - 1 {
 		t := j
 		if j >= i {
 			t++
 		}
-		kids[t].p.Store(n.kids[j].p.Load())
+		kids[t].p.Store(n.kid(uint(j)).p.Load())
 	}
 	kids[i].p.Store(c)
-	return encodeSparse(wr.ver, own, ks, kids)
+	return encodeSparse(wr.ver, own, ks, first)
 }
 
 // withoutKid returns the content replacing the sparse node n at depth d
@@ -214,27 +226,25 @@ func (wr *Writer) withoutKid(n *Node, d int, key *[16]byte) *Node {
 	ks := kidSlots(n, kbuf[:0])
 	i, _ := slices.BinarySearch(ks, key[d])
 	ks = slices.Delete(ks, i, i+1)
-	var kids []Slot
-	if len(ks) > 0 {
-		kids = make([]Slot, len(ks))
-		for j := range kids {
-			t := j
-			if j >= i {
-				t++
-			}
-			kids[j].p.Store(n.kids[t].p.Load())
+	first, kids := newKids(len(ks))
+	for j := range kids {
+		t := j
+		if j >= i {
+			t++
 		}
+		kids[j].p.Store(n.kid(uint(t)).p.Load())
 	}
-	if c, ok := wr.collapse(d, key, own, ks, kids); ok {
+	if c, ok := wr.collapse(d, key, own, ks, first); ok {
 		return c
 	}
-	return encodeSparse(wr.ver, own, ks, kids)
+	return encodeSparse(wr.ver, own, ks, first)
 }
 
 // collapse returns what replaces a sparse node at depth d below key
-// holding own and the children at ks in kids when it holds at most one
-// prefix: nothing, or a single. ok is false if it must stay a node.
-func (wr *Writer) collapse(d int, key *[16]byte, own []owned, ks []uint8, kids []Slot) (n *Node, ok bool) {
+// holding own and the children at ks in the slots from kids when it holds
+// at most one prefix: nothing, or a single. ok is false if it must stay a
+// node.
+func (wr *Writer) collapse(d int, key *[16]byte, own []owned, ks []uint8, kids *Slot) (n *Node, ok bool) {
 	switch {
 	case len(own)+len(ks) == 0:
 		return nil, true
@@ -244,15 +254,17 @@ func (wr *Writer) collapse(d int, key *[16]byte, own []owned, ks []uint8, kids [
 		k[d] = own[0].lo
 		return wr.single(&k, 8*d+int(own[0].r), own[0].leaf), true
 	case len(own) == 0 && len(ks) == 1:
-		c := kids[0].p.Load()
+		c := kids.p.Load()
 		if kindOf(c) != kindSingle {
 			return nil, false
 		}
 		// A node is stored into one slot only: its prev chain is that
 		// slot's history.
-		cp := newNode(len(c.w))
-		copy(cp.w, c.w)
-		cp.w[wVer] = wr.ver
+		nw := c.size()
+		cp := newNode(nw)
+		w := cp.words(nw)
+		copy(w, c.words(nw))
+		w[wVer] = wr.ver
 		return cp, true
 	}
 	return nil, false
@@ -260,12 +272,14 @@ func (wr *Writer) collapse(d int, key *[16]byte, own []owned, ks []uint8, kids [
 
 // single returns a single node holding key/bits → leaf.
 func (wr *Writer) single(key *[16]byte, bits int, leaf uint32) *Node {
-	n := newNode(wKey + keyWords(bits))
-	n.w[wVer] = wr.ver
-	n.w[wMeta] = kindSingle | uint64(bits)<<8 | uint64(leaf)<<32
-	n.w[wKey] = keyHi(key)
+	nw := wKey + keyWords(bits)
+	n := newNode(nw)
+	w := n.words(nw)
+	w[wVer] = wr.ver
+	w[wMeta] = kindSingle | uint64(bits)<<8 | uint64(leaf)<<32
+	w[wKey] = keyHi(key)
 	if bits > 64 {
-		n.w[wKey+1] = keyLo(key)
+		w[wKey+1] = keyLo(key)
 	}
 	return n
 }
@@ -377,18 +391,184 @@ func (wr *Writer) build(items, tmp []Item, d int) (*Node, int) {
 	case len(own) == 0 && len(ks) == 1 && kindOf(kn[0]) == kindSingle:
 		return kn[0], count // not stored anywhere yet
 	case len(ks) >= denseAt:
-		kids := make([]Slot, 256)
+		first, kids := newKids(256)
 		for i, s := range ks {
 			kids[s].p.Store(kn[i])
 		}
-		return encodeDense(wr.ver, own, kids), count
+		return encodeDense(wr.ver, own, first), count
 	}
-	var kids []Slot
-	if len(ks) > 0 {
-		kids = make([]Slot, len(ks))
-		for i := range ks {
-			kids[i].p.Store(kn[i])
+	first, kids := newKids(len(ks))
+	for i := range kids {
+		kids[i].p.Store(kn[i])
+	}
+	return encodeSparse(wr.ver, own, ks, first), count
+}
+
+// addKid returns the sparse node n (meta m) with the child c added at
+// slot s, which has none, by editing its runs: the run holding s is split
+// around it and the children after it are renumbered. The result has
+// fewer than denseAt children.
+func (wr *Writer) addKid(n *Node, m uint64, s uint, c *Node) *Node {
+	nr, nk, nh := metaRuns(m), metaKids(m), metaHidden(m)
+	old := n.halves(n.size())
+	r := n.runOf(m, s)
+	e := old[hRuns+r] // the leaf covering s
+	split := r > 0 || s > 0
+	if split {
+		split = n.word(wVec+s>>6)&(1<<(s&63)) == 0 // s is inside run r
+	}
+	end := n.nextRun(s)
+	tail := s+1 < end
+	i := uint(0) // the new child's number
+	for _, x := range old[hRuns : hRuns+r] {
+		if x&0xff == kidMark {
+			i++
 		}
 	}
-	return encodeSparse(wr.ver, own, ks, kids), count
+	nr2, nk2 := nr+b2u(split)+b2u(tail), nk+1
+	kl, kl2 := hKidLeaf(m), hRuns+(nr2+1)&^1
+	ho, ho2 := kl/2+(nk+1)/2, kl2/2+(nk2+1)/2
+	nw := int(ho2 + nh)
+	x := newNode(nw)
+	w, h := x.words(nw), x.halves(nw)
+	copy(w[wVec:wVec+4], n.words(wVec + 4)[wVec:])
+	w[wVec+s>>6] |= 1 << (s & 63)
+	if tail {
+		w[wVec+(s+1)>>6] |= 1 << ((s + 1) & 63)
+	}
+	// runs: those before r, r's head, the child, r's tail, the rest
+	j := hRuns + copy(h[hRuns:], old[hRuns:hRuns+r])
+	if split {
+		h[j] = e
+		j++
+	}
+	h[j] = uint32(i)<<8 | kidMark
+	j++
+	if tail {
+		h[j] = e
+		j++
+	}
+	for _, y := range old[hRuns+r+1 : hRuns+nr] {
+		if y&0xff == kidMark {
+			y += 1 << 8
+		}
+		h[j] = y
+		j++
+	}
+	copy(h[kl2:], old[kl:kl+i])
+	h[kl2+i] = e
+	copy(h[kl2+i+1:], old[kl+i:kl+nk])
+	copy(w[ho2:], n.words(int(ho + nh))[ho:])
+	w[wVer] = wr.ver
+	w[wMeta] = sparseMeta(w, nr2, nk2, nh)
+	first, kids := newKids(int(nk2))
+	for k := range nk {
+		t := k
+		if k >= i {
+			t++
+		}
+		kids[t].p.Store(n.kid(k).p.Load())
+	}
+	kids[i].p.Store(c)
+	x.kids = first
+	return x
+}
+
+// dropKid returns the sparse node n (meta m) without its child at slot s,
+// by editing its runs: the child's run takes its covering leaf and merges
+// with equal neighbours, and the children after it are renumbered. The
+// caller makes sure the result is still a node (see collapse).
+func (wr *Writer) dropKid(n *Node, m uint64, s uint) *Node {
+	nr, nk, nh := metaRuns(m), metaKids(m), metaHidden(m)
+	old := n.halves(n.size())
+	r := n.runOf(m, s)
+	i := uint(old[hRuns+r] >> 8)
+	kl := hKidLeaf(m)
+	l := old[kl+i]
+	mergePrev := r > 0 && old[hRuns+r-1] == l && l&0xff != kidMark
+	mergeNext := r+1 < nr && old[hRuns+r+1] == l
+	nr2, nk2 := nr-b2u(mergePrev)-b2u(mergeNext), nk-1
+	kl2 := hRuns + (nr2+1)&^1
+	ho, ho2 := kl/2+(nk+1)/2, kl2/2+(nk2+1)/2
+	nw := int(ho2 + nh)
+	x := newNode(nw)
+	w, h := x.words(nw), x.halves(nw)
+	copy(w[wVec:wVec+4], n.words(wVec + 4)[wVec:])
+	if mergePrev {
+		w[wVec+s>>6] &^= 1 << (s & 63)
+	}
+	if mergeNext {
+		w[wVec+(s+1)>>6] &^= 1 << ((s + 1) & 63)
+	}
+	j := hRuns + copy(h[hRuns:], old[hRuns:hRuns+r])
+	if !mergePrev {
+		h[j] = l
+		j++
+	}
+	rest := old[hRuns+r+1 : hRuns+nr]
+	if mergeNext {
+		rest = rest[1:]
+	}
+	for _, y := range rest {
+		if y&0xff == kidMark {
+			y -= 1 << 8
+		}
+		h[j] = y
+		j++
+	}
+	copy(h[kl2:], old[kl:kl+i])
+	copy(h[kl2+i:], old[kl+i+1:kl+nk])
+	copy(w[ho2:], n.words(int(ho + nh))[ho:])
+	w[wVer] = wr.ver
+	w[wMeta] = sparseMeta(w, nr2, nk2, nh)
+	first, kids := newKids(int(nk2))
+	for k := range nk2 {
+		t := k
+		if k >= i {
+			t++
+		}
+		kids[k].p.Store(n.kid(t).p.Load())
+	}
+	x.kids = first
+	return x
+}
+
+// sparseMeta returns the meta word of a sparse node with run-start vector
+// w[wVec:wVec+4] and the given counts.
+func sparseMeta(w []uint64, nr, nk, nh uint) uint64 {
+	b1 := uint64(bits.OnesCount64(w[wVec]))
+	b2 := b1 + uint64(bits.OnesCount64(w[wVec+1]))
+	b3 := b2 + uint64(bits.OnesCount64(w[wVec+2]))
+	return kindSparse | uint64(nr)<<8 | uint64(nk)<<17 | uint64(nh)<<26 | b1<<40 | b2<<48 | b3<<56
+}
+
+func b2u(b bool) uint {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// ownsMore reports whether the sparse node n (meta m) owns more than k
+// prefixes, k < 2.
+func (n *Node) ownsMore(m uint64, k int) bool {
+	seen, count := uint32(0), int(metaHidden(m))
+	it := runIter{n: n}
+	for count <= k {
+		_, e, ok := it.next()
+		if !ok {
+			break
+		}
+		if e&0xff == kidMark {
+			e = n.kidLeaf(m, uint(e>>8))
+		}
+		if e != 0 && e != seen {
+			if seen != 0 {
+				return true // two leaves differ: two prefixes at least
+			}
+			seen = e
+			count++
+		}
+	}
+	return count > k
 }
