@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -20,7 +21,9 @@ import (
 
 var benchSizes = []int{10, 1_000, 100_000, 1_000_000}
 
-// impls in the order the report prints them; fib first.
+// impls in the order the report prints them; fib first. The lookup
+// benchmarks add fib.Lookup: fib's Lookup, which also returns the
+// matched prefix, on fib's table (impl fib is LookupValue).
 var benchImpls = []string{"fib", "bart", "bartfast", "cidranger"}
 
 // routingTable returns n distinct IPv4 prefixes with the length mix of an
@@ -239,11 +242,12 @@ func BenchmarkUpdate(b *testing.B) {
 }
 
 func BenchmarkLookup(b *testing.B) {
+	impls := append([]string{"fib", "fib.Lookup"}, benchImpls[1:]...)
 	for _, workload := range []string{"random", "hot"} {
 		for _, n := range benchSizes {
-			for _, impl := range benchImpls {
+			for _, impl := range impls {
 				b.Run(fmt.Sprintf("%s/size=%d/impl=%s", workload, n, impl), func(b *testing.B) {
-					bt := tables(b, n, impl)
+					bt := tables(b, n, strings.TrimSuffix(impl, ".Lookup"))
 					addrs, ips := bt.random, bt.randomIP
 					if workload == "hot" {
 						addrs, ips = bt.hot, bt.hotIP
@@ -259,6 +263,14 @@ func BenchmarkLookup(b *testing.B) {
 								b.Fatal("no match")
 							}
 							sink += v
+						}
+					case "fib.Lookup":
+						for i := 0; i < b.N; i++ {
+							v, p, ok := bt.fib.Lookup(addrs[i&mask])
+							if !ok {
+								b.Fatal("no match")
+							}
+							sink += v + p.Bits()
 						}
 					case "bart":
 						for i := 0; i < b.N; i++ {
