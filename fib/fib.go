@@ -67,9 +67,15 @@ type state[V any] struct {
 }
 
 // famCount is the writer's accounting of one family's value slice.
+//
+// A slot is written once per value slice: a reader of an older version
+// may still read a slot that died, so a dead slot is reused only in a
+// value slice made after it died, which no reader of that version uses.
 type famCount struct {
-	used int // slots handed out, including the unused slot 0
-	live int // prefixes
+	used int      // slots handed out, including the unused slot 0
+	live int      // prefixes
+	free []uint32 // dead before the current value slice was made: reusable
+	dead []uint32 // dead since
 }
 
 const (
@@ -372,39 +378,64 @@ func (x *tx[V]) own() *state[V] {
 	return x.s
 }
 
-// put stores v in a new value slot of family f and returns the slot.
+// put stores v in a value slot of family f and returns the slot.
 func (x *tx[V]) put(f int, v V) uint32 {
 	fc := &x.t.fam[f]
-	if fc.used > trie.MaxSlot {
-		x.rebuild(f, nil)
+	if n := len(fc.free); n > 0 {
+		slot := fc.free[n-1]
+		fc.free = fc.free[:n-1]
+		x.s.vals[f][slot] = v
+		return slot
+	}
+	if fc.used == len(x.s.vals[f]) {
 		if fc.used > trie.MaxSlot {
 			panic(fmt.Sprintf("fib: address family holds %d prefixes, the maximum", fc.live))
 		}
-	}
-	if fc.used == len(x.s.vals[f]) {
-		s := x.own()
-		vals := make([]V, max(8, 2*fc.used))
-		copy(vals, s.vals[f][:fc.used])
-		s.vals[f] = vals
-		fc.used = max(fc.used, 1)
+		x.newVals(f, min(max(8, 2*fc.used), trie.MaxSlot+1))
+		if len(fc.free) > 0 {
+			return x.put(f, v)
+		}
 	}
 	x.s.vals[f][fc.used] = v
 	fc.used++
 	return uint32(fc.used - 1)
 }
 
+// newVals gives family f a copy of its value slice with n slots, in which
+// the slots that died so far may be reused.
+func (x *tx[V]) newVals(f, n int) {
+	fc := &x.t.fam[f]
+	s := x.own()
+	vals := make([]V, n)
+	copy(vals, s.vals[f][:fc.used])
+	for _, slot := range fc.dead {
+		var zero V
+		vals[slot] = zero // let go of what the value refers to
+	}
+	s.vals[f] = vals
+	fc.used = max(fc.used, 1)
+	fc.free = append(fc.free, fc.dead...)
+	fc.dead = fc.dead[:0]
+}
+
 func (x *tx[V]) insert(f int, key [16]byte, bits int, v V) {
 	leaf := trie.Leaf(x.put(f, v), bits)
-	if x.t.w.Insert(&x.s.root[f], &key, bits, leaf) == 0 {
-		x.t.fam[f].live++
+	fc := &x.t.fam[f]
+	if old := x.t.w.Insert(&x.s.root[f], &key, bits, leaf); old != 0 {
+		fc.dead = append(fc.dead, trie.LeafSlot(old))
+	} else {
+		fc.live++
 	}
 }
 
 func (x *tx[V]) delete(f int, key [16]byte, bits int) bool {
-	if x.t.w.Delete(&x.s.root[f], &key, bits) == 0 {
+	old := x.t.w.Delete(&x.s.root[f], &key, bits)
+	if old == 0 {
 		return false
 	}
-	x.t.fam[f].live--
+	fc := &x.t.fam[f]
+	fc.dead = append(fc.dead, trie.LeafSlot(old))
+	fc.live--
 	return true
 }
 
@@ -447,15 +478,30 @@ func (x *tx[V]) rebuild(f int, ops []batchOp[V]) {
 	s.vals[f] = vals[:cap(vals)]
 	x.t.w.Set(&s.root[f], root)
 	fc.used, fc.live = len(vals), live
+	fc.free, fc.dead = nil, nil
+	if len(vals)-1 > live {
+		// Values that a later change of the batch replaced or deleted.
+		held := make([]bool, len(vals))
+		trie.Walk(&s.root[f], ^uint64(0), func(_ *[16]byte, _ int, leaf uint32) bool {
+			held[trie.LeafSlot(leaf)] = true
+			return true
+		})
+		for slot := 1; slot < len(vals); slot++ {
+			if !held[slot] {
+				fc.dead = append(fc.dead, uint32(slot))
+			}
+		}
+	}
 }
 
-// commit publishes the version, first rebuilding a family whose dead
-// value slots outnumber its live ones.
+// commit publishes the version. When the slots that died since the value
+// slice of a family was made outnumber half its live ones, it copies the
+// slice so that they can be reused.
 func (x *tx[V]) commit() {
 	t := x.t
 	for f := range t.fam {
-		if fc := &t.fam[f]; fc.used-1-fc.live > fc.live+64 {
-			x.rebuild(f, nil)
+		if fc := &t.fam[f]; len(fc.dead) > fc.live/2+64 {
+			x.newVals(f, len(x.s.vals[f]))
 		}
 	}
 	if x.fresh {
