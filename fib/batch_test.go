@@ -178,3 +178,33 @@ func randomShape(r *rand.Rand, cover ...netip.Prefix) []netip.Prefix {
 	}
 	return out
 }
+
+// TestBatchReset reuses a batch of several chunks after Reset: Apply must
+// see only the changes made since.
+func TestBatchReset(t *testing.T) {
+	c := &pair{t: t}
+	g := newGen(12, false)
+	var b Batch[int]
+	for round := range 3 {
+		b.Reset()
+		if b.Len() != 0 {
+			t.Fatalf("Len() after Reset = %d, want 0", b.Len())
+		}
+		n := []int{9000, 5, 7000}[round] // several chunks, one, several
+		for i := range n {
+			p := g.prefix()
+			if i%5 == 4 {
+				b.Delete(p)
+				c.ref.Delete(p)
+			} else {
+				b.Insert(p, 100*round+i)
+				c.ref.Insert(p, 100*round+i)
+			}
+		}
+		if b.Len() != n {
+			t.Fatalf("round %d: Len() = %d, want %d", round, b.Len(), n)
+		}
+		c.fib.Apply(&b)
+		c.full()
+	}
+}

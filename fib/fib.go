@@ -267,8 +267,12 @@ func (t *Table[V]) Len() int { return int(t.n.Load()) }
 // visible to readers at once. The zero Batch is empty and ready to use; a
 // Batch may be reused after Reset.
 type Batch[V any] struct {
-	ops []batchOp[V]
-	n   [2]int // ops per family
+	// chunks hold the changes in order. A full chunk is followed by a
+	// new one instead of being copied into a larger one: loading a
+	// million routes copies nothing.
+	chunks [][]batchOp[V]
+	n      int
+	fam    [2]int // changes per family
 }
 
 type batchOp[V any] struct {
@@ -279,13 +283,14 @@ type batchOp[V any] struct {
 	v    V
 }
 
+// maxChunk is the length of a Batch's chunks once it has grown.
+const maxChunk = 4096
+
 // Insert adds the insertion of p with value v to b. The prefix is masked
 // first; invalid prefixes are ignored.
 func (b *Batch[V]) Insert(p netip.Prefix, v V) {
 	if p = p.Masked(); p.IsValid() {
-		f := famOf(p.Addr())
-		b.ops = append(b.ops, batchOp[V]{key: keyOf(p.Addr()), bits: uint8(p.Bits()), fam: uint8(f), v: v})
-		b.n[f]++
+		b.add(batchOp[V]{key: keyOf(p.Addr()), bits: uint8(p.Bits()), fam: uint8(famOf(p.Addr())), v: v})
 	}
 }
 
@@ -293,20 +298,46 @@ func (b *Batch[V]) Insert(p netip.Prefix, v V) {
 // prefixes are ignored.
 func (b *Batch[V]) Delete(p netip.Prefix) {
 	if p = p.Masked(); p.IsValid() {
-		f := famOf(p.Addr())
-		b.ops = append(b.ops, batchOp[V]{key: keyOf(p.Addr()), bits: uint8(p.Bits()), fam: uint8(f), del: true})
-		b.n[f]++
+		b.add(batchOp[V]{key: keyOf(p.Addr()), bits: uint8(p.Bits()), fam: uint8(famOf(p.Addr())), del: true})
 	}
 }
 
+func (b *Batch[V]) add(op batchOp[V]) {
+	if k := len(b.chunks); k == 0 || len(b.chunks[k-1]) == cap(b.chunks[k-1]) {
+		b.grow()
+	}
+	last := &b.chunks[len(b.chunks)-1]
+	*last = append(*last, op)
+	b.n++
+	b.fam[op.fam]++
+}
+
+// grow starts the next chunk: one that Reset kept, or a new one twice as
+// long as the last, up to maxChunk.
+func (b *Batch[V]) grow() {
+	k := len(b.chunks)
+	if k < cap(b.chunks) && b.chunks[:k+1][k] != nil {
+		b.chunks = b.chunks[:k+1]
+		return
+	}
+	size := 8
+	if k > 0 {
+		size = min(2*cap(b.chunks[k-1]), maxChunk)
+	}
+	b.chunks = append(b.chunks, make([]batchOp[V], 0, size))
+}
+
 // Len returns the number of changes in b.
-func (b *Batch[V]) Len() int { return len(b.ops) }
+func (b *Batch[V]) Len() int { return b.n }
 
 // Reset empties b, keeping its storage.
 func (b *Batch[V]) Reset() {
-	clear(b.ops)
-	b.ops = b.ops[:0]
-	b.n = [2]int{}
+	for i := range b.chunks {
+		clear(b.chunks[i])
+		b.chunks[i] = b.chunks[i][:0]
+	}
+	b.chunks = b.chunks[:0]
+	b.n, b.fam = 0, [2]int{}
 }
 
 // Apply makes the changes of b, in order (of two changes to one prefix the
@@ -315,26 +346,28 @@ func (b *Batch[V]) Reset() {
 // family in one pass, which is how to load a large table. b is not
 // modified.
 func (t *Table[V]) Apply(b *Batch[V]) {
-	if len(b.ops) == 0 {
+	if b.n == 0 {
 		return
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	x := t.beginLocked()
 	for f := range 2 {
-		if b.n[f] == 0 {
+		if b.fam[f] == 0 {
 			continue
 		}
-		if 4*b.n[f] >= t.fam[f].live {
-			x.rebuild(f, b.ops)
+		if 4*b.fam[f] >= t.fam[f].live {
+			x.rebuild(f, b)
 			continue
 		}
-		for i := range b.ops {
-			if op := &b.ops[i]; int(op.fam) == f {
-				if op.del {
-					x.delete(f, op.key, int(op.bits))
-				} else {
-					x.insert(f, op.key, int(op.bits), op.v)
+		for _, chunk := range b.chunks {
+			for i := range chunk {
+				if op := &chunk[i]; int(op.fam) == f {
+					if op.del {
+						x.delete(f, op.key, int(op.bits))
+					} else {
+						x.insert(f, op.key, int(op.bits), op.v)
+					}
 				}
 			}
 		}
@@ -440,15 +473,13 @@ func (x *tx[V]) delete(f int, key [16]byte, bits int) bool {
 }
 
 // rebuild replaces family f with a trie built in one pass from its routes
-// followed by the changes of family f in ops, and a value slice holding
-// exactly their values.
-func (x *tx[V]) rebuild(f int, ops []batchOp[V]) {
+// followed by the changes of family f in b (if any), and a value slice
+// holding their values.
+func (x *tx[V]) rebuild(f int, b *Batch[V]) {
 	fc := &x.t.fam[f]
 	n := fc.live
-	for i := range ops {
-		if int(ops[i].fam) == f {
-			n++
-		}
+	if b != nil {
+		n += b.fam[f]
 	}
 	items := make([]trie.Item, 0, n)
 	vals := make([]V, 1, n+1)
@@ -458,17 +489,21 @@ func (x *tx[V]) rebuild(f int, ops []batchOp[V]) {
 		items = append(items, trie.Item{Key: *key, Bits: uint8(bits), Leaf: trie.Leaf(uint32(len(vals)-1), bits)})
 		return true
 	})
-	for i := range ops {
-		op := &ops[i]
-		if int(op.fam) != f {
-			continue
+	if b != nil {
+		for _, chunk := range b.chunks {
+			for i := range chunk {
+				op := &chunk[i]
+				if int(op.fam) != f {
+					continue
+				}
+				it := trie.Item{Key: op.key, Bits: op.bits}
+				if !op.del {
+					vals = append(vals, op.v)
+					it.Leaf = trie.Leaf(uint32(len(vals)-1), int(op.bits))
+				}
+				items = append(items, it)
+			}
 		}
-		it := trie.Item{Key: op.key, Bits: op.bits}
-		if !op.del {
-			vals = append(vals, op.v)
-			it.Leaf = trie.Leaf(uint32(len(vals)-1), int(op.bits))
-		}
-		items = append(items, it)
 	}
 	if len(vals) > trie.MaxSlot+1 {
 		panic(fmt.Sprintf("fib: Apply: %d prefixes in one address family, more than the maximum %d", len(vals)-1, trie.MaxSlot))

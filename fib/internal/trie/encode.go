@@ -221,16 +221,30 @@ func encodeSparse(ver uint64, own []owned, ks []uint8, kids *Slot) *Node {
 	for i := range own {
 		own[i].shown = false
 	}
+	var vec [4]uint64
+	var runs [256]uint32
+	var kl [denseAt]uint32
 	sw := sweep{own: own, ks: ks}
 	sw.reset()
-	nruns, prevO, prevKid := 0, -2, true
+	nr, nk, prevO, prevKid := 0, 0, -2, true
 	for !sw.done() {
-		_, _, o, kid := sw.next()
+		start, _, o, kid := sw.next()
+		leaf := uint32(0)
 		if o >= 0 {
 			own[o].shown = true
+			leaf = own[o].leaf
 		}
-		if kid || prevKid || o != prevO {
-			nruns++
+		switch {
+		case kid:
+			vec[start>>6] |= 1 << (start & 63)
+			runs[nr] = uint32(nk)<<8 | kidMark
+			kl[nk] = leaf
+			nr++
+			nk++
+		case prevKid || o != prevO:
+			vec[start>>6] |= 1 << (start & 63)
+			runs[nr] = leaf
+			nr++
 		}
 		prevO, prevKid = o, kid
 	}
@@ -240,47 +254,23 @@ func encodeSparse(ver uint64, own []owned, ks []uint8, kids *Slot) *Node {
 			nh++
 		}
 	}
-	nk := len(ks)
-	kl := 2*wRuns + (nruns+1)&^1 // first kid leaf, as a half index
-	ho := kl/2 + (nk+1)/2
-	n := newNode(ho + nh)
+	hk := hRuns + (nr+1)&^1 // first kid leaf, as a half index
+	ho := hk/2 + (nk+1)/2
+	nw := ho + nh
+	n := newNode(nw)
 	n.kids = kids
-	w, hw := n.words(ho+nh), n.halves(ho+nh)
-	sw.reset()
-	r, k := -1, 0
-	prevO, prevKid = -2, true
-	for !sw.done() {
-		start, _, o, kid := sw.next()
-		leaf := uint32(0)
-		if o >= 0 {
-			leaf = own[o].leaf
-		}
-		switch {
-		case kid:
-			r++
-			w[wVec+start>>6] |= 1 << (start & 63)
-			hw[hRuns+r] = uint32(k)<<8 | kidMark
-			hw[kl+k] = leaf
-			k++
-		case prevKid || o != prevO:
-			r++
-			w[wVec+start>>6] |= 1 << (start & 63)
-			hw[hRuns+r] = leaf
-		}
-		prevO, prevKid = o, kid
-	}
-	h := ho
+	w, h := n.words(nw), n.halves(nw)
+	copy(w[wVec:], vec[:])
+	copy(h[hRuns:], runs[:nr])
+	copy(h[hk:], kl[:nk])
 	for i := range own {
 		if !own[i].shown {
-			w[h] = packHidden(own[i].lo, own[i].leaf)
-			h++
+			w[ho] = packHidden(own[i].lo, own[i].leaf)
+			ho++
 		}
 	}
-	b1 := uint64(bits.OnesCount64(w[wVec]))
-	b2 := b1 + uint64(bits.OnesCount64(w[wVec+1]))
-	b3 := b2 + uint64(bits.OnesCount64(w[wVec+2]))
 	w[wVer] = ver
-	w[wMeta] = kindSparse | uint64(nruns)<<8 | uint64(nk)<<17 | uint64(nh)<<26 | b1<<40 | b2<<48 | b3<<56
+	w[wMeta] = sparseMeta(w, uint(nr), uint(nk), uint(nh))
 	return n
 }
 

@@ -284,6 +284,16 @@ func (wr *Writer) single(key *[16]byte, bits int, leaf uint32) *Node {
 	return n
 }
 
+// order is the rank of it among the items of a node at depth d whose
+// prefixes up to lim bits it owns: by its byte at d, owned first.
+func order(it *Item, d int, lim uint8) int {
+	o := 2 * int(it.Key[d])
+	if it.Bits > lim {
+		o++
+	}
+	return o
+}
+
 // Item is a prefix for Build. A Leaf of 0 removes the prefix.
 type Item struct {
 	Key  [16]byte // masked to Bits
@@ -313,62 +323,62 @@ func (wr *Writer) build(items, tmp []Item, d int) (*Node, int) {
 	}
 	path := items[0].Key
 	lim := uint8(8*d + 8)
-	var obuf [32]owned
-	own := obuf[:0]
-	deep := tmp[:0]
-	for i := range items {
-		it := &items[i]
-		if it.Bits <= lim {
-			r := int(it.Bits) - 8*d
-			own = append(own, owned{leaf: it.Leaf, lo: it.Key[d] &^ (0xff >> r), r: uint8(r)})
-		} else {
-			deep = append(deep, *it)
+	// Order the items by their byte at d, those this node owns before
+	// those below it, keeping their order otherwise: one copy into tmp.
+	sorted, scratch := tmp, items
+	if len(items) > 32 {
+		var pos [513]int32
+		for i := range items {
+			pos[1+order(&items[i], d, lim)]++
 		}
-	}
-	// Group the deeper items by their byte at d, keeping their order.
-	var grouped, scratch []Item
-	if len(deep) > 32 {
-		var pos [256]int32
-		for i := range deep {
-			pos[deep[i].Key[d]]++
+		for b := 1; b < len(pos); b++ {
+			pos[b] += pos[b-1]
 		}
-		sum := int32(0)
-		for b, c := range pos {
-			pos[b] = sum
-			sum += c
-		}
-		grouped, scratch = items[:len(deep)], tmp[:len(deep)]
-		for i := range deep {
-			b := deep[i].Key[d]
-			grouped[pos[b]] = deep[i]
-			pos[b]++
+		for i := range items {
+			o := order(&items[i], d, lim)
+			sorted[pos[o]] = items[i]
+			pos[o]++
 		}
 	} else {
-		for i := 1; i < len(deep); i++ {
-			for j := i; j > 0 && deep[j].Key[d] < deep[j-1].Key[d]; j-- {
-				deep[j], deep[j-1] = deep[j-1], deep[j]
+		var keys [32]uint16 // order<<5 | index
+		for i := range items {
+			keys[i] = uint16(order(&items[i], d, lim))<<5 | uint16(i)
+		}
+		ks := keys[:len(items)]
+		for i := 1; i < len(ks); i++ {
+			for j := i; j > 0 && ks[j] < ks[j-1]; j-- {
+				ks[j], ks[j-1] = ks[j-1], ks[j]
 			}
 		}
-		grouped, scratch = deep, items[:len(deep)]
+		for i, k := range ks {
+			sorted[i] = items[k&31]
+		}
 	}
-	count := 0
+	var obuf [32]owned
 	var kbuf [32]uint8
 	var nbuf [32]*Node
-	ks, kn := kbuf[:0], nbuf[:0]
-	for i := 0; i < len(grouped); {
-		s := grouped[i].Key[d]
-		j := i + 1
-		for j < len(grouped) && grouped[j].Key[d] == s {
+	own, ks, kn := obuf[:0], kbuf[:0], nbuf[:0]
+	count := 0
+	for i := 0; i < len(sorted); {
+		s := sorted[i].Key[d]
+		for ; i < len(sorted) && sorted[i].Key[d] == s && sorted[i].Bits <= lim; i++ {
+			r := int(sorted[i].Bits) - 8*d
+			own = append(own, owned{leaf: sorted[i].Leaf, lo: s, r: uint8(r)})
+		}
+		j := i
+		for j < len(sorted) && sorted[j].Key[d] == s {
 			j++
 		}
-		if c, cnt := wr.build(grouped[i:j], scratch[i:j], d+1); c != nil {
-			ks, kn = append(ks, s), append(kn, c)
-			count += cnt
+		if j > i {
+			if c, cnt := wr.build(sorted[i:j], scratch[i:j], d+1); c != nil {
+				ks, kn = append(ks, s), append(kn, c)
+				count += cnt
+			}
 		}
 		i = j
 	}
+	sortOwned(own) // by first slot already: orders lengths within a slot
 	// Of equal prefixes keep the last; drop removals.
-	sortOwned(own)
 	out := own[:0]
 	for i := range own {
 		if i+1 < len(own) && own[i+1].key() == own[i].key() {
