@@ -47,6 +47,7 @@ import (
 // A Table holds at most 16,777,214 prefixes per address family; Insert and
 // Apply panic beyond that.
 type Table[V any] struct {
+	root [2]trie.Slot // per family; a reader's version picks the node
 	cur  atomic.Pointer[state[V]]
 	pins atomic.Int32 // walks in progress: keep old versions reachable
 	n    atomic.Int64 // Len
@@ -56,14 +57,14 @@ type Table[V any] struct {
 	fam [2]famCount
 }
 
-// state is the readers' entry point: a version number and, per family, the
-// root slot and the value slice. The version is bumped in place when a
-// change keeps the value slices; a change that replaces one publishes a
-// new state.
+// state is a version number and the value slices that the leaves of that
+// version index. The version is bumped in place when a change keeps the
+// value slices; a change that replaces one publishes a new state. The
+// root slots live in the Table, so that a reader loads the root node and
+// the state at once; the version it reads picks the root node.
 type state[V any] struct {
 	ver  atomic.Uint64
-	root [2]trie.Slot
-	vals [2][]V // len == cap; a slot is written once, before a leaf names it
+	vals [2][]V // len == cap; a slot is written once per slice, before a leaf names it
 }
 
 // famCount is the writer's accounting of one family's value slice.
@@ -130,16 +131,16 @@ func (t *Table[V]) Lookup(a netip.Addr) (v V, p netip.Prefix, ok bool) {
 			if s == nil {
 				return v, p, false
 			}
-			l := trie.Lookup4(&s.root[v4], s.ver.Load(), x)
+			l := trie.Lookup4(&t.root[v4], s.ver.Load(), x)
 			if l == trie.Retry {
 				continue
 			}
 			if l == 0 {
 				return v, p, false
 			}
-			n := trie.LeafBits(l)
-			binary.BigEndian.PutUint32(b[:], x&^(1<<(32-n)-1))
-			return s.vals[v4][trie.LeafSlot(l)], netip.PrefixFrom(netip.AddrFrom4(b), n), true
+			n := uint(trie.LeafBits(l))
+			binary.BigEndian.PutUint32(b[:], x&(^uint32(0)<<(32-n)))
+			return s.vals[v4][trie.LeafSlot(l)], netip.PrefixFrom(netip.AddrFrom4(b), int(n)), true
 		}
 	}
 	if !a.Is6() || a.Zone() != "" {
@@ -151,7 +152,7 @@ func (t *Table[V]) Lookup(a netip.Addr) (v V, p netip.Prefix, ok bool) {
 		if s == nil {
 			return v, p, false
 		}
-		l := trie.Lookup6(&s.root[v6], s.ver.Load(), &k)
+		l := trie.Lookup6(&t.root[v6], s.ver.Load(), &k)
 		if l == trie.Retry {
 			continue
 		}
@@ -184,7 +185,7 @@ func (t *Table[V]) LookupValue(a netip.Addr) (v V, ok bool) {
 			if s == nil {
 				return v, false
 			}
-			l := trie.Lookup4(&s.root[v4], s.ver.Load(), x)
+			l := trie.Lookup4(&t.root[v4], s.ver.Load(), x)
 			if l == trie.Retry {
 				continue
 			}
@@ -203,7 +204,7 @@ func (t *Table[V]) LookupValue(a netip.Addr) (v V, ok bool) {
 		if s == nil {
 			return v, false
 		}
-		l := trie.Lookup6(&s.root[v6], s.ver.Load(), &k)
+		l := trie.Lookup6(&t.root[v6], s.ver.Load(), &k)
 		if l == trie.Retry {
 			continue
 		}
@@ -226,7 +227,7 @@ func (t *Table[V]) Get(p netip.Prefix) (v V, ok bool) {
 		if s == nil {
 			return v, false
 		}
-		l := trie.Get(&s.root[f], s.ver.Load(), &key, p.Bits())
+		l := trie.Get(&t.root[f], s.ver.Load(), &key, p.Bits())
 		if l == trie.Retry {
 			continue
 		}
@@ -249,9 +250,9 @@ func (t *Table[V]) Walk(fn func(netip.Prefix, V) bool) {
 		return
 	}
 	sv := s.ver.Load()
-	for f := range s.root {
+	for f := range t.root {
 		vals := s.vals[f]
-		cont := trie.Walk(&s.root[f], sv, func(key *[16]byte, bits int, leaf uint32) bool {
+		cont := trie.Walk(&t.root[f], sv, func(key *[16]byte, bits int, leaf uint32) bool {
 			return fn(prefixOf(f, key, bits), vals[trie.LeafSlot(leaf)])
 		})
 		if !cont {
@@ -402,9 +403,6 @@ func (x *tx[V]) own() *state[V] {
 	if !x.fresh {
 		s := new(state[V])
 		s.ver.Store(x.s.ver.Load() + 1)
-		for f := range s.root {
-			s.root[f].Init(&x.s.root[f])
-		}
 		s.vals = x.s.vals
 		x.s, x.fresh = s, true
 	}
@@ -454,7 +452,7 @@ func (x *tx[V]) newVals(f, n int) {
 func (x *tx[V]) insert(f int, key [16]byte, bits int, v V) {
 	leaf := trie.Leaf(x.put(f, v), bits)
 	fc := &x.t.fam[f]
-	if old := x.t.w.Insert(&x.s.root[f], &key, bits, leaf); old != 0 {
+	if old := x.t.w.Insert(&x.t.root[f], &key, bits, leaf); old != 0 {
 		fc.dead = append(fc.dead, trie.LeafSlot(old))
 	} else {
 		fc.live++
@@ -462,7 +460,7 @@ func (x *tx[V]) insert(f int, key [16]byte, bits int, v V) {
 }
 
 func (x *tx[V]) delete(f int, key [16]byte, bits int) bool {
-	old := x.t.w.Delete(&x.s.root[f], &key, bits)
+	old := x.t.w.Delete(&x.t.root[f], &key, bits)
 	if old == 0 {
 		return false
 	}
@@ -484,7 +482,7 @@ func (x *tx[V]) rebuild(f int, b *Batch[V]) {
 	items := make([]trie.Item, 0, n)
 	vals := make([]V, 1, n+1)
 	old := x.s.vals[f]
-	trie.Walk(&x.s.root[f], ^uint64(0), func(key *[16]byte, bits int, leaf uint32) bool {
+	trie.Walk(&x.t.root[f], ^uint64(0), func(key *[16]byte, bits int, leaf uint32) bool {
 		vals = append(vals, old[trie.LeafSlot(leaf)])
 		items = append(items, trie.Item{Key: *key, Bits: uint8(bits), Leaf: trie.Leaf(uint32(len(vals)-1), bits)})
 		return true
@@ -511,13 +509,13 @@ func (x *tx[V]) rebuild(f int, b *Batch[V]) {
 	root, live := x.t.w.Build(items)
 	s := x.own()
 	s.vals[f] = vals[:cap(vals)]
-	x.t.w.Set(&s.root[f], root)
+	x.t.w.Set(&x.t.root[f], root)
 	fc.used, fc.live = len(vals), live
 	fc.free, fc.dead = nil, nil
 	if len(vals)-1 > live {
 		// Values that a later change of the batch replaced or deleted.
 		held := make([]bool, len(vals))
-		trie.Walk(&s.root[f], ^uint64(0), func(_ *[16]byte, _ int, leaf uint32) bool {
+		trie.Walk(&x.t.root[f], ^uint64(0), func(_ *[16]byte, _ int, leaf uint32) bool {
 			held[trie.LeafSlot(leaf)] = true
 			return true
 		})

@@ -4,9 +4,9 @@ package trie
 // address a (big-endian) in version sv of the trie below root, 0 for none,
 // or Retry.
 func Lookup4(root *Slot, sv uint64, a uint32) uint32 {
-	n := root.p.Load()
 	best := uint32(0)
-	for sh := 24; sh >= 0 && n != nil; sh -= 8 {
+	n := root.p.Load()
+	for sh := uint(24); n != nil; sh -= 8 {
 		if n.word(wVer) > sv {
 			if n = older(n, sv); n == nil {
 				return Retry
@@ -27,17 +27,17 @@ func Lookup4(root *Slot, sv uint64, a uint32) uint32 {
 				best = l
 			}
 			n = n.kid(k).p.Load()
+		case kindSingle:
+			if (uint64(a)<<32^n.word(wKey))&mask64(singleUbits(m)) == 0 {
+				return singleLeaf(m)
+			}
+			return best
 		case kindDense:
 			s := uint(a>>sh) & 0xff
 			if l := n.denseLeaf(s); l != 0 {
 				best = l
 			}
 			n = n.kid(s).p.Load()
-		case kindSingle:
-			if (uint64(a)<<32^n.word(wKey))&mask64(singleBits(m)) == 0 {
-				best = singleLeaf(m)
-			}
-			return best
 		default:
 			return best
 		}

@@ -77,9 +77,6 @@ func LeafBits(l uint32) int { return int(l & 0xff) }
 // The zero Slot is empty.
 type Slot struct{ p atomic.Pointer[Node] }
 
-// Init makes s, a slot no reader can see yet, hold what from holds.
-func (s *Slot) Init(from *Slot) { s.p.Store(from.p.Load()) }
-
 // Node is one trie node. Its words follow the header in the same
 // allocation (see newNode), read with word and half: a node costs 16
 // bytes more than its words, and a reader reaches them without loading a
@@ -226,9 +223,10 @@ func (n *Node) denseLeaf(s uint) uint32 { return n.half(hLeaves + s) }
 
 // single accessors
 func singleBits(m uint64) int                 { return int(m>>8) & 0xff }
+func singleUbits(m uint64) uint               { return uint(m>>8) & 0xff }
 func singleLeaf(m uint64) uint32              { return uint32(m >> 32) }
 func keyWords(bits int) int                   { return 1 + bits/65 }
-func mask64(bits int) uint64                  { return ^uint64(0) << (64 - bits) } // 0 for bits 0
+func mask64(bits uint) uint64                 { return ^uint64(0) << (64 - bits) } // 0 for bits 0 and > 64
 func keyHi(k *[16]byte) uint64                { return binary.BigEndian.Uint64(k[:8]) }
 func keyLo(k *[16]byte) uint64                { return binary.BigEndian.Uint64(k[8:]) }
 func hiddenLo(h uint64) uint                  { return uint(h >> 32) }
@@ -238,7 +236,7 @@ func packHidden(lo uint8, leaf uint32) uint64 { return uint64(lo)<<32 | uint64(l
 // singleMatch reports whether the single node n with meta m contains the
 // address hi:lo.
 func (n *Node) singleMatch(m uint64, hi, lo uint64) bool {
-	b := singleBits(m)
+	b := singleUbits(m)
 	if b <= 64 {
 		return (hi^n.word(wKey))&mask64(b) == 0
 	}
