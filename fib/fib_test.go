@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -218,10 +219,13 @@ func TestConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	var lookups atomic.Int64
+	var started sync.WaitGroup // the writer starts when the readers run
 	for r := range 2 {
 		wg.Add(1)
+		started.Add(1)
 		go func() {
 			defer wg.Done()
+			started.Done()
 			gr := newGen(11, false)
 			gr.r = rand.New(rand.NewPCG(uint64(r), 99))
 			for {
@@ -252,7 +256,11 @@ func TestConcurrent(t *testing.T) {
 			}
 		}()
 	}
+	started.Wait()
 	for ver := 1; ver <= 3000; ver++ {
+		if ver%100 == 0 {
+			runtime.Gosched() // let the readers see many versions on one CPU
+		}
 		i := g.r.IntN(len(prefixes))
 		if g.r.IntN(3) == 0 {
 			tb.Delete(prefixes[i])

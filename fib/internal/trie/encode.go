@@ -129,10 +129,7 @@ func decodeOwned(n *Node, d int, own []owned) []owned {
 			if !ok {
 				break
 			}
-			if e&0xff == kidMark {
-				e = n.kidLeaf(m, uint(e>>8))
-			}
-			if o, ok := c.add(s, e); ok {
+			if o, ok := c.add(s, n.cover(m, e)); ok {
 				own = append(own, o)
 			}
 		}
@@ -147,22 +144,77 @@ func decodeOwned(n *Node, d int, own []owned) []owned {
 	return own
 }
 
-// kidSlots appends the slots of the children of the sparse node n to ks,
-// in order (child k is at ks[k]).
-func kidSlots(n *Node, ks []uint8) []uint8 {
-	if metaKids(n.word(wMeta)) == 0 {
-		return ks
+// child is a child of a sparse node: a node below its slot, or, with n
+// nil, a prefix kept inline with its key words and leaf.
+type child struct {
+	n      *Node
+	hi, lo uint64
+	leaf   uint32
+	slot   uint8
+}
+
+func (c *child) inline() bool { return c.n == nil }
+
+// inlineChild returns the child holding key/bits → leaf inline at slot s.
+func inlineChild(s uint8, key *[16]byte, bits int, leaf uint32) child {
+	c := child{hi: keyHi(key), leaf: leaf, slot: s}
+	if bits > 64 {
+		c.lo = keyLo(key)
+	}
+	return c
+}
+
+// children appends the children of the sparse node n to ch, in slot
+// order.
+func children(n *Node, ch []child) []child {
+	m := n.word(wMeta)
+	if metaKids(m)+metaInline(m) == 0 {
+		return ch
 	}
 	it := runIter{n: n}
 	for {
 		s, e, ok := it.next()
 		if !ok {
-			return ks
+			return ch
 		}
-		if e&0xff == kidMark {
-			ks = append(ks, uint8(s))
+		switch e & 0xff {
+		case kidMark:
+			ch = append(ch, child{n: n.kid(uint(e >> 8)).p.Load(), slot: uint8(s)})
+		case inlineMark:
+			ch = append(ch, n.record(m, uint(e>>8), uint8(s)))
 		}
 	}
+}
+
+// record returns inline prefix i of the sparse node n (meta m), at slot s.
+func (n *Node) record(m uint64, i uint, s uint8) child {
+	off := wRecs(m) + i*recWords(m)
+	c := child{hi: n.word(off), slot: s}
+	if m&4 != 0 {
+		c.lo = n.word(off + 1)
+	}
+	c.leaf = recLeaf(n.word(off + recWords(m) - 1))
+	return c
+}
+
+// cover returns the owned leaf that entry e of the sparse node n (meta m)
+// shows: the entry itself, or the covering leaf of a child's slot.
+func (n *Node) cover(m uint64, e uint32) uint32 {
+	switch e & 0xff {
+	case kidMark:
+		return n.kidLeaf(m, uint(e>>8))
+	case inlineMark:
+		return recCover(n.word(wRecs(m) + uint(e>>8)*recWords(m) + recWords(m) - 1))
+	}
+	return e
+}
+
+// childSlots appends the slots of ch to ks.
+func childSlots(ch []child, ks []uint8) []uint8 {
+	for i := range ch {
+		ks = append(ks, ch[i].slot)
+	}
+	return ks
 }
 
 // sweep walks the 256 slots of a node being encoded in order, yielding
@@ -216,17 +268,22 @@ func (sw *sweep) next() (start, end, o int, kid bool) {
 }
 
 // encodeSparse returns a sparse node of version ver owning own (sorted by
-// key) with children at slots ks, whose slots start at kids.
-func encodeSparse(ver uint64, own []owned, ks []uint8, kids *Slot) *Node {
+// key) with the children ch (by slot). Its child nodes are kept in kids
+// if not nil (the slots of a node with the same child nodes), else in new
+// slots.
+func encodeSparse(ver uint64, own []owned, ch []child, kids *Slot) *Node {
 	for i := range own {
 		own[i].shown = false
 	}
+	var ksb [denseAt]uint8
+	ks := childSlots(ch, ksb[:0])
 	var vec [4]uint64
 	var runs [256]uint32
-	var kl [denseAt]uint32
+	var kl, rc [denseAt]uint32 // covering leaves of child nodes and inline prefixes
 	sw := sweep{own: own, ks: ks}
 	sw.reset()
-	nr, nk, prevO, prevKid := 0, 0, -2, true
+	nr, c, nk, ni, prevO, prevKid := 0, 0, 0, 0, -2, true
+	wide := false
 	for !sw.done() {
 		start, _, o, kid := sw.next()
 		leaf := uint32(0)
@@ -235,18 +292,27 @@ func encodeSparse(ver uint64, own []owned, ks []uint8, kids *Slot) *Node {
 			leaf = own[o].leaf
 		}
 		switch {
+		case kid && ch[c].inline():
+			vec[start>>6] |= 1 << (start & 63)
+			runs[nr] = uint32(ni)<<8 | inlineMark
+			rc[ni] = leaf
+			wide = wide || LeafBits(ch[c].leaf) > 64
+			nr, ni, c = nr+1, ni+1, c+1
 		case kid:
 			vec[start>>6] |= 1 << (start & 63)
 			runs[nr] = uint32(nk)<<8 | kidMark
 			kl[nk] = leaf
-			nr++
-			nk++
+			nr, nk, c = nr+1, nk+1, c+1
 		case prevKid || o != prevO:
 			vec[start>>6] |= 1 << (start & 63)
 			runs[nr] = leaf
 			nr++
 		}
 		prevO, prevKid = o, kid
+	}
+	rs := 2
+	if wide {
+		rs = 3
 	}
 	nh := 0
 	for i := range own {
@@ -255,22 +321,47 @@ func encodeSparse(ver uint64, own []owned, ks []uint8, kids *Slot) *Node {
 		}
 	}
 	hk := hRuns + (nr+1)&^1 // first kid leaf, as a half index
-	ho := hk/2 + (nk+1)/2
-	nw := ho + nh
+	wr := hk/2 + (nk+1)/2   // first inline prefix
+	nw := wr + ni*rs + nh
 	n := newNode(nw)
-	n.kids = kids
 	w, h := n.words(nw), n.halves(nw)
 	copy(w[wVec:], vec[:])
 	copy(h[hRuns:], runs[:nr])
 	copy(h[hk:], kl[:nk])
+	i := 0
+	for j := range ch {
+		if !ch[j].inline() {
+			continue
+		}
+		off := wr + i*rs
+		w[off] = ch[j].hi
+		if wide {
+			w[off+1] = ch[j].lo
+		}
+		w[off+rs-1] = uint64(rc[i])<<32 | uint64(ch[j].leaf)
+		i++
+	}
+	ho := wr + ni*rs
 	for i := range own {
 		if !own[i].shown {
 			w[ho] = packHidden(own[i].lo, own[i].leaf)
 			ho++
 		}
 	}
+	if kids == nil && nk > 0 {
+		var slots []Slot
+		kids, slots = newKids(nk)
+		k := 0
+		for j := range ch {
+			if !ch[j].inline() {
+				slots[k].p.Store(ch[j].n)
+				k++
+			}
+		}
+	}
+	n.kids = kids
 	w[wVer] = ver
-	w[wMeta] = sparseMeta(w, uint(nr), uint(nk), uint(nh))
+	w[wMeta] = sparseMeta(w, uint(nr), uint(nk), uint(ni), uint(nh), wide)
 	return n
 }
 
@@ -314,6 +405,6 @@ func encodeDense(ver uint64, own []owned, kids *Slot) *Node {
 		}
 	}
 	w[wVer] = ver
-	w[wMeta] = kindDense | uint64(nh)<<26
+	w[wMeta] = kindDense | uint64(nh)<<30
 	return n
 }

@@ -16,17 +16,25 @@ func Lookup4(root *Slot, sv uint64, a uint32) uint32 {
 		switch m & kindMask {
 		case kindSparse:
 			e := n.entry(m, uint(a>>sh)&0xff)
-			if e&0xff != kidMark {
-				if e != 0 {
-					best = e
+			switch e & 0xff {
+			case kidMark:
+				k := uint(e >> 8)
+				if l := n.kidLeaf(m, k); l != 0 {
+					best = l
 				}
-				return best
+				n = n.kid(k).p.Load()
+				continue
+			case inlineMark:
+				info, ok := n.recMatch(m, wRecs(m)+uint(e>>8)*recWords(m), uint64(a)<<32, 0)
+				if ok {
+					return recLeaf(info)
+				}
+				e = recCover(info)
 			}
-			k := uint(e >> 8)
-			if l := n.kidLeaf(m, k); l != 0 {
-				best = l
+			if e != 0 {
+				best = e
 			}
-			n = n.kid(k).p.Load()
+			return best
 		case kindSingle:
 			if (uint64(a)<<32^n.word(wKey))&mask64(singleUbits(m)) == 0 {
 				return singleLeaf(m)
@@ -60,17 +68,25 @@ func Lookup6(root *Slot, sv uint64, a *[16]byte) uint32 {
 		switch m & kindMask {
 		case kindSparse:
 			e := n.entry(m, uint(a[d]))
-			if e&0xff != kidMark {
-				if e != 0 {
-					best = e
+			switch e & 0xff {
+			case kidMark:
+				k := uint(e >> 8)
+				if l := n.kidLeaf(m, k); l != 0 {
+					best = l
 				}
-				return best
+				n = n.kid(k).p.Load()
+				continue
+			case inlineMark:
+				info, ok := n.recMatch(m, wRecs(m)+uint(e>>8)*recWords(m), keyHi(a), keyLo(a))
+				if ok {
+					return recLeaf(info)
+				}
+				e = recCover(info)
 			}
-			k := uint(e >> 8)
-			if l := n.kidLeaf(m, k); l != 0 {
-				best = l
+			if e != 0 {
+				best = e
 			}
-			n = n.kid(k).p.Load()
+			return best
 		case kindDense:
 			s := uint(a[d])
 			if l := n.denseLeaf(s); l != 0 {
@@ -113,25 +129,24 @@ func Get(root *Slot, sv uint64, key *[16]byte, bits int) uint32 {
 			r := bits - 8*d
 			return findOwned(n, key[d]&^(0xff>>r), r, bits)
 		}
-		c := child(n, key[d])
-		if c == nil {
-			return 0
+		m := n.word(wMeta)
+		if m&kindMask == kindDense {
+			n = n.kid(uint(key[d])).p.Load()
+			continue
 		}
-		n = c.p.Load()
+		switch e := n.entry(m, uint(key[d])); e & 0xff {
+		case kidMark:
+			n = n.kid(uint(e >> 8)).p.Load()
+			continue
+		case inlineMark:
+			c := n.record(m, uint(e>>8), key[d])
+			if LeafBits(c.leaf) != bits || c.hi != keyHi(key) || (bits > 64 && c.lo != keyLo(key)) {
+				return 0
+			}
+			return c.leaf
+		}
+		return 0
 	}
-}
-
-// child returns the slot of the child at slot s of a sparse or dense
-// node, or nil.
-func child(n *Node, s uint8) *Slot {
-	m := n.word(wMeta)
-	if m&kindMask == kindDense {
-		return n.kid(uint(s))
-	}
-	if e := n.entry(m, uint(s)); e&0xff == kidMark {
-		return n.kid(uint(e >> 8))
-	}
-	return nil
 }
 
 // findOwned returns the leaf of the prefix of length bits (r relative to
@@ -148,11 +163,7 @@ func findOwned(n *Node, lo uint8, r, bits int) uint32 {
 		}
 	} else {
 		for s := uint(lo); s < hi; s = n.nextRun(s) {
-			l := n.entry(m, s)
-			if l&0xff == kidMark {
-				l = n.kidLeaf(m, uint(l>>8))
-			}
-			if l != 0 && LeafBits(l) == bits {
+			if l := n.cover(m, n.entry(m, s)); l != 0 && LeafBits(l) == bits {
 				return l
 			}
 		}
@@ -224,9 +235,15 @@ func (wk *walker) slot(s *Slot, d int) bool {
 		return true
 	}
 	ok := true
-	forKids(n, func(s uint8, c *Slot) bool {
+	forKids(n, func(s uint8, c *Slot, rec *child) bool {
 		if ok = emit(int(s) + 1); !ok {
 			return false
+		}
+		if rec != nil {
+			var k [16]byte
+			recKey(rec, &k)
+			ok = wk.fn(&k, LeafBits(rec.leaf), rec.leaf)
+			return ok
 		}
 		wk.key[d] = s
 		ok = wk.slot(c, d+1)
@@ -239,19 +256,20 @@ func (wk *walker) slot(s *Slot, d int) bool {
 	return ok
 }
 
-// forKids calls fn for the slot and child of every child of a sparse or
-// dense node, in slot order, until fn returns false.
-func forKids(n *Node, fn func(s uint8, c *Slot) bool) {
+// forKids calls fn for the slot and the child slot or inline prefix of
+// every child of a sparse or dense node, in slot order, until fn returns
+// false.
+func forKids(n *Node, fn func(s uint8, c *Slot, rec *child) bool) {
 	m := n.word(wMeta)
 	if m&kindMask == kindDense {
 		for s := range uint(256) {
-			if c := n.kid(s); c.p.Load() != nil && !fn(uint8(s), c) {
+			if c := n.kid(s); c.p.Load() != nil && !fn(uint8(s), c, nil) {
 				return
 			}
 		}
 		return
 	}
-	if metaKids(m) == 0 {
+	if metaKids(m)+metaInline(m) == 0 {
 		return
 	}
 	it := runIter{n: n}
@@ -260,8 +278,16 @@ func forKids(n *Node, fn func(s uint8, c *Slot) bool) {
 		if !ok {
 			return
 		}
-		if e&0xff == kidMark && !fn(uint8(s), n.kid(uint(e>>8))) {
-			return
+		switch e & 0xff {
+		case kidMark:
+			if !fn(uint8(s), n.kid(uint(e>>8)), nil) {
+				return
+			}
+		case inlineMark:
+			rec := n.record(m, uint(e>>8), uint8(s))
+			if !fn(uint8(s), nil, &rec) {
+				return
+			}
 		}
 	}
 }

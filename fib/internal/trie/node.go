@@ -14,15 +14,19 @@
 //     children, then run-length compressed behind a 256-bit vector of run
 //     starts, so the entry of slot s is runs[popcount(vector ≤ s) - 1].
 //     An entry is a leaf (the longest owned prefix covering the slot, 0
-//     for none) or, with the low byte 0xff, k<<8|0xff for child k, whose
-//     covering leaf is kept beside the runs. Owned prefixes that no slot
-//     shows (covered by longer ones) are listed after them.
+//     for none), k<<8|0xff for child node k, whose covering leaf is kept
+//     beside the runs, or i<<8|0xfe for inline prefix i: a prefix alone
+//     below the slot, kept in the node's words as its key, leaf and the
+//     slot's covering leaf, so that neither a child slot nor a node is
+//     needed for it. Owned prefixes that no slot shows (covered by longer
+//     ones) are listed last.
 //   - dense: 256 leaves and 256 child slots, for nodes with many children
 //     (the top of a large IPv4 table); a lookup reads one leaf and one
 //     child without a popcount.
-//   - single: one prefix below the parent's slot with its full key, in
-//     place of the chain of nodes that would hold it alone (path
-//     compression): a table of ten routes is a root and ten singles.
+//   - single: one prefix with its full key, in place of the chain of
+//     nodes that would hold it alone (path compression), in a root slot or
+//     a dense node's child slot; a sparse node keeps such a prefix inline.
+//     A table of ten routes is one sparse root.
 //   - empty: a slot whose content was removed.
 //
 // Nothing is pushed down: a lookup remembers the last leaf that covered
@@ -145,19 +149,27 @@ const (
 	wDenseH = 130 // dense: hidden list
 	wKey    = 2   // single: key, big-endian, one or two words
 
-	kidMark = 0xff // low byte of an entry naming a child
+	kidMark    = 0xff // low byte of an entry naming a child node
+	inlineMark = 0xfe // low byte of an entry naming an inline prefix
 
 	hRuns   = 2 * wRuns   // runs, as a half index
 	hLeaves = 2 * wLeaves // dense leaves, as a half index
 )
 
-// Meta word (w[1]) fields. Sparse: runs, kids and hidden counts, and in
-// bytes 5…7 the number of run starts in vector words before words 1…3
-// (byte 4 stays 0 for word 0). Dense: hidden count. Single: prefix length
-// in bits 8…15, leaf in bits 32…63.
-func metaRuns(m uint64) uint   { return uint(m>>8) & 0x1ff }
-func metaKids(m uint64) uint   { return uint(m>>17) & 0x1ff }
-func metaHidden(m uint64) uint { return uint(m>>26) & 0x1ff }
+// Meta word (w[1]) fields. Sparse: bit 2 set when inline prefixes take
+// three words (keys over 64 bits), nine bits each for the counts of runs,
+// child nodes, inline prefixes and hidden prefixes, and in bytes 5…7 the
+// number of run starts in vector words before words 1…3. Dense: hidden
+// count. Single: prefix length in bits 8…15, leaf in bits 32…63.
+func metaRuns(m uint64) uint   { return uint(m>>3) & 0x1ff }
+func metaKids(m uint64) uint   { return uint(m>>12) & 0x1ff }
+func metaInline(m uint64) uint { return uint(m>>21) & 0x1ff }
+func metaHidden(m uint64) uint { return uint(m>>30) & 0x1ff }
+func recWords(m uint64) uint   { return 2 + uint(m>>2)&1 }
+
+// runBase returns the number of run starts in the vector words before
+// word wi of a sparse node with meta m.
+func runBase(m uint64, wi uint) uint { return uint(uint8(m &^ (0xff << 32) >> (32 + 8*wi))) }
 
 // denseAt is the number of children from which a node is encoded dense.
 const denseAt = 96
@@ -206,7 +218,7 @@ func (n *Node) entry(m uint64, s uint) uint32 { return n.half(hRuns + n.runOf(m,
 func (n *Node) runOf(m uint64, s uint) uint {
 	wi := s >> 6
 	v := n.word(wVec+wi) << (63 - s&63)
-	return uint(uint8(m>>(32+8*wi))) + uint(bits.OnesCount64(v)) - 1
+	return runBase(m, wi) + uint(bits.OnesCount64(v)) - 1
 }
 
 // kidLeaf returns the covering leaf of child k of a sparse node with meta m.
@@ -216,7 +228,31 @@ func (n *Node) kidLeaf(m uint64, k uint) uint32 {
 
 func hKidLeaf(m uint64) uint { return hRuns + (metaRuns(m)+1)&^1 }
 
-func sparseHiddenOff(m uint64) uint { return wRuns + (metaRuns(m)+1)/2 + (metaKids(m)+1)/2 }
+// wRecs returns the first word of the inline prefixes of a sparse node.
+func wRecs(m uint64) uint { return wRuns + (metaRuns(m)+1)/2 + (metaKids(m)+1)/2 }
+
+func sparseHiddenOff(m uint64) uint { return wRecs(m) + metaInline(m)*recWords(m) }
+
+// An inline prefix is recWords words: its key (one word, or two when the
+// node's keys exceed 64 bits) and an info word holding its leaf and, in
+// the high half, the covering leaf of its slot.
+func recLeaf(info uint64) uint32  { return uint32(info) }
+func recCover(info uint64) uint32 { return uint32(info >> 32) }
+
+// recMatch reports whether the inline prefix at word off of n (meta m)
+// contains the address hi:lo, and returns its info word.
+func (n *Node) recMatch(m uint64, off uint, hi, lo uint64) (uint64, bool) {
+	if m&4 == 0 {
+		info := n.word(off + 1)
+		return info, (hi^n.word(off))&mask64(uint(info&0xff)) == 0
+	}
+	info := n.word(off + 2)
+	b := uint(info & 0xff)
+	if b <= 64 {
+		return info, (hi^n.word(off))&mask64(b) == 0
+	}
+	return info, hi == n.word(off) && (lo^n.word(off+1))&mask64(b-64) == 0
+}
 
 // denseLeaf returns the leaf of slot s of a dense node.
 func (n *Node) denseLeaf(s uint) uint32 { return n.half(hLeaves + s) }
@@ -245,11 +281,17 @@ func (n *Node) singleMatch(m uint64, hi, lo uint64) bool {
 
 // singleKey writes the key of the single node n into k.
 func (n *Node) singleKey(k *[16]byte) {
-	*k = [16]byte{}
-	binary.BigEndian.PutUint64(k[:8], n.word(wKey))
+	lo := uint64(0)
 	if singleBits(n.word(wMeta)) > 64 {
-		binary.BigEndian.PutUint64(k[8:], n.word(wKey+1))
+		lo = n.word(wKey + 1)
 	}
+	putKey(k, n.word(wKey), lo)
+}
+
+// putKey writes the key words hi and lo into k.
+func putKey(k *[16]byte, hi, lo uint64) {
+	binary.BigEndian.PutUint64(k[:8], hi)
+	binary.BigEndian.PutUint64(k[8:], lo)
 }
 
 // newNode allocates a zeroed node with nw words after its header, in one
@@ -334,9 +376,9 @@ func newNode(nw int) *Node {
 }
 
 // maxWords bounds the words of a node: a sparse node has at most 256
-// runs, 95 children and 511 owned prefixes, a dense one 256 leaves and
-// 511 owned prefixes.
-const maxWords = wRuns + 128 + 48 + 511
+// runs, denseAt-1 children (nodes or inline prefixes of up to three words)
+// and 511 owned prefixes, a dense one 256 leaves and 511 owned prefixes.
+const maxWords = wRuns + 128 + (denseAt-1+1)/2 + 3*(denseAt-1) + 511
 
 // sized is a node and its words in one allocation.
 type sized[A any] struct {

@@ -225,43 +225,84 @@ func checkVersion(t *testing.T, root *Slot, sv uint64, ref refTrie, g *gen, is6,
 	}
 }
 
-// TestKidEdits checks that adding and dropping a child by editing the
-// runs gives the same node, word for word, as decoding and encoding it.
-func TestKidEdits(t *testing.T) {
+// TestInlineEdits checks that adding, dropping and changing an inline
+// prefix by editing the runs gives the same node, word for word, as
+// decoding and encoding it.
+func TestInlineEdits(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 9))
 	wr := Writer{ver: 1}
-	var key [16]byte
-	key[0] = 10
-	for iter := range 3000 {
-		// a sparse node at depth 1 below 10.0.0.0/8
+	checked := [3]int{}
+	for iter := range 4000 {
+		// a sparse node at depth 1 below 10.0.0.0/8 or 2001:db8::/32
+		is6 := iter%3 == 0
+		var path [16]byte
+		path[0] = 10
+		if is6 {
+			path = [16]byte{0x20, 0x01, 0x0d, 0xb8}
+		}
 		var items []Item
 		for range 1 + r.IntN(12) {
-			var k [16]byte
-			k[0], k[1], k[2] = 10, byte(r.IntN(256)), byte(r.IntN(256))
+			k := path
+			k[1], k[2], k[9] = byte(r.IntN(256)), byte(r.IntN(256)), byte(r.IntN(256))
 			bits := 9 + r.IntN(8)
-			if r.IntN(3) == 0 {
-				bits = 17 + r.IntN(8) // below a slot: a child
+			switch r.IntN(4) {
+			case 0:
+				bits = 17 + r.IntN(8) // below a slot
+			case 1:
+				if is6 {
+					bits = 65 + r.IntN(60) // below a slot, a wide key
+				}
 			}
 			k = mask(k, bits)
 			items = append(items, Item{Key: k, Bits: uint8(bits), Leaf: Leaf(uint32(len(items)+1), bits)})
 		}
-		n, _ := wr.build(items, make([]Item, len(items)), 1)
+		c, _ := wr.build(items, make([]Item, len(items)), 1)
+		n := c.n
 		if kindOf(n) != kindSparse {
 			continue
 		}
 		m := n.word(wMeta)
-		s := uint(r.IntN(256))
-		if child(n, uint8(s)) == nil {
-			c := wr.single(&key, 8, 1)
-			fast, slow := wr.addKid(n, m, s, c), wr.withKid(n, 1, uint8(s), c)
-			sameNode(t, fmt.Sprintf("%d: add child at %d", iter, s), fast, slow)
-			continue
+		s := uint8(r.IntN(256))
+		if ch := children(n, nil); len(ch) > 0 && r.IntN(2) == 0 {
+			s = ch[r.IntN(len(ch))].slot
 		}
-		k := key
-		k[1] = uint8(s)
-		fast, slow := wr.dropKid(n, m, s), wr.withoutKid(n, 1, &k)
-		if kindOf(slow) == kindSparse {
-			sameNode(t, fmt.Sprintf("%d: drop child at %d", iter, s), fast, slow)
+		key := path
+		key[1], key[2] = s, byte(r.IntN(256))
+		bits := 17 + r.IntN(8)
+		key = mask(key, bits)
+		switch e := n.entry(m, uint(s)); e & 0xff {
+		case kidMark:
+			continue
+		case inlineMark:
+			i := uint(e >> 8)
+			rec := n.record(m, i, s)
+			var k [16]byte
+			recKey(&rec, &k)
+			if r.IntN(2) == 0 {
+				leaf := Leaf(99, LeafBits(rec.leaf))
+				fast := wr.setRecordLeaf(n, m, i, leaf)
+				slow := wr.replaceChild(n, 1, &k, inlineChild(s, &k, LeafBits(rec.leaf), leaf)).n
+				sameNode(t, fmt.Sprintf("%d: leaf of the prefix at %d", iter, s), fast, slow)
+				checked[0]++
+				continue
+			}
+			slow := wr.withoutChild(n, 1, &k).n
+			if kindOf(slow) == kindSparse && m&4 == 0 {
+				sameNode(t, fmt.Sprintf("%d: drop the prefix at %d", iter, s), wr.dropInline(n, m, uint(s)), slow)
+				checked[1]++
+			}
+		default:
+			if m&4 == 0 && is6 && r.IntN(2) == 0 {
+				continue
+			}
+			c := inlineChild(s, &key, bits, Leaf(77, bits))
+			sameNode(t, fmt.Sprintf("%d: add a prefix at %d", iter, s), wr.addInline(n, m, &c), wr.withChild(n, 1, c))
+			checked[2]++
+		}
+	}
+	for i, what := range []string{"changed", "dropped", "added"} {
+		if checked[i] < 100 {
+			t.Errorf("only %d inline prefixes %s", checked[i], what)
 		}
 	}
 }
@@ -273,7 +314,7 @@ func sameNode(t *testing.T, what string, a, b *Node) {
 	}
 	for k := range metaKids(a.word(wMeta)) {
 		if a.kid(k).p.Load() != b.kid(k).p.Load() {
-			t.Fatalf("%s: child %d differs", what, k)
+			t.Fatalf("%s: child node %d differs", what, k)
 		}
 	}
 }

@@ -62,11 +62,29 @@ func (wr *Writer) Insert(root *Slot, key *[16]byte, bits int, leaf uint32) uint3
 // Delete removes key/bits from the trie below root and returns the leaf
 // it held, or 0 if it was absent. key must be masked to bits.
 func (wr *Writer) Delete(root *Slot, key *[16]byte, bits int) uint32 {
-	old, n, changed := wr.del(root.p.Load(), 0, key, bits)
+	old, c, changed := wr.del(root.p.Load(), 0, key, bits)
 	if changed {
-		wr.Set(root, n)
+		wr.Set(root, wr.node(c))
 	}
 	return old
+}
+
+// content is what a slot holds after a change: a node, one prefix (n nil,
+// one.leaf set) not given a node yet, or nothing. A sparse parent keeps
+// one prefix inline; a root or a dense node's slot needs a single node.
+type content struct {
+	n   *Node
+	one child
+}
+
+// node returns c as the node of a slot of its own.
+func (wr *Writer) node(c content) *Node {
+	if c.n == nil && c.one.leaf != 0 {
+		var k [16]byte
+		recKey(&c.one, &k)
+		return wr.single(&k, LeafBits(c.one.leaf), c.one.leaf)
+	}
+	return c.n
 }
 
 // ins inserts into n, the content of a slot at depth d. It returns the
@@ -83,66 +101,107 @@ func (wr *Writer) ins(n *Node, d int, key *[16]byte, bits int, leaf uint32) (uin
 		if singleBits(m) == bits && k == *key {
 			return singleLeaf(m), wr.single(key, bits, leaf)
 		}
-		items := [2]Item{{Key: k, Bits: uint8(singleBits(m)), Leaf: singleLeaf(m)}, {Key: *key, Bits: uint8(bits), Leaf: leaf}}
-		var tmp [2]Item
-		b, _ := wr.build(items[:], tmp[:], d)
-		return 0, b
+		return 0, wr.pair(d, &k, singleBits(m), singleLeaf(m), key, bits, leaf)
 	}
 	if bits <= 8*d+8 {
 		return wr.insOwned(n, d, key, bits, leaf)
 	}
-	if c := child(n, key[d]); c != nil {
+	s := key[d]
+	m := n.word(wMeta)
+	if m&kindMask == kindDense {
+		c := n.kid(uint(s))
 		old, r := wr.ins(c.p.Load(), d+1, key, bits, leaf)
 		if r != nil {
 			wr.Set(c, r)
 		}
 		return old, nil
 	}
-	c := wr.single(key, bits, leaf)
-	if m := n.word(wMeta); metaKids(m)+1 < denseAt {
-		return 0, wr.addKid(n, m, uint(key[d]), c)
+	switch e := n.entry(m, uint(s)); e & 0xff {
+	case kidMark:
+		c := n.kid(uint(e >> 8))
+		old, r := wr.ins(c.p.Load(), d+1, key, bits, leaf)
+		if r != nil {
+			wr.Set(c, r)
+		}
+		return old, nil
+	case inlineMark:
+		i := uint(e >> 8)
+		rec := n.record(m, i, s)
+		var k [16]byte
+		recKey(&rec, &k)
+		rb := LeafBits(rec.leaf)
+		if rb == bits && k == *key {
+			return rec.leaf, wr.setRecordLeaf(n, m, i, leaf)
+		}
+		return 0, wr.replaceChild(n, d, key, child{n: wr.pair(d+1, &k, rb, rec.leaf, key, bits, leaf), slot: s}).n
 	}
-	return 0, wr.withKid(n, d, key[d], c)
+	c := inlineChild(s, key, bits, leaf)
+	if metaKids(m)+metaInline(m)+1 < denseAt && (bits <= 64 || m&4 != 0) {
+		return 0, wr.addInline(n, m, &c)
+	}
+	return 0, wr.withChild(n, d, c)
 }
 
 // del deletes from n, the content of a slot at depth d. It returns the
 // leaf removed and, when the slot must change, changed and its new
-// content (nil: empty).
-func (wr *Writer) del(n *Node, d int, key *[16]byte, bits int) (old uint32, repl *Node, changed bool) {
+// content.
+func (wr *Writer) del(n *Node, d int, key *[16]byte, bits int) (old uint32, repl content, changed bool) {
 	switch kindOf(n) {
 	case kindEmpty:
-		return 0, nil, false
+		return 0, content{}, false
 	case kindSingle:
 		m := n.word(wMeta)
 		var k [16]byte
 		n.singleKey(&k)
 		if singleBits(m) == bits && k == *key {
-			return singleLeaf(m), nil, true
+			return singleLeaf(m), content{}, true
 		}
-		return 0, nil, false
+		return 0, content{}, false
 	}
 	if bits <= 8*d+8 {
 		return wr.delOwned(n, d, key, bits)
 	}
-	c := child(n, key[d])
-	if c == nil {
-		return 0, nil, false
-	}
-	old, r, ch := wr.del(c.p.Load(), d+1, key, bits)
-	if !ch {
-		return old, nil, false
-	}
-	if r != nil || kindOf(n) == kindDense {
-		wr.Set(c, r)
-		return old, nil, false
-	}
-	// Without the child, n must still hold two prefixes or one child
-	// that is not a single to stay a node.
+	s := key[d]
 	m := n.word(wMeta)
-	if nk := metaKids(m); nk > 2 || nk == 2 && n.ownsMore(m, 0) || n.ownsMore(m, 1) {
-		return old, wr.dropKid(n, m, uint(key[d])), true
+	if m&kindMask == kindDense {
+		c := n.kid(uint(s))
+		old, r, ch := wr.del(c.p.Load(), d+1, key, bits)
+		if ch {
+			wr.Set(c, wr.node(r))
+		}
+		return old, content{}, false
 	}
-	return old, wr.withoutKid(n, d, key), true
+	switch e := n.entry(m, uint(s)); e & 0xff {
+	case kidMark:
+		c := n.kid(uint(e >> 8))
+		old, r, ch := wr.del(c.p.Load(), d+1, key, bits)
+		switch {
+		case !ch:
+			return old, content{}, false
+		case r.n != nil:
+			wr.Set(c, r.n)
+			return old, content{}, false
+		case r.one.leaf == 0:
+			return old, wr.withoutChild(n, d, key), true
+		}
+		// The child node holds one prefix now: keep it inline.
+		r.one.slot = s
+		return old, wr.replaceChild(n, d, key, r.one), true
+	case inlineMark:
+		rec := n.record(m, uint(e>>8), s)
+		var k [16]byte
+		recKey(&rec, &k)
+		if LeafBits(rec.leaf) != bits || k != *key {
+			return 0, content{}, false
+		}
+		// Without the prefix, n must still hold two prefixes or a child
+		// node to stay a node; a node with wide keys may become narrow.
+		if m&4 == 0 && (metaKids(m) > 0 || metaInline(m) > 2 || metaInline(m) == 2 && n.ownsMore(m, 0) || n.ownsMore(m, 1)) {
+			return rec.leaf, content{n: wr.dropInline(n, m, uint(s))}, true
+		}
+		return rec.leaf, wr.withoutChild(n, d, key), true
+	}
+	return 0, content{}, false
 }
 
 func (wr *Writer) insOwned(n *Node, d int, key *[16]byte, bits int, leaf uint32) (uint32, *Node) {
@@ -159,115 +218,122 @@ func (wr *Writer) insOwned(n *Node, d int, key *[16]byte, bits int, leaf uint32)
 	if kindOf(n) == kindDense {
 		return old, encodeDense(wr.ver, own, n.kids)
 	}
-	var kbuf [32]uint8
-	return old, encodeSparse(wr.ver, own, kidSlots(n, kbuf[:0]), n.kids)
+	var cbuf [16]child
+	return old, encodeSparse(wr.ver, own, children(n, cbuf[:0]), n.kids)
 }
 
-func (wr *Writer) delOwned(n *Node, d int, key *[16]byte, bits int) (uint32, *Node, bool) {
+func (wr *Writer) delOwned(n *Node, d int, key *[16]byte, bits int) (uint32, content, bool) {
 	var obuf [32]owned
 	own := decodeOwned(n, d, obuf[:0])
 	r := bits - 8*d
 	i, ok := searchOwned(own, uint16(key[d]&^(0xff>>r))<<4|uint16(r))
 	if !ok {
-		return 0, nil, false
+		return 0, content{}, false
 	}
 	old := own[i].leaf
 	own = slices.Delete(own, i, i+1)
 	if kindOf(n) == kindDense {
-		return old, encodeDense(wr.ver, own, n.kids), true
+		return old, content{n: encodeDense(wr.ver, own, n.kids)}, true
 	}
-	var kbuf [32]uint8
-	ks := kidSlots(n, kbuf[:0])
-	if c, ok := wr.collapse(d, key, own, ks, n.kids); ok {
+	var cbuf [16]child
+	ch := children(n, cbuf[:0])
+	if c, ok := collapse(d, key, own, ch); ok {
 		return old, c, true
 	}
-	return old, encodeSparse(wr.ver, own, ks, n.kids), true
+	return old, content{n: encodeSparse(wr.ver, own, ch, n.kids)}, true
 }
 
-// withKid returns the sparse node n at depth d with the child c added at
-// slot s.
-func (wr *Writer) withKid(n *Node, d int, s uint8, c *Node) *Node {
+// withChild returns the sparse node n at depth d with the child c added.
+func (wr *Writer) withChild(n *Node, d int, c child) *Node {
 	var obuf [32]owned
-	var kbuf [32]uint8
+	var cbuf [16]child
 	own := decodeOwned(n, d, obuf[:0])
-	ks := kidSlots(n, kbuf[:0])
-	i, _ := slices.BinarySearch(ks, s)
-	ks = slices.Insert(ks, i, s)
-	if len(ks) >= denseAt {
-		first, kids := newKids(256)
-		for j, t := range ks {
-			if j < i {
-				kids[t].p.Store(n.kid(uint(j)).p.Load())
-			} else if j > i {
-				kids[t].p.Store(n.kid(uint(j - 1)).p.Load())
-			}
-		}
-		kids[s].p.Store(c)
-		return encodeDense(wr.ver, own, first)
-	}
-	first, kids := newKids(len(ks))
-	for j := range len(ks) - 1 {
-		t := j
-		if j >= i {
-			t++
-		}
-		kids[t].p.Store(n.kid(uint(j)).p.Load())
-	}
-	kids[i].p.Store(c)
-	return encodeSparse(wr.ver, own, ks, first)
+	ch := children(n, cbuf[:0])
+	i, _ := slices.BinarySearchFunc(ch, c.slot, func(x child, s uint8) int { return int(x.slot) - int(s) })
+	ch = slices.Insert(ch, i, c)
+	return wr.encode(own, ch)
 }
 
-// withoutKid returns the content replacing the sparse node n at depth d
-// once its child at slot key[d] is gone.
-func (wr *Writer) withoutKid(n *Node, d int, key *[16]byte) *Node {
+// replaceChild returns what replaces the sparse node n at depth d once
+// its child at c.slot is replaced by c.
+func (wr *Writer) replaceChild(n *Node, d int, key *[16]byte, c child) content {
 	var obuf [32]owned
-	var kbuf [32]uint8
+	var cbuf [16]child
 	own := decodeOwned(n, d, obuf[:0])
-	ks := kidSlots(n, kbuf[:0])
-	i, _ := slices.BinarySearch(ks, key[d])
-	ks = slices.Delete(ks, i, i+1)
-	first, kids := newKids(len(ks))
-	for j := range kids {
-		t := j
-		if j >= i {
-			t++
+	ch := children(n, cbuf[:0])
+	for i := range ch {
+		if ch[i].slot == c.slot {
+			ch[i] = c
 		}
-		kids[j].p.Store(n.kid(uint(t)).p.Load())
 	}
-	if c, ok := wr.collapse(d, key, own, ks, first); ok {
+	if c, ok := collapse(d, key, own, ch); ok {
 		return c
 	}
-	return encodeSparse(wr.ver, own, ks, first)
+	return content{n: wr.encode(own, ch)}
+}
+
+// withoutChild returns what replaces the sparse node n at depth d once
+// its child at slot key[d] is gone.
+func (wr *Writer) withoutChild(n *Node, d int, key *[16]byte) content {
+	var obuf [32]owned
+	var cbuf [16]child
+	own := decodeOwned(n, d, obuf[:0])
+	ch := slices.DeleteFunc(children(n, cbuf[:0]), func(c child) bool { return c.slot == key[d] })
+	if c, ok := collapse(d, key, own, ch); ok {
+		return c
+	}
+	return content{n: wr.encode(own, ch)}
+}
+
+// encode returns a node owning own with the children ch: dense with that
+// many children, else sparse.
+func (wr *Writer) encode(own []owned, ch []child) *Node {
+	if len(ch) < denseAt {
+		return encodeSparse(wr.ver, own, ch, nil)
+	}
+	first, kids := newKids(256)
+	for i := range ch {
+		c := ch[i].n
+		if ch[i].inline() {
+			var k [16]byte
+			recKey(&ch[i], &k)
+			c = wr.single(&k, LeafBits(ch[i].leaf), ch[i].leaf)
+		}
+		kids[ch[i].slot].p.Store(c)
+	}
+	return encodeDense(wr.ver, own, first)
 }
 
 // collapse returns what replaces a sparse node at depth d below key
-// holding own and the children at ks in the slots from kids when it holds
-// at most one prefix: nothing, or a single. ok is false if it must stay a
-// node.
-func (wr *Writer) collapse(d int, key *[16]byte, own []owned, ks []uint8, kids *Slot) (n *Node, ok bool) {
+// holding own and the children ch when it holds at most one prefix:
+// nothing, or that prefix. ok is false if it must stay a node.
+func collapse(d int, key *[16]byte, own []owned, ch []child) (c content, ok bool) {
 	switch {
-	case len(own)+len(ks) == 0:
-		return nil, true
-	case len(own) == 1 && len(ks) == 0:
+	case len(own)+len(ch) == 0:
+		return content{}, true
+	case len(own) == 1 && len(ch) == 0:
 		var k [16]byte
 		copy(k[:d], key[:d])
 		k[d] = own[0].lo
-		return wr.single(&k, 8*d+int(own[0].r), own[0].leaf), true
-	case len(own) == 0 && len(ks) == 1:
-		c := kids.p.Load()
-		if kindOf(c) != kindSingle {
-			return nil, false
-		}
-		// A node is stored into one slot only: its prev chain is that
-		// slot's history.
-		nw := c.size()
-		cp := newNode(nw)
-		w := cp.words(nw)
-		copy(w, c.words(nw))
-		w[wVer] = wr.ver
-		return cp, true
+		return content{one: inlineChild(0, &k, 8*d+int(own[0].r), own[0].leaf)}, true
+	case len(own) == 0 && len(ch) == 1 && ch[0].inline():
+		return content{one: ch[0]}, true
 	}
-	return nil, false
+	return content{}, false
+}
+
+// pair returns a node at depth d holding two different prefixes.
+func (wr *Writer) pair(d int, k1 *[16]byte, b1 int, l1 uint32, k2 *[16]byte, b2 int, l2 uint32) *Node {
+	items := [2]Item{{Key: *k1, Bits: uint8(b1), Leaf: l1}, {Key: *k2, Bits: uint8(b2), Leaf: l2}}
+	var tmp [2]Item
+	c, _ := wr.build(items[:], tmp[:], d)
+	return c.n
+}
+
+// recKey writes the key of the inline child c into k.
+func recKey(c *child, k *[16]byte) {
+	*k = [16]byte{}
+	putKey(k, c.hi, c.lo)
 }
 
 // single returns a single node holding key/bits → leaf.
@@ -284,6 +350,185 @@ func (wr *Writer) single(key *[16]byte, bits int, leaf uint32) *Node {
 	return n
 }
 
+// addInline returns the sparse node n (meta m) with the inline child c at
+// a slot that has no child, by editing its runs: the run holding the slot
+// is split around it and the inline prefixes after it are renumbered.
+// The child nodes stay where they are. c must fit the node's key width.
+func (wr *Writer) addInline(n *Node, m uint64, c *child) *Node {
+	nr, ni, nh, rs := metaRuns(m), metaInline(m), metaHidden(m), recWords(m)
+	s := uint(c.slot)
+	old := n.halves(n.size())
+	ow := n.words(n.size())
+	r := n.runOf(m, s)
+	e := old[hRuns+r] // the leaf covering s
+	split := n.word(wVec+s>>6)&(1<<(s&63)) == 0
+	tail := s+1 < n.nextRun(s)
+	i := uint(0) // the new prefix's number
+	for _, x := range old[hRuns : hRuns+r] {
+		if x&0xff == inlineMark {
+			i++
+		}
+	}
+	nr2 := nr + b2u(split) + b2u(tail)
+	hk, hk2 := hKidLeaf(m), hRuns+(nr2+1)&^1
+	nk := metaKids(m)
+	wr0, wr2 := wRecs(m), hk2/2+(nk+1)/2
+	nw := int(wr2 + (ni+1)*rs + nh)
+	x := newNode(nw)
+	w, h := x.words(nw), x.halves(nw)
+	copy(w[wVec:wVec+4], ow[wVec:wVec+4])
+	w[wVec+s>>6] |= 1 << (s & 63)
+	if tail {
+		w[wVec+(s+1)>>6] |= 1 << ((s + 1) & 63)
+	}
+	// runs: those before r, r's head, the prefix, r's tail, the rest
+	j := hRuns + copy(h[hRuns:], old[hRuns:hRuns+r])
+	if split {
+		h[j] = e
+		j++
+	}
+	h[j] = uint32(i)<<8 | inlineMark
+	j++
+	if tail {
+		h[j] = e
+		j++
+	}
+	for _, y := range old[hRuns+r+1 : hRuns+nr] {
+		if y&0xff == inlineMark {
+			y += 1 << 8
+		}
+		h[j] = y
+		j++
+	}
+	copy(h[hk2:], old[hk:hk+nk])
+	p := wr2 + uint(copy(w[wr2:], ow[wr0:wr0+i*rs]))
+	w[p] = c.hi
+	if rs == 3 {
+		w[p+1] = c.lo
+	}
+	w[p+rs-1] = uint64(e)<<32 | uint64(c.leaf)
+	copy(w[p+rs:], ow[wr0+i*rs:wr0+(ni*rs)+nh])
+	w[wVer] = wr.ver
+	w[wMeta] = sparseMeta(w, nr2, nk, ni+1, nh, rs == 3)
+	x.kids = n.kids
+	return x
+}
+
+// dropInline returns the sparse node n (meta m) without its inline child
+// at slot s, by editing its runs: the child's run takes its covering leaf
+// and merges with equal neighbours, and the inline prefixes after it are
+// renumbered. The caller makes sure the result is still a node (see
+// collapse).
+func (wr *Writer) dropInline(n *Node, m uint64, s uint) *Node {
+	nr, ni, nh, rs, nk := metaRuns(m), metaInline(m), metaHidden(m), recWords(m), metaKids(m)
+	old := n.halves(n.size())
+	ow := n.words(n.size())
+	r := n.runOf(m, s)
+	i := uint(old[hRuns+r] >> 8)
+	wr0 := wRecs(m)
+	l := recCover(ow[wr0+i*rs+rs-1])
+	mergePrev := r > 0 && old[hRuns+r-1] == l && l&0xff < inlineMark
+	mergeNext := r+1 < nr && old[hRuns+r+1] == l
+	nr2 := nr - b2u(mergePrev) - b2u(mergeNext)
+	hk, hk2 := hKidLeaf(m), hRuns+(nr2+1)&^1
+	wr2 := hk2/2 + (nk+1)/2
+	nw := int(wr2 + (ni-1)*rs + nh)
+	x := newNode(nw)
+	w, h := x.words(nw), x.halves(nw)
+	copy(w[wVec:wVec+4], ow[wVec:wVec+4])
+	if mergePrev {
+		w[wVec+s>>6] &^= 1 << (s & 63)
+	}
+	if mergeNext {
+		w[wVec+(s+1)>>6] &^= 1 << ((s + 1) & 63)
+	}
+	j := hRuns + copy(h[hRuns:], old[hRuns:hRuns+r])
+	if !mergePrev {
+		h[j] = l
+		j++
+	}
+	rest := old[hRuns+r+1 : hRuns+nr]
+	if mergeNext {
+		rest = rest[1:]
+	}
+	for _, y := range rest {
+		if y&0xff == inlineMark {
+			y -= 1 << 8
+		}
+		h[j] = y
+		j++
+	}
+	copy(h[hk2:], old[hk:hk+nk])
+	p := wr2 + uint(copy(w[wr2:], ow[wr0:wr0+i*rs]))
+	copy(w[p:], ow[wr0+(i+1)*rs:wr0+ni*rs+nh])
+	w[wVer] = wr.ver
+	w[wMeta] = sparseMeta(w, nr2, nk, ni-1, nh, rs == 3)
+	x.kids = n.kids
+	return x
+}
+
+// setRecordLeaf returns the sparse node n (meta m) with the leaf of its
+// inline prefix i replaced by leaf.
+func (wr *Writer) setRecordLeaf(n *Node, m uint64, i uint, leaf uint32) *Node {
+	nw := n.size()
+	x := newNode(nw)
+	w := x.words(nw)
+	copy(w, n.words(nw))
+	off := wRecs(m) + i*recWords(m) + recWords(m) - 1
+	w[off] = w[off]&^0xffffffff | uint64(leaf)
+	w[wVer] = wr.ver
+	x.kids = n.kids
+	return x
+}
+
+// sparseMeta returns the meta word of a sparse node with run-start vector
+// w[wVec:wVec+4] and the given counts.
+func sparseMeta(w []uint64, nr, nk, ni, nh uint, wide bool) uint64 {
+	b1 := uint64(bits.OnesCount64(w[wVec]))
+	b2 := b1 + uint64(bits.OnesCount64(w[wVec+1]))
+	b3 := b2 + uint64(bits.OnesCount64(w[wVec+2]))
+	m := kindSparse | uint64(nr)<<3 | uint64(nk)<<12 | uint64(ni)<<21 | uint64(nh)<<30 | b1<<40 | b2<<48 | b3<<56
+	if wide {
+		m |= 4
+	}
+	return m
+}
+
+func b2u(b bool) uint {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// ownsMore reports whether the sparse node n (meta m) owns more than k
+// prefixes, k < 2.
+func (n *Node) ownsMore(m uint64, k int) bool {
+	seen, count := uint32(0), int(metaHidden(m))
+	it := runIter{n: n}
+	for count <= k {
+		_, e, ok := it.next()
+		if !ok {
+			break
+		}
+		if e = n.cover(m, e); e != 0 && e != seen {
+			if seen != 0 {
+				return true // two leaves differ: two prefixes at least
+			}
+			seen = e
+			count++
+		}
+	}
+	return count > k
+}
+
+// Item is a prefix for Build. A Leaf of 0 removes the prefix.
+type Item struct {
+	Key  [16]byte // masked to Bits
+	Bits uint8
+	Leaf uint32
+}
+
 // order is the rank of it among the items of a node at depth d whose
 // prefixes up to lim bits it owns: by its byte at d, owned first.
 func order(it *Item, d int, lim uint8) int {
@@ -294,13 +539,6 @@ func order(it *Item, d int, lim uint8) int {
 	return o
 }
 
-// Item is a prefix for Build. A Leaf of 0 removes the prefix.
-type Item struct {
-	Key  [16]byte // masked to Bits
-	Bits uint8
-	Leaf uint32
-}
-
 // Build returns the content of a root slot holding items, and the number
 // of prefixes it holds. Of equal prefixes the last wins; a Leaf of 0
 // removes the prefix. Build reorders items.
@@ -308,18 +546,19 @@ func (wr *Writer) Build(items []Item) (*Node, int) {
 	if len(items) == 0 {
 		return nil, 0
 	}
-	return wr.build(items, make([]Item, len(items)), 0)
+	c, n := wr.build(items, make([]Item, len(items)), 0)
+	return wr.node(c), n
 }
 
 // build returns the content of a slot at depth d holding items, using tmp
 // (as long as items) as scratch.
-func (wr *Writer) build(items, tmp []Item, d int) (*Node, int) {
+func (wr *Writer) build(items, tmp []Item, d int) (content, int) {
 	if len(items) == 1 {
 		it := &items[0]
 		if it.Leaf == 0 {
-			return nil, 0
+			return content{}, 0
 		}
-		return wr.single(&it.Key, int(it.Bits), it.Leaf), 1
+		return content{one: inlineChild(0, &it.Key, int(it.Bits), it.Leaf)}, 1
 	}
 	path := items[0].Key
 	lim := uint8(8*d + 8)
@@ -355,9 +594,8 @@ func (wr *Writer) build(items, tmp []Item, d int) (*Node, int) {
 		}
 	}
 	var obuf [32]owned
-	var kbuf [32]uint8
-	var nbuf [32]*Node
-	own, ks, kn := obuf[:0], kbuf[:0], nbuf[:0]
+	var cbuf [16]child
+	own, ch := obuf[:0], cbuf[:0]
 	count := 0
 	for i := 0; i < len(sorted); {
 		s := sorted[i].Key[d]
@@ -369,11 +607,20 @@ func (wr *Writer) build(items, tmp []Item, d int) (*Node, int) {
 		for j < len(sorted) && sorted[j].Key[d] == s {
 			j++
 		}
-		if j > i {
-			if c, cnt := wr.build(sorted[i:j], scratch[i:j], d+1); c != nil {
-				ks, kn = append(ks, s), append(kn, c)
-				count += cnt
+		switch {
+		case j == i+1 && sorted[i].Leaf != 0:
+			ch = append(ch, inlineChild(s, &sorted[i].Key, int(sorted[i].Bits), sorted[i].Leaf))
+			count++
+		case j > i+1:
+			c, cnt := wr.build(sorted[i:j], scratch[i:j], d+1)
+			switch {
+			case c.n != nil:
+				ch = append(ch, child{n: c.n, slot: s})
+			case c.one.leaf != 0:
+				c.one.slot = s
+				ch = append(ch, c.one)
 			}
+			count += cnt
 		}
 		i = j
 	}
@@ -390,195 +637,8 @@ func (wr *Writer) build(items, tmp []Item, d int) (*Node, int) {
 	}
 	own = out
 	count += len(own)
-	switch {
-	case len(own)+len(ks) == 0:
-		return nil, 0
-	case len(own) == 1 && len(ks) == 0:
-		var k [16]byte
-		copy(k[:d], path[:d])
-		k[d] = own[0].lo
-		return wr.single(&k, 8*d+int(own[0].r), own[0].leaf), count
-	case len(own) == 0 && len(ks) == 1 && kindOf(kn[0]) == kindSingle:
-		return kn[0], count // not stored anywhere yet
-	case len(ks) >= denseAt:
-		first, kids := newKids(256)
-		for i, s := range ks {
-			kids[s].p.Store(kn[i])
-		}
-		return encodeDense(wr.ver, own, first), count
+	if c, ok := collapse(d, &path, own, ch); ok {
+		return c, count
 	}
-	first, kids := newKids(len(ks))
-	for i := range kids {
-		kids[i].p.Store(kn[i])
-	}
-	return encodeSparse(wr.ver, own, ks, first), count
-}
-
-// addKid returns the sparse node n (meta m) with the child c added at
-// slot s, which has none, by editing its runs: the run holding s is split
-// around it and the children after it are renumbered. The result has
-// fewer than denseAt children.
-func (wr *Writer) addKid(n *Node, m uint64, s uint, c *Node) *Node {
-	nr, nk, nh := metaRuns(m), metaKids(m), metaHidden(m)
-	old := n.halves(n.size())
-	r := n.runOf(m, s)
-	e := old[hRuns+r] // the leaf covering s
-	split := r > 0 || s > 0
-	if split {
-		split = n.word(wVec+s>>6)&(1<<(s&63)) == 0 // s is inside run r
-	}
-	end := n.nextRun(s)
-	tail := s+1 < end
-	i := uint(0) // the new child's number
-	for _, x := range old[hRuns : hRuns+r] {
-		if x&0xff == kidMark {
-			i++
-		}
-	}
-	nr2, nk2 := nr+b2u(split)+b2u(tail), nk+1
-	kl, kl2 := hKidLeaf(m), hRuns+(nr2+1)&^1
-	ho, ho2 := kl/2+(nk+1)/2, kl2/2+(nk2+1)/2
-	nw := int(ho2 + nh)
-	x := newNode(nw)
-	w, h := x.words(nw), x.halves(nw)
-	copy(w[wVec:wVec+4], n.words(wVec + 4)[wVec:])
-	w[wVec+s>>6] |= 1 << (s & 63)
-	if tail {
-		w[wVec+(s+1)>>6] |= 1 << ((s + 1) & 63)
-	}
-	// runs: those before r, r's head, the child, r's tail, the rest
-	j := hRuns + copy(h[hRuns:], old[hRuns:hRuns+r])
-	if split {
-		h[j] = e
-		j++
-	}
-	h[j] = uint32(i)<<8 | kidMark
-	j++
-	if tail {
-		h[j] = e
-		j++
-	}
-	for _, y := range old[hRuns+r+1 : hRuns+nr] {
-		if y&0xff == kidMark {
-			y += 1 << 8
-		}
-		h[j] = y
-		j++
-	}
-	copy(h[kl2:], old[kl:kl+i])
-	h[kl2+i] = e
-	copy(h[kl2+i+1:], old[kl+i:kl+nk])
-	copy(w[ho2:], n.words(int(ho + nh))[ho:])
-	w[wVer] = wr.ver
-	w[wMeta] = sparseMeta(w, nr2, nk2, nh)
-	first, kids := newKids(int(nk2))
-	for k := range nk {
-		t := k
-		if k >= i {
-			t++
-		}
-		kids[t].p.Store(n.kid(k).p.Load())
-	}
-	kids[i].p.Store(c)
-	x.kids = first
-	return x
-}
-
-// dropKid returns the sparse node n (meta m) without its child at slot s,
-// by editing its runs: the child's run takes its covering leaf and merges
-// with equal neighbours, and the children after it are renumbered. The
-// caller makes sure the result is still a node (see collapse).
-func (wr *Writer) dropKid(n *Node, m uint64, s uint) *Node {
-	nr, nk, nh := metaRuns(m), metaKids(m), metaHidden(m)
-	old := n.halves(n.size())
-	r := n.runOf(m, s)
-	i := uint(old[hRuns+r] >> 8)
-	kl := hKidLeaf(m)
-	l := old[kl+i]
-	mergePrev := r > 0 && old[hRuns+r-1] == l && l&0xff != kidMark
-	mergeNext := r+1 < nr && old[hRuns+r+1] == l
-	nr2, nk2 := nr-b2u(mergePrev)-b2u(mergeNext), nk-1
-	kl2 := hRuns + (nr2+1)&^1
-	ho, ho2 := kl/2+(nk+1)/2, kl2/2+(nk2+1)/2
-	nw := int(ho2 + nh)
-	x := newNode(nw)
-	w, h := x.words(nw), x.halves(nw)
-	copy(w[wVec:wVec+4], n.words(wVec + 4)[wVec:])
-	if mergePrev {
-		w[wVec+s>>6] &^= 1 << (s & 63)
-	}
-	if mergeNext {
-		w[wVec+(s+1)>>6] &^= 1 << ((s + 1) & 63)
-	}
-	j := hRuns + copy(h[hRuns:], old[hRuns:hRuns+r])
-	if !mergePrev {
-		h[j] = l
-		j++
-	}
-	rest := old[hRuns+r+1 : hRuns+nr]
-	if mergeNext {
-		rest = rest[1:]
-	}
-	for _, y := range rest {
-		if y&0xff == kidMark {
-			y -= 1 << 8
-		}
-		h[j] = y
-		j++
-	}
-	copy(h[kl2:], old[kl:kl+i])
-	copy(h[kl2+i:], old[kl+i+1:kl+nk])
-	copy(w[ho2:], n.words(int(ho + nh))[ho:])
-	w[wVer] = wr.ver
-	w[wMeta] = sparseMeta(w, nr2, nk2, nh)
-	first, kids := newKids(int(nk2))
-	for k := range nk2 {
-		t := k
-		if k >= i {
-			t++
-		}
-		kids[k].p.Store(n.kid(t).p.Load())
-	}
-	x.kids = first
-	return x
-}
-
-// sparseMeta returns the meta word of a sparse node with run-start vector
-// w[wVec:wVec+4] and the given counts.
-func sparseMeta(w []uint64, nr, nk, nh uint) uint64 {
-	b1 := uint64(bits.OnesCount64(w[wVec]))
-	b2 := b1 + uint64(bits.OnesCount64(w[wVec+1]))
-	b3 := b2 + uint64(bits.OnesCount64(w[wVec+2]))
-	return kindSparse | uint64(nr)<<8 | uint64(nk)<<17 | uint64(nh)<<26 | b1<<40 | b2<<48 | b3<<56
-}
-
-func b2u(b bool) uint {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-// ownsMore reports whether the sparse node n (meta m) owns more than k
-// prefixes, k < 2.
-func (n *Node) ownsMore(m uint64, k int) bool {
-	seen, count := uint32(0), int(metaHidden(m))
-	it := runIter{n: n}
-	for count <= k {
-		_, e, ok := it.next()
-		if !ok {
-			break
-		}
-		if e&0xff == kidMark {
-			e = n.kidLeaf(m, uint(e>>8))
-		}
-		if e != 0 && e != seen {
-			if seen != 0 {
-				return true // two leaves differ: two prefixes at least
-			}
-			seen = e
-			count++
-		}
-	}
-	return count > k
+	return content{n: wr.encode(own, ch)}, count
 }
