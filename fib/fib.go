@@ -528,12 +528,13 @@ func (x *tx[V]) rebuild(f int, b *Batch[V]) {
 }
 
 // commit publishes the version. When the slots that died since the value
-// slice of a family was made outnumber half its live ones, it copies the
-// slice so that they can be reused.
+// slice of a family was made outnumber its live ones, it copies the slice
+// so that they can be reused: a copy per dead slot, amortised, and a value
+// slice at most about twice as long as the live values.
 func (x *tx[V]) commit() {
 	t := x.t
 	for f := range t.fam {
-		if fc := &t.fam[f]; len(fc.dead) > fc.live/2+64 {
+		if fc := &t.fam[f]; len(fc.dead) > fc.live+64 {
 			x.newVals(f, len(x.s.vals[f]))
 		}
 	}

@@ -268,47 +268,37 @@ func (sw *sweep) next() (start, end, o int, kid bool) {
 }
 
 // encodeSparse returns a sparse node of version ver owning own (sorted by
-// key) with the children ch (by slot). Its child nodes are kept in kids
-// if not nil (the slots of a node with the same child nodes), else in new
-// slots.
+// key) with the children ch (by slot). Its child nodes are those in the
+// slots from kids if not nil (of a node with the same child nodes), else
+// those of ch. It sweeps the slots twice, counting and then writing, rather
+// than zeroing buffers as large as the largest node.
 func encodeSparse(ver uint64, own []owned, ch []child, kids *Slot) *Node {
 	for i := range own {
 		own[i].shown = false
 	}
-	var ksb [denseAt]uint8
+	var ksb [32]uint8
 	ks := childSlots(ch, ksb[:0])
-	var vec [4]uint64
-	var runs [256]uint32
-	var kl, rc [denseAt]uint32 // covering leaves of child nodes and inline prefixes
 	sw := sweep{own: own, ks: ks}
 	sw.reset()
-	nr, c, nk, ni, prevO, prevKid := 0, 0, 0, 0, -2, true
+	nr, nk, ni, prevO, prevKid := 0, 0, 0, -2, true
 	wide := false
 	for !sw.done() {
-		start, _, o, kid := sw.next()
-		leaf := uint32(0)
+		_, _, o, kid := sw.next()
 		if o >= 0 {
 			own[o].shown = true
-			leaf = own[o].leaf
 		}
-		switch {
-		case kid && ch[c].inline():
-			vec[start>>6] |= 1 << (start & 63)
-			runs[nr] = uint32(ni)<<8 | inlineMark
-			rc[ni] = leaf
-			wide = wide || LeafBits(ch[c].leaf) > 64
-			nr, ni, c = nr+1, ni+1, c+1
-		case kid:
-			vec[start>>6] |= 1 << (start & 63)
-			runs[nr] = uint32(nk)<<8 | kidMark
-			kl[nk] = leaf
-			nr, nk, c = nr+1, nk+1, c+1
-		case prevKid || o != prevO:
-			vec[start>>6] |= 1 << (start & 63)
-			runs[nr] = leaf
+		if kid || prevKid || o != prevO {
 			nr++
 		}
 		prevO, prevKid = o, kid
+	}
+	for i := range ch {
+		if ch[i].inline() {
+			ni++
+			wide = wide || LeafBits(ch[i].leaf) > 64
+		} else {
+			nk++
+		}
 	}
 	rs := 2
 	if wide {
@@ -323,23 +313,39 @@ func encodeSparse(ver uint64, own []owned, ch []child, kids *Slot) *Node {
 	hk := hRuns + (nr+1)&^1 // first kid leaf, as a half index
 	wr := hk/2 + (nk+1)/2   // first inline prefix
 	nw := wr + ni*rs + nh
-	n := newNode(nw)
+	n := newNode(nw, nk == 1)
 	w, h := n.words(nw), n.halves(nw)
-	copy(w[wVec:], vec[:])
-	copy(h[hRuns:], runs[:nr])
-	copy(h[hk:], kl[:nk])
-	i := 0
-	for j := range ch {
-		if !ch[j].inline() {
-			continue
+	sw.reset()
+	r, c, k, i := 0, 0, 0, 0
+	prevO, prevKid = -2, true
+	for !sw.done() {
+		start, _, o, kid := sw.next()
+		leaf := uint32(0)
+		if o >= 0 {
+			leaf = own[o].leaf
 		}
-		off := wr + i*rs
-		w[off] = ch[j].hi
-		if wide {
-			w[off+1] = ch[j].lo
+		switch {
+		case kid && ch[c].inline():
+			w[wVec+start>>6] |= 1 << (start & 63)
+			h[hRuns+r] = uint32(i)<<8 | inlineMark
+			off := wr + i*rs
+			w[off] = ch[c].hi
+			if wide {
+				w[off+1] = ch[c].lo
+			}
+			w[off+rs-1] = uint64(leaf)<<32 | uint64(ch[c].leaf)
+			r, i, c = r+1, i+1, c+1
+		case kid:
+			w[wVec+start>>6] |= 1 << (start & 63)
+			h[hRuns+r] = uint32(k)<<8 | kidMark
+			h[hk+k] = leaf
+			r, k, c = r+1, k+1, c+1
+		case prevKid || o != prevO:
+			w[wVec+start>>6] |= 1 << (start & 63)
+			h[hRuns+r] = leaf
+			r++
 		}
-		w[off+rs-1] = uint64(rc[i])<<32 | uint64(ch[j].leaf)
-		i++
+		prevO, prevKid = o, kid
 	}
 	ho := wr + ni*rs
 	for i := range own {
@@ -348,18 +354,28 @@ func encodeSparse(ver uint64, own []owned, ch []child, kids *Slot) *Node {
 			ho++
 		}
 	}
-	if kids == nil && nk > 0 {
+	switch {
+	case nk == 1 && kids != nil:
+		n.kids.init(kids.p.Load())
+	case nk == 1:
+		for j := range ch {
+			if !ch[j].inline() {
+				n.kids.init(ch[j].n)
+			}
+		}
+	case nk > 1 && kids != nil:
+		n.kids = kids
+	case nk > 1:
 		var slots []Slot
-		kids, slots = newKids(nk)
+		n.kids, slots = newKids(nk)
 		k := 0
 		for j := range ch {
 			if !ch[j].inline() {
-				slots[k].p.Store(ch[j].n)
+				slots[k].init(ch[j].n)
 				k++
 			}
 		}
 	}
-	n.kids = kids
 	w[wVer] = ver
 	w[wMeta] = sparseMeta(w, uint(nr), uint(nk), uint(ni), uint(nh), wide)
 	return n
@@ -384,7 +400,7 @@ func encodeDense(ver uint64, own []owned, kids *Slot) *Node {
 			nh++
 		}
 	}
-	n := newNode(wDenseH + nh)
+	n := newNode(wDenseH+nh, false)
 	n.kids = kids
 	w, hw := n.words(wDenseH+nh), n.halves(wDenseH+nh)
 	sw.reset()

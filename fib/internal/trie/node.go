@@ -81,10 +81,23 @@ func LeafBits(l uint32) int { return int(l & 0xff) }
 // The zero Slot is empty.
 type Slot struct{ p atomic.Pointer[Node] }
 
+// init stores n into s, a slot no reader can reach yet: the store that
+// publishes s orders this one before any reader's load, so it need not
+// be atomic. (An atomic.Pointer is its pointer: see TestAtomicLayout.)
+func (s *Slot) init(n *Node) { *(*unsafe.Pointer)(unsafe.Pointer(&s.p)) = unsafe.Pointer(n) }
+
+// initPrev sets the prev link of n, a node no reader can reach yet.
+func (n *Node) initPrev(p *Node) { *(*unsafe.Pointer)(unsafe.Pointer(&n.prev)) = unsafe.Pointer(p) }
+
 // Node is one trie node. Its words follow the header in the same
 // allocation (see newNode), read with word and half: a node costs 16
 // bytes more than its words, and a reader reaches them without loading a
 // slice header first. See the package doc for the kinds and words.
+//
+// A sparse node with one child node keeps its slot in its own allocation;
+// a copy of the node gets its own slot holding the same child. Nodes with
+// more children point at an array of slots, which the versions of a node
+// with the same children share.
 type Node struct {
 	prev atomic.Pointer[Node] // the slot's content before word 0; nil once cut
 	kids *Slot                // first child slot: sparse by child number, dense by slot
@@ -176,7 +189,7 @@ const denseAt = 96
 
 // empty is the content of a slot that never held a node, for the prev of
 // the first node stored into it.
-var empty = newNode(2) // version 0, kindEmpty
+var empty = newNode(2, false) // version 0, kindEmpty
 
 func trailingZeros(v uint64) int { return bits.TrailingZeros64(v) }
 
@@ -295,82 +308,84 @@ func putKey(k *[16]byte, hi, lo uint64) {
 }
 
 // newNode allocates a zeroed node with nw words after its header, in one
-// allocation rounded up to the allocator's size classes. Only the header
-// holds pointers, so the garbage collector does not scan the words.
-func newNode(nw int) *Node {
+// allocation rounded up to the allocator's size classes, with its single
+// child slot after the words if kid0 (see Node.kids). Only the header
+// and that slot hold pointers, so the garbage collector does not scan the
+// words.
+func newNode(nw int, kid0 bool) *Node {
 	switch {
 	case nw <= 2:
-		return &new(sized[[2]uint64]).n
+		return alloc[[2]uint64](kid0)
 	case nw <= 4:
-		return &new(sized[[4]uint64]).n
+		return alloc[[4]uint64](kid0)
 	case nw <= 6:
-		return &new(sized[[6]uint64]).n
+		return alloc[[6]uint64](kid0)
 	case nw <= 8:
-		return &new(sized[[8]uint64]).n
+		return alloc[[8]uint64](kid0)
 	case nw <= 10:
-		return &new(sized[[10]uint64]).n
+		return alloc[[10]uint64](kid0)
 	case nw <= 12:
-		return &new(sized[[12]uint64]).n
+		return alloc[[12]uint64](kid0)
 	case nw <= 14:
-		return &new(sized[[14]uint64]).n
+		return alloc[[14]uint64](kid0)
 	case nw <= 16:
-		return &new(sized[[16]uint64]).n
+		return alloc[[16]uint64](kid0)
 	case nw <= 18:
-		return &new(sized[[18]uint64]).n
+		return alloc[[18]uint64](kid0)
 	case nw <= 20:
-		return &new(sized[[20]uint64]).n
+		return alloc[[20]uint64](kid0)
 	case nw <= 22:
-		return &new(sized[[22]uint64]).n
+		return alloc[[22]uint64](kid0)
 	case nw <= 24:
-		return &new(sized[[24]uint64]).n
+		return alloc[[24]uint64](kid0)
 	case nw <= 26:
-		return &new(sized[[26]uint64]).n
+		return alloc[[26]uint64](kid0)
 	case nw <= 28:
-		return &new(sized[[28]uint64]).n
+		return alloc[[28]uint64](kid0)
 	case nw <= 30:
-		return &new(sized[[30]uint64]).n
+		return alloc[[30]uint64](kid0)
 	case nw <= 34:
-		return &new(sized[[34]uint64]).n
+		return alloc[[34]uint64](kid0)
 	case nw <= 38:
-		return &new(sized[[38]uint64]).n
+		return alloc[[38]uint64](kid0)
 	case nw <= 42:
-		return &new(sized[[42]uint64]).n
+		return alloc[[42]uint64](kid0)
 	case nw <= 46:
-		return &new(sized[[46]uint64]).n
+		return alloc[[46]uint64](kid0)
 	case nw <= 50:
-		return &new(sized[[50]uint64]).n
+		return alloc[[50]uint64](kid0)
 	case nw <= 54:
-		return &new(sized[[54]uint64]).n
+		return alloc[[54]uint64](kid0)
 	case nw <= 58:
-		return &new(sized[[58]uint64]).n
+		return alloc[[58]uint64](kid0)
 	case nw <= 62:
-		return &new(sized[[62]uint64]).n
+		return alloc[[62]uint64](kid0)
 	case nw <= 70:
-		return &new(sized[[70]uint64]).n
+		return alloc[[70]uint64](kid0)
 	case nw <= 78:
-		return &new(sized[[78]uint64]).n
+		return alloc[[78]uint64](kid0)
 	case nw <= 86:
-		return &new(sized[[86]uint64]).n
+		return alloc[[86]uint64](kid0)
 	case nw <= 94:
-		return &new(sized[[94]uint64]).n
+		return alloc[[94]uint64](kid0)
 	case nw <= 110:
-		return &new(sized[[110]uint64]).n
+		return alloc[[110]uint64](kid0)
 	case nw <= 126:
-		return &new(sized[[126]uint64]).n
+		return alloc[[126]uint64](kid0)
 	case nw <= 142:
-		return &new(sized[[142]uint64]).n
+		return alloc[[142]uint64](kid0)
 	case nw <= 158:
-		return &new(sized[[158]uint64]).n
+		return alloc[[158]uint64](kid0)
 	case nw <= 190:
-		return &new(sized[[190]uint64]).n
+		return alloc[[190]uint64](kid0)
 	case nw <= 254:
-		return &new(sized[[254]uint64]).n
+		return alloc[[254]uint64](kid0)
 	case nw <= 382:
-		return &new(sized[[382]uint64]).n
+		return alloc[[382]uint64](kid0)
 	case nw <= 510:
-		return &new(sized[[510]uint64]).n
+		return alloc[[510]uint64](kid0)
 	case nw <= maxWords:
-		return &new(sized[[maxWords]uint64]).n
+		return alloc[[maxWords]uint64](kid0)
 	}
 	panic("trie: node too large")
 }
@@ -380,8 +395,24 @@ func newNode(nw int) *Node {
 // and 511 owned prefixes, a dense one 256 leaves and 511 owned prefixes.
 const maxWords = wRuns + 128 + (denseAt-1+1)/2 + 3*(denseAt-1) + 511
 
-// sized is a node and its words in one allocation.
+// sized is a node and its words in one allocation; sizedKid adds the
+// node's one child slot.
 type sized[A any] struct {
 	n Node
 	a A
+}
+
+type sizedKid[A any] struct {
+	n Node
+	a A
+	k Slot
+}
+
+func alloc[A any](kid0 bool) *Node {
+	if kid0 {
+		x := new(sizedKid[A])
+		x.n.kids = &x.k
+		return &x.n
+	}
+	return &new(sized[A]).n
 }

@@ -7,7 +7,9 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
+	"sync/atomic"
 	"testing"
+	"unsafe"
 )
 
 // pfx is a prefix in the tests: a masked key and a length.
@@ -226,12 +228,12 @@ func checkVersion(t *testing.T, root *Slot, sv uint64, ref refTrie, g *gen, is6,
 }
 
 // TestInlineEdits checks that adding, dropping and changing an inline
-// prefix by editing the runs gives the same node, word for word, as
-// decoding and encoding it.
+// prefix, and turning one into a child node and back, by editing the runs
+// gives the same node, word for word, as decoding and encoding it.
 func TestInlineEdits(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 9))
 	wr := Writer{ver: 1}
-	checked := [3]int{}
+	checked := [5]int{}
 	for iter := range 4000 {
 		// a sparse node at depth 1 below 10.0.0.0/8 or 2001:db8::/32
 		is6 := iter%3 == 0
@@ -247,7 +249,8 @@ func TestInlineEdits(t *testing.T) {
 			bits := 9 + r.IntN(8)
 			switch r.IntN(4) {
 			case 0:
-				bits = 17 + r.IntN(8) // below a slot
+				bits = 17 + r.IntN(8) // below a slot, often one of a few: a child node
+				k[1] = byte(r.IntN(4))
 			case 1:
 				if is6 {
 					bits = 65 + r.IntN(60) // below a slot, a wide key
@@ -272,12 +275,30 @@ func TestInlineEdits(t *testing.T) {
 		key = mask(key, bits)
 		switch e := n.entry(m, uint(s)); e & 0xff {
 		case kidMark:
-			continue
+			if m&4 != 0 || is6 {
+				continue
+			}
+			c := inlineChild(s, &key, bits, Leaf(55, bits))
+			slow := wr.replaceChild(n, 1, &key, c).n
+			if kindOf(slow) == kindSparse {
+				sameNode(t, fmt.Sprintf("%d: the child node at %d made inline", iter, s), wr.kidToInline(n, m, uint(s), &c), slow)
+				checked[3]++
+			}
 		case inlineMark:
 			i := uint(e >> 8)
 			rec := n.record(m, i, s)
 			var k [16]byte
 			recKey(&rec, &k)
+			if m&4 == 0 && r.IntN(3) == 0 {
+				k2 := k
+				k2[7] ^= 1
+				c := wr.pair(2, &k, LeafBits(rec.leaf), rec.leaf, &k2, 64, Leaf(66, 64))
+				fast := wr.inlineToKid(n, m, uint(s), c)
+				slow := wr.replaceChild(n, 1, &k, child{n: c, slot: s}).n
+				sameNode(t, fmt.Sprintf("%d: the prefix at %d below a child node", iter, s), fast, slow)
+				checked[4]++
+				continue
+			}
 			if r.IntN(2) == 0 {
 				leaf := Leaf(99, LeafBits(rec.leaf))
 				fast := wr.setRecordLeaf(n, m, i, leaf)
@@ -300,7 +321,7 @@ func TestInlineEdits(t *testing.T) {
 			checked[2]++
 		}
 	}
-	for i, what := range []string{"changed", "dropped", "added"} {
+	for i, what := range []string{"changed", "dropped", "added", "made from child nodes", "made child nodes"} {
 		if checked[i] < 100 {
 			t.Errorf("only %d inline prefixes %s", checked[i], what)
 		}
@@ -316,5 +337,24 @@ func sameNode(t *testing.T, what string, a, b *Node) {
 		if a.kid(k).p.Load() != b.kid(k).p.Load() {
 			t.Fatalf("%s: child node %d differs", what, k)
 		}
+	}
+}
+
+// TestAtomicLayout checks what Slot.init and Node.initPrev rely on: an
+// atomic.Pointer is nothing but its pointer.
+func TestAtomicLayout(t *testing.T) {
+	var p atomic.Pointer[Node]
+	if unsafe.Sizeof(p) != unsafe.Sizeof(unsafe.Pointer(nil)) {
+		t.Fatalf("atomic.Pointer takes %d bytes, a pointer %d", unsafe.Sizeof(p), unsafe.Sizeof(unsafe.Pointer(nil)))
+	}
+	var s Slot
+	n := newNode(2, false)
+	s.init(n)
+	if s.p.Load() != n {
+		t.Fatal("Slot.init did not store the node")
+	}
+	n.initPrev(empty)
+	if n.prev.Load() != empty {
+		t.Fatal("Node.initPrev did not store the link")
 	}
 }

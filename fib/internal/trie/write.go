@@ -34,16 +34,16 @@ func (wr *Writer) Begin(ver uint64, pinned bool) {
 // s. Readers of older versions keep reaching the node s held before.
 func (wr *Writer) Set(s *Slot, n *Node) {
 	if n == nil {
-		n = newNode(2) // kindEmpty
+		n = newNode(2, false) // kindEmpty
 	}
 	n.words(1)[wVer] = wr.ver
 	switch old := s.p.Load(); {
 	case old == nil:
-		n.prev.Store(empty)
+		n.initPrev(empty)
 	case old.word(wVer) == wr.ver:
-		n.prev.Store(old.prev.Load()) // old was never published
+		n.initPrev(old.prev.Load()) // old was never published
 	default:
-		n.prev.Store(old)
+		n.initPrev(old)
 	}
 	s.p.Store(n)
 	wr.written = append(wr.written, n)
@@ -133,7 +133,11 @@ func (wr *Writer) ins(n *Node, d int, key *[16]byte, bits int, leaf uint32) (uin
 		if rb == bits && k == *key {
 			return rec.leaf, wr.setRecordLeaf(n, m, i, leaf)
 		}
-		return 0, wr.replaceChild(n, d, key, child{n: wr.pair(d+1, &k, rb, rec.leaf, key, bits, leaf), slot: s}).n
+		c := wr.pair(d+1, &k, rb, rec.leaf, key, bits, leaf)
+		if m&4 == 0 {
+			return 0, wr.inlineToKid(n, m, uint(s), c)
+		}
+		return 0, wr.replaceChild(n, d, key, child{n: c, slot: s}).n
 	}
 	c := inlineChild(s, key, bits, leaf)
 	if metaKids(m)+metaInline(m)+1 < denseAt && (bits <= 64 || m&4 != 0) {
@@ -184,8 +188,12 @@ func (wr *Writer) del(n *Node, d int, key *[16]byte, bits int) (old uint32, repl
 		case r.one.leaf == 0:
 			return old, wr.withoutChild(n, d, key), true
 		}
-		// The child node holds one prefix now: keep it inline.
+		// The child node holds one prefix now: keep it inline, unless n
+		// then holds nothing else.
 		r.one.slot = s
+		if m&4 == 0 && LeafBits(r.one.leaf) <= 64 && (metaKids(m)+metaInline(m) > 1 || n.ownsMore(m, 0)) {
+			return old, content{n: wr.kidToInline(n, m, uint(s), &r.one)}, true
+		}
 		return old, wr.replaceChild(n, d, key, r.one), true
 	case inlineMark:
 		rec := n.record(m, uint(e>>8), s)
@@ -299,7 +307,7 @@ func (wr *Writer) encode(own []owned, ch []child) *Node {
 			recKey(&ch[i], &k)
 			c = wr.single(&k, LeafBits(ch[i].leaf), ch[i].leaf)
 		}
-		kids[ch[i].slot].p.Store(c)
+		kids[ch[i].slot].init(c)
 	}
 	return encodeDense(wr.ver, own, first)
 }
@@ -324,10 +332,35 @@ func collapse(d int, key *[16]byte, own []owned, ch []child) (c content, ok bool
 
 // pair returns a node at depth d holding two different prefixes.
 func (wr *Writer) pair(d int, k1 *[16]byte, b1 int, l1 uint32, k2 *[16]byte, b2 int, l2 uint32) *Node {
-	items := [2]Item{{Key: *k1, Bits: uint8(b1), Leaf: l1}, {Key: *k2, Bits: uint8(b2), Leaf: l2}}
-	var tmp [2]Item
-	c, _ := wr.build(items[:], tmp[:], d)
-	return c.n
+	lim := 8*d + 8
+	if b1 > lim && b2 > lim && k1[d] == k2[d] {
+		ch := [1]child{{n: wr.pair(d+1, k1, b1, l1, k2, b2, l2), slot: k1[d]}}
+		return encodeSparse(wr.ver, nil, ch[:], nil)
+	}
+	var own [2]owned
+	var ch [2]child
+	no, nc := 0, 0
+	for _, p := range [2]struct {
+		k *[16]byte
+		b int
+		l uint32
+	}{{k1, b1, l1}, {k2, b2, l2}} {
+		if p.b <= lim {
+			r := p.b - 8*d
+			own[no] = owned{leaf: p.l, lo: p.k[d] &^ (0xff >> r), r: uint8(r)}
+			no++
+		} else {
+			ch[nc] = inlineChild(p.k[d], p.k, p.b, p.l)
+			nc++
+		}
+	}
+	if no == 2 && own[1].key() < own[0].key() {
+		own[0], own[1] = own[1], own[0]
+	}
+	if nc == 2 && ch[1].slot < ch[0].slot {
+		ch[0], ch[1] = ch[1], ch[0]
+	}
+	return encodeSparse(wr.ver, own[:no], ch[:nc], nil)
 }
 
 // recKey writes the key of the inline child c into k.
@@ -339,7 +372,7 @@ func recKey(c *child, k *[16]byte) {
 // single returns a single node holding key/bits → leaf.
 func (wr *Writer) single(key *[16]byte, bits int, leaf uint32) *Node {
 	nw := wKey + keyWords(bits)
-	n := newNode(nw)
+	n := newNode(nw, false)
 	w := n.words(nw)
 	w[wVer] = wr.ver
 	w[wMeta] = kindSingle | uint64(bits)<<8 | uint64(leaf)<<32
@@ -374,7 +407,7 @@ func (wr *Writer) addInline(n *Node, m uint64, c *child) *Node {
 	nk := metaKids(m)
 	wr0, wr2 := wRecs(m), hk2/2+(nk+1)/2
 	nw := int(wr2 + (ni+1)*rs + nh)
-	x := newNode(nw)
+	x := newNode(nw, nk == 1)
 	w, h := x.words(nw), x.halves(nw)
 	copy(w[wVec:wVec+4], ow[wVec:wVec+4])
 	w[wVec+s>>6] |= 1 << (s & 63)
@@ -410,8 +443,19 @@ func (wr *Writer) addInline(n *Node, m uint64, c *child) *Node {
 	copy(w[p+rs:], ow[wr0+i*rs:wr0+(ni*rs)+nh])
 	w[wVer] = wr.ver
 	w[wMeta] = sparseMeta(w, nr2, nk, ni+1, nh, rs == 3)
-	x.kids = n.kids
+	sameKids(x, n, nk)
 	return x
+}
+
+// sameKids gives x, a copy of the sparse node n with its nk child nodes,
+// those children: a slot of its own holding n's one child, or n's slots.
+func sameKids(x, n *Node, nk uint) {
+	switch {
+	case nk == 1:
+		x.kids.init(n.kids.p.Load())
+	case nk > 1:
+		x.kids = n.kids
+	}
 }
 
 // dropInline returns the sparse node n (meta m) without its inline child
@@ -433,7 +477,7 @@ func (wr *Writer) dropInline(n *Node, m uint64, s uint) *Node {
 	hk, hk2 := hKidLeaf(m), hRuns+(nr2+1)&^1
 	wr2 := hk2/2 + (nk+1)/2
 	nw := int(wr2 + (ni-1)*rs + nh)
-	x := newNode(nw)
+	x := newNode(nw, nk == 1)
 	w, h := x.words(nw), x.halves(nw)
 	copy(w[wVec:wVec+4], ow[wVec:wVec+4])
 	if mergePrev {
@@ -463,7 +507,7 @@ func (wr *Writer) dropInline(n *Node, m uint64, s uint) *Node {
 	copy(w[p:], ow[wr0+(i+1)*rs:wr0+ni*rs+nh])
 	w[wVer] = wr.ver
 	w[wMeta] = sparseMeta(w, nr2, nk, ni-1, nh, rs == 3)
-	x.kids = n.kids
+	sameKids(x, n, nk)
 	return x
 }
 
@@ -471,13 +515,13 @@ func (wr *Writer) dropInline(n *Node, m uint64, s uint) *Node {
 // inline prefix i replaced by leaf.
 func (wr *Writer) setRecordLeaf(n *Node, m uint64, i uint, leaf uint32) *Node {
 	nw := n.size()
-	x := newNode(nw)
+	x := newNode(nw, metaKids(m) == 1)
 	w := x.words(nw)
 	copy(w, n.words(nw))
 	off := wRecs(m) + i*recWords(m) + recWords(m) - 1
 	w[off] = w[off]&^0xffffffff | uint64(leaf)
 	w[wVer] = wr.ver
-	x.kids = n.kids
+	sameKids(x, n, metaKids(m))
 	return x
 }
 
@@ -641,4 +685,116 @@ func (wr *Writer) build(items, tmp []Item, d int) (content, int) {
 		return c, count
 	}
 	return content{n: wr.encode(own, ch)}, count
+}
+
+// inlineToKid returns the sparse node n (meta m, narrow keys) with its
+// inline prefix at slot s replaced by the child node c: the entry changes
+// kind, the prefix's covering leaf moves beside the child nodes, and the
+// entries after it are renumbered. The runs keep their starts.
+func (wr *Writer) inlineToKid(n *Node, m uint64, s uint, c *Node) *Node {
+	nr, nk, ni, nh := metaRuns(m), metaKids(m), metaInline(m), metaHidden(m)
+	old := n.halves(n.size())
+	ow := n.words(n.size())
+	r := n.runOf(m, s)
+	i := uint(old[hRuns+r] >> 8)
+	k := uint(0) // the child's number
+	for _, x := range old[hRuns : hRuns+r] {
+		if x&0xff == kidMark {
+			k++
+		}
+	}
+	hk, wr0 := hKidLeaf(m), wRecs(m)
+	wr2 := hk/2 + (nk+2)/2
+	nw := int(wr2 + (ni-1)*2 + nh)
+	x := newNode(nw, nk+1 == 1)
+	w, h := x.words(nw), x.halves(nw)
+	copy(w[wVec:hk/2], ow[wVec:hk/2]) // vector and runs
+	for j := hRuns + r + 1; j < hRuns+nr; j++ {
+		switch h[j] & 0xff {
+		case kidMark:
+			h[j] += 1 << 8
+		case inlineMark:
+			h[j] -= 1 << 8
+		}
+	}
+	h[hRuns+r] = uint32(k)<<8 | kidMark
+	copy(h[hk:], old[hk:hk+k])
+	h[hk+k] = recCover(ow[wr0+2*i+1])
+	copy(h[hk+k+1:], old[hk+k:hk+nk])
+	p := wr2 + uint(copy(w[wr2:], ow[wr0:wr0+2*i]))
+	copy(w[p:], ow[wr0+2*(i+1):wr0+2*ni+nh])
+	w[wVer] = wr.ver
+	w[wMeta] = sparseMeta(w, nr, nk+1, ni-1, nh, false)
+	if nk == 0 {
+		x.kids.init(c)
+		return x
+	}
+	first, kids := newKids(int(nk + 1))
+	for j := range nk + 1 {
+		switch {
+		case j < k:
+			kids[j].init(n.kid(j).p.Load())
+		case j > k:
+			kids[j].init(n.kid(j - 1).p.Load())
+		}
+	}
+	kids[k].init(c)
+	x.kids = first
+	return x
+}
+
+// kidToInline returns the sparse node n (meta m, narrow keys) with its
+// child node at slot s replaced by the inline prefix c (narrow): the
+// inverse of inlineToKid. The caller makes sure the result is still a
+// node (see collapse).
+func (wr *Writer) kidToInline(n *Node, m uint64, s uint, c *child) *Node {
+	nr, nk, ni, nh := metaRuns(m), metaKids(m), metaInline(m), metaHidden(m)
+	old := n.halves(n.size())
+	ow := n.words(n.size())
+	r := n.runOf(m, s)
+	k := uint(old[hRuns+r] >> 8)
+	i := uint(0) // the prefix's number
+	for _, x := range old[hRuns : hRuns+r] {
+		if x&0xff == inlineMark {
+			i++
+		}
+	}
+	hk, wr0 := hKidLeaf(m), wRecs(m)
+	wr2 := hk/2 + nk/2
+	nw := int(wr2 + (ni+1)*2 + nh)
+	x := newNode(nw, nk-1 == 1)
+	w, h := x.words(nw), x.halves(nw)
+	copy(w[wVec:hk/2], ow[wVec:hk/2])
+	for j := hRuns + r + 1; j < hRuns+nr; j++ {
+		switch h[j] & 0xff {
+		case kidMark:
+			h[j] -= 1 << 8
+		case inlineMark:
+			h[j] += 1 << 8
+		}
+	}
+	h[hRuns+r] = uint32(i)<<8 | inlineMark
+	cover := old[hk+k]
+	copy(h[hk:], old[hk:hk+k])
+	copy(h[hk+k:], old[hk+k+1:hk+nk])
+	p := wr2 + uint(copy(w[wr2:], ow[wr0:wr0+2*i]))
+	w[p] = c.hi
+	w[p+1] = uint64(cover)<<32 | uint64(c.leaf)
+	copy(w[p+2:], ow[wr0+2*i:wr0+2*ni+nh])
+	w[wVer] = wr.ver
+	w[wMeta] = sparseMeta(w, nr, nk-1, ni+1, nh, false)
+	if nk-1 == 1 {
+		x.kids.init(n.kid(1 - k).p.Load())
+		return x
+	}
+	first, kids := newKids(int(nk - 1))
+	for j := range nk - 1 {
+		t := j
+		if j >= k {
+			t++
+		}
+		kids[j].init(n.kid(t).p.Load())
+	}
+	x.kids = first
+	return x
 }
