@@ -13,9 +13,9 @@ func Lookup4(root *Slot, sv uint64, a uint32) uint32 {
 			}
 		}
 		m := n.word(wMeta)
-		switch m & kindMask {
-		case kindSparse:
-			e := n.entry(m, uint(a>>sh)&0xff)
+		s := uint(a>>(sh&31)) & 0xff
+		if k := m & kindMask; k == kindSparse {
+			e := n.entry(m, s)
 			switch e & 0xff {
 			case kidMark:
 				k := uint(e >> 8)
@@ -25,8 +25,10 @@ func Lookup4(root *Slot, sv uint64, a uint32) uint32 {
 				n = n.kid(k).p.Load()
 				continue
 			case inlineMark:
-				info, ok := n.recMatch(m, wRecs(m)+uint(e>>8)*recWords(m), uint64(a)<<32, 0)
-				if ok {
+				// IPv4 keys fit one word: an inline prefix is two.
+				off := wRecs(m) + uint(e>>8)*2
+				info := n.word(off + 1)
+				if (uint64(a)<<32^n.word(off))&mask64(uint(info&0xff)) == 0 {
 					return recLeaf(info)
 				}
 				e = recCover(info)
@@ -35,18 +37,15 @@ func Lookup4(root *Slot, sv uint64, a uint32) uint32 {
 				best = e
 			}
 			return best
-		case kindSingle:
-			if (uint64(a)<<32^n.word(wKey))&mask64(singleUbits(m)) == 0 {
-				return singleLeaf(m)
-			}
-			return best
-		case kindDense:
-			s := uint(a>>sh) & 0xff
+		} else if k == kindDense {
 			if l := n.denseLeaf(s); l != 0 {
 				best = l
 			}
 			n = n.kid(s).p.Load()
-		default:
+		} else {
+			if k == kindSingle && (uint64(a)<<32^n.word(wKey))&mask64(singleUbits(m)) == 0 {
+				return singleLeaf(m)
+			}
 			return best
 		}
 	}
