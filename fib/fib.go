@@ -2,10 +2,11 @@
 // prefixes, one per route table of a virtual router.
 //
 // A Table is safe for concurrent use: any number of goroutines may call
-// Lookup while others call Insert, Delete or Apply. Writers are
-// serialised by a mutex; readers take no lock, never block on a writer,
-// never allocate, and see every change that completed before they
-// started. The changes of one Apply become visible together.
+// Lookup, LookupValue, Get and Walk while others call Insert, Delete or
+// Apply. Writers are serialised by a mutex; readers take no lock, never
+// block on a writer, and see every change that completed before they
+// started; lookups never allocate. The changes of one Apply become
+// visible together: no reader sees some of them without the others.
 //
 // # Structure
 //
@@ -13,22 +14,42 @@
 // fib/internal/trie). A node's 256 slots are run-length compressed behind
 // a 256-bit vector, so the entry of a slot is found with one popcount; a
 // node with many children (the top two levels of a large IPv4 table)
-// keeps its 256 slots in full instead, and a prefix alone below a slot is
-// stored there with its full key rather than in a chain of nodes. Leaves
-// are uint32s packing a slot in a per-family value slice with the prefix
-// length, so the trie holds no values and no generic code, and a lookup
-// learns the matched prefix without another memory access.
+// keeps its 256 slots in full instead; and a prefix alone below a slot is
+// kept in its parent's words, key and all, rather than in a chain of
+// nodes. Leaves are uint32s packing a slot of a per-family value slice
+// with the prefix length: the trie holds no values and no generic code,
+// and a lookup learns the matched prefix without another memory access.
+// Nothing is pushed down: a lookup carries the last prefix that covered
+// the address on its way.
+//
+// Why this shape: 8-bit strides put the /16 and /24 routes that dominate
+// real tables on node boundaries; run-length compression keeps a node of
+// a dozen /24s near 200 bytes; full nodes at the top skip the popcount
+// where every lookup passes; inline prefixes make a table of ten routes a
+// single node of a few hundred bytes and end its lookups at the root.
+// DIR-24-8 (DPDK rte_lpm) needs 64 MiB for its /24 table and cannot be
+// copied on update; bart's ART nodes intersect a 256-bit prefix set per
+// level and backtrack through the visited nodes.
 //
 // # Updates
 //
 // Published nodes are never modified. A child pointer is a versioned
-// slot: a writer encodes a new copy of the one node whose content
-// changes, stores it into its parent's slot with the next version number
-// and a link to the node it replaces, and publishes the version with one
-// atomic store. A reader that started before follows the link, so it
-// sees the old version whole; a batch is published the same way, once.
-// Replaced and deleted values leave dead slots in the value slice; when
-// they outnumber the live ones the family is rebuilt compactly.
+// slot: a writer encodes a new copy of the one node whose content changes
+// (adding a /25 below a /24 copies the node holding the /24, a few
+// hundred bytes, and allocates nothing else), stores it into its parent's
+// slot with the next version number and a link to the node it replaces,
+// and publishes the version with one atomic store. A reader loads the
+// version first and follows the links past nodes newer than it, so it
+// sees one version whole. Links are cut two versions later; a reader
+// that old starts again, and Walk keeps them while it runs. An Apply
+// stores all its nodes under one version number and publishes them at
+// once; an Apply as large as a quarter of the table builds the family
+// anew in one pass instead.
+//
+// A replaced or deleted value leaves a dead slot in its value slice. When
+// the dead slots outnumber the live ones the slice is copied, and the
+// copy reuses them: no reader of the copy can reach a slot that died
+// before it was made, and readers of older versions keep the old slice.
 package fib
 
 import (
