@@ -304,7 +304,7 @@ func BenchmarkLookup(b *testing.B) {
 }
 
 // BenchmarkBuild reports the memory and build time per prefix measured
-// when the cached tables were built (fib with InsertBatch, the others
+// when the cached tables were built (fib from one Batch with Apply, the others
 // with Insert). Its ns/op is meaningless.
 func BenchmarkBuild(b *testing.B) {
 	for _, n := range benchSizes {
