@@ -57,8 +57,9 @@ FIBBENCHTIME ?= 300ms
 # FIBREPORTFLAGS=-strict makes bench-fib fail when a target is missed.
 FIBREPORTFLAGS ?=
 
-bench-fib: ## FIB lookups beside bart and cidranger, with a ratio table
+bench-fib: ## FIB lookups, updates and memory beside bart and cidranger, with ratios and targets
 	@mkdir -p bin
+	@echo "load average before the run: $$(cut -d' ' -f1-3 /proc/loadavg) (the figures are only comparable on an idle machine)"
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(FIBBENCHTIME) -timeout 60m ./fib/ 2>&1 | tee bin/fib-bench.txt
 	@grep -q '^ok' bin/fib-bench.txt
 	$(GO) run ./bench/fibreport $(FIBREPORTFLAGS) < bin/fib-bench.txt

@@ -2,11 +2,11 @@ package fib
 
 import (
 	"fmt"
-	"iter"
 	"math/rand/v2"
 	"net"
 	"net/netip"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,7 +21,9 @@ import (
 
 var benchSizes = []int{10, 1_000, 100_000, 1_000_000}
 
-// impls in the order the report prints them; fib first.
+// impls in the order the report prints them; fib first. The lookup
+// benchmarks add fib.Lookup: fib's Lookup, which also returns the
+// matched prefix, on fib's table (impl fib is LookupValue).
 var benchImpls = []string{"fib", "bart", "bartfast", "cidranger"}
 
 // routingTable returns n distinct IPv4 prefixes with the length mix of an
@@ -98,7 +100,11 @@ func (bt *benchTables) build(b *testing.B, impl string) {
 	switch impl {
 	case "fib":
 		bt.fib = new(Table[int])
-		bt.fib.InsertBatch(indexed(bt.prefixes))
+		var batch Batch[int]
+		for i, p := range bt.prefixes {
+			batch.Insert(p, i)
+		}
+		bt.fib.Apply(&batch)
 	case "bart":
 		bt.bart = new(bart.Table[int])
 		for i, p := range bt.prefixes {
@@ -190,17 +196,6 @@ func sizeTables(b *testing.B, n int) *benchTables {
 	return bt
 }
 
-// indexed yields each prefix with its index as the value.
-func indexed(ps []netip.Prefix) iter.Seq2[netip.Prefix, int] {
-	return func(yield func(netip.Prefix, int) bool) {
-		for i, p := range ps {
-			if !yield(p, i) {
-				return
-			}
-		}
-	}
-}
-
 var sink int
 
 // BenchmarkUpdate inserts a new prefix into the table and deletes it again;
@@ -247,11 +242,12 @@ func BenchmarkUpdate(b *testing.B) {
 }
 
 func BenchmarkLookup(b *testing.B) {
+	impls := append([]string{"fib", "fib.Lookup"}, benchImpls[1:]...)
 	for _, workload := range []string{"random", "hot"} {
 		for _, n := range benchSizes {
-			for _, impl := range benchImpls {
+			for _, impl := range impls {
 				b.Run(fmt.Sprintf("%s/size=%d/impl=%s", workload, n, impl), func(b *testing.B) {
-					bt := tables(b, n, impl)
+					bt := tables(b, n, strings.TrimSuffix(impl, ".Lookup"))
 					addrs, ips := bt.random, bt.randomIP
 					if workload == "hot" {
 						addrs, ips = bt.hot, bt.hotIP
@@ -267,6 +263,14 @@ func BenchmarkLookup(b *testing.B) {
 								b.Fatal("no match")
 							}
 							sink += v
+						}
+					case "fib.Lookup":
+						for i := 0; i < b.N; i++ {
+							v, p, ok := bt.fib.Lookup(addrs[i&mask])
+							if !ok {
+								b.Fatal("no match")
+							}
+							sink += v + p.Bits()
 						}
 					case "bart":
 						for i := 0; i < b.N; i++ {
@@ -300,7 +304,7 @@ func BenchmarkLookup(b *testing.B) {
 }
 
 // BenchmarkBuild reports the memory and build time per prefix measured
-// when the cached tables were built (fib with InsertBatch, the others
+// when the cached tables were built (fib from one Batch with Apply, the others
 // with Insert). Its ns/op is meaningless.
 func BenchmarkBuild(b *testing.B) {
 	for _, n := range benchSizes {

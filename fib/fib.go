@@ -2,59 +2,60 @@
 // prefixes, one per route table of a virtual router.
 //
 // A Table is safe for concurrent use: any number of goroutines may call
-// Lookup while others call Insert, Delete or InsertBatch. Writers are
-// serialised by a mutex and publish a new immutable version atomically, so
-// a lookup never blocks on a writer, never allocates, and sees every update
-// that completed before it started.
+// Lookup, LookupValue, Get and Walk while others call Insert, Delete or
+// Apply. Writers are serialised by a mutex; readers take no lock, never
+// block on a writer, and see every change that completed before they
+// started; lookups never allocate. The changes of one Apply become
+// visible together: no reader sees some of them without the others.
 //
 // # Structure
 //
 // Each address family is a multibit trie with 8-bit strides (package
 // fib/internal/trie). A node's 256 slots are run-length compressed behind
-// a 256-bit vector: the entry of a slot is found with one popcount and is
-// either a leaf or a child. The longest match covering a whole node is
-// pushed down into it as its default, so a lookup reads one entry per
-// level and never backtracks. Leaves are uint32s packing a slot in a
-// per-family value slice with the prefix length: the trie holds no values
-// and no generic code, and the lookup learns the matched prefix without
-// another memory access.
+// a 256-bit vector, so the entry of a slot is found with one popcount; a
+// node with many children (the top two levels of a large IPv4 table)
+// keeps its 256 slots in full instead; and a prefix alone below a slot is
+// kept in its parent's words, key and all, rather than in a chain of
+// nodes. Leaves are uint32s packing a slot of a per-family value slice
+// with the prefix length: the trie holds no values and no generic code,
+// and a lookup learns the matched prefix without another memory access.
+// Nothing is pushed down: a lookup carries the last prefix that covered
+// the address on its way.
 //
-// IPv4 adds a direct index over the first 16 bits (256 chunks of 256
-// entries, each the final leaf or the node at depth 2), so an IPv4 lookup
-// reads one index entry, at most two nodes (one for the /17–/24 routes
-// that dominate real tables) and the value. IPv6 walks the trie from the
-// root, at most 16 levels.
-//
-// Why this shape: DIR-24-8 (DPDK rte_lpm) needs 64 MiB for its /24 table
-// and cannot be copied on update; a Poptrie with 6-bit strides needs two
-// nodes below a /16 for every /24 route; bart's ART nodes intersect a
-// 256-bit prefix set per level and backtrack through the visited nodes.
-// 8-bit strides put /24 routes on a node boundary, run-length compression
-// keeps a node small (a /16 with a dozen /24s takes about 250 bytes),
-// pushed defaults make the lookup a straight descent, and the direct
-// index removes the two top levels, which every IPv4 lookup pays. At a
-// million routes the table takes fewer bytes per prefix than bart.Table.
+// Why this shape: 8-bit strides put the /16 and /24 routes that dominate
+// real tables on node boundaries; run-length compression keeps a node of
+// a dozen /24s near 200 bytes; full nodes at the top skip the popcount
+// where every lookup passes; inline prefixes make a table of ten routes a
+// single node of a few hundred bytes and end its lookups at the root.
+// DIR-24-8 (DPDK rte_lpm) needs 64 MiB for its /24 table and cannot be
+// copied on update; bart's ART nodes intersect a 256-bit prefix set per
+// level and backtrack through the visited nodes.
 //
 // # Updates
 //
-// Nodes are immutable once published. An update decodes the node that
-// owns the prefix, re-encodes it, copies the child slices on the path to
-// the root and the one direct-index chunk below it, then publishes the
-// new root with an atomic store. A short prefix also re-encodes the nodes
-// below it whose default changes. Replaced and deleted values leave dead
-// slots behind; when they outnumber live ones the family is rebuilt from
-// its live routes, so the value slice stays within twice its live size.
-// InsertBatch builds a large table in one pass.
+// Published nodes are never modified. A child pointer is a versioned
+// slot: a writer encodes a new copy of the one node whose content changes
+// (adding a /25 below a /24 copies the node holding the /24, a few
+// hundred bytes, and allocates nothing else), stores it into its parent's
+// slot with the next version number and a link to the node it replaces,
+// and publishes the version with one atomic store. A reader loads the
+// version first and follows the links past nodes newer than it, so it
+// sees one version whole. Links are cut two versions later; a reader
+// that old starts again, and Walk keeps them while it runs. An Apply
+// stores all its nodes under one version number and publishes them at
+// once; an Apply as large as a quarter of the table builds the family
+// anew in one pass instead.
+//
+// A replaced or deleted value leaves a dead slot in its value slice. When
+// the dead slots outnumber the live ones the slice is copied, and the
+// copy reuses them: no reader of the copy can reach a slot that died
+// before it was made, and readers of older versions keep the old slice.
 package fib
 
 import (
-	"bytes"
-	"cmp"
 	"encoding/binary"
 	"fmt"
-	"iter"
 	"net/netip"
-	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -65,26 +66,38 @@ import (
 // to use. A Table must not be copied after first use.
 //
 // A Table holds at most 16,777,214 prefixes per address family; Insert and
-// InsertBatch panic beyond that.
+// Apply panic beyond that.
 type Table[V any] struct {
-	mu  sync.Mutex // serialises writers
-	cur atomic.Pointer[state[V]]
+	root [2]trie.Slot // per family; a reader's version picks the node
+	cur  atomic.Pointer[state[V]]
+	pins atomic.Int32 // walks in progress: keep old versions reachable
+	n    atomic.Int64 // Len
+
+	mu  sync.Mutex // serialises writers and guards the fields below
+	w   trie.Writer
+	fam [2]famCount
 }
 
-// state is one published, immutable version of a Table.
+// state is a version number and the value slices that the leaves of that
+// version index. The version is bumped in place when a change keeps the
+// value slices; a change that replaces one publishes a new state. The
+// root slots live in the Table, so that a reader loads the root node and
+// the state at once; the version it reads picks the root node.
 type state[V any] struct {
-	fam [2]family[V] // IPv4, IPv6
+	ver  atomic.Uint64
+	vals [2][]V // len == cap; a slot is written once per slice, before a leaf names it
 }
 
-// family is the trie and values of one address family. vals[0] is unused
-// so that leaf 0 can mean "no route"; vals only ever grows in place
-// (appending past the length of every published version), so readers of
-// older versions never see a slot change.
-type family[V any] struct {
-	root   trie.Node
-	direct trie.Direct4 // IPv4 only: derived from root
-	vals   []V
-	live   int
+// famCount is the writer's accounting of one family's value slice.
+//
+// A slot is written once per value slice: a reader of an older version
+// may still read a slot that died, so a dead slot is reused only in a
+// value slice made after it died, which no reader of that version uses.
+type famCount struct {
+	used int      // slots handed out, including the unused slot 0
+	live int      // prefixes
+	free []uint32 // dead before the current value slice was made: reusable
+	dead []uint32 // dead since
 }
 
 const (
@@ -102,28 +115,9 @@ func (t *Table[V]) Insert(p netip.Prefix, v V) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	s := t.cloneLocked()
-	f := &s.fam[famOf(p.Addr())]
-	if len(f.vals) > trie.MaxSlot {
-		f.compact(p.Addr().Is4())
-		if len(f.vals) > trie.MaxSlot {
-			panic(fmt.Sprintf("fib: Insert(%v): address family holds %d prefixes, the maximum", p, f.live))
-		}
-	}
-	if len(f.vals) == 0 {
-		f.vals = make([]V, 1, 8)
-	}
-	slot := uint32(len(f.vals))
-	f.vals = append(f.vals, v)
-	key := keyOf(p.Addr())
-	root, old := trie.Insert(&f.root, &key, p.Bits(), trie.Leaf(slot, p.Bits()))
-	f.root = root
-	if old == 0 {
-		f.live++
-	}
-	f.derive(p)
-	f.maybeCompact(p.Addr().Is4())
-	t.cur.Store(s)
+	x := t.beginLocked()
+	x.insert(famOf(p.Addr()), keyOf(p.Addr()), p.Bits(), v)
+	x.commit()
 }
 
 // Delete removes p and reports whether it was present.
@@ -134,48 +128,15 @@ func (t *Table[V]) Delete(p netip.Prefix) bool {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	old := t.cur.Load()
-	if old == nil {
+	if t.cur.Load() == nil {
 		return false
 	}
-	i := famOf(p.Addr())
-	key := keyOf(p.Addr())
-	root, _, ok := trie.Delete(&old.fam[i].root, &key, p.Bits())
-	if !ok {
-		return false
+	x := t.beginLocked()
+	ok := x.delete(famOf(p.Addr()), keyOf(p.Addr()), p.Bits())
+	if ok {
+		x.commit()
 	}
-	s := *old
-	f := &s.fam[i]
-	f.root = root
-	f.live--
-	f.derive(p)
-	f.maybeCompact(p.Addr().Is4())
-	t.cur.Store(&s)
-	return true
-}
-
-// InsertBatch inserts every route of routes, as Insert would one by one
-// (a later duplicate wins), but rebuilds the table once: use it to load
-// a large table.
-func (t *Table[V]) InsertBatch(routes iter.Seq2[netip.Prefix, V]) {
-	var add [2][]route[V]
-	for p, v := range routes {
-		if p = p.Masked(); p.IsValid() {
-			add[famOf(p.Addr())] = append(add[famOf(p.Addr())], route[V]{key: keyOf(p.Addr()), bits: uint8(p.Bits()), v: v})
-		}
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	s := t.cloneLocked()
-	for i := range s.fam {
-		if len(add[i]) == 0 {
-			continue
-		}
-		rs := s.fam[i].routes()
-		rs = append(rs, add[i]...)
-		s.fam[i] = build(rs, i == v4)
-	}
-	t.cur.Store(s)
+	return ok
 }
 
 // Lookup returns the value of the longest prefix containing a, and that prefix.
@@ -183,95 +144,137 @@ func (t *Table[V]) InsertBatch(routes iter.Seq2[netip.Prefix, V]) {
 // IPv4-mapped IPv6 address matches only IPv6 prefixes, and an address with
 // an IPv6 zone matches nothing.
 func (t *Table[V]) Lookup(a netip.Addr) (v V, p netip.Prefix, ok bool) {
-	s := t.cur.Load()
-	if s == nil {
-		return v, p, false
-	}
 	if a.Is4() {
 		b := a.As4()
 		x := binary.BigEndian.Uint32(b[:])
-		l := trie.LookupDirect4(&s.fam[v4].direct, x)
-		if l == 0 {
-			return v, p, false
+		for {
+			s := t.cur.Load()
+			if s == nil {
+				return v, p, false
+			}
+			l := trie.Lookup4(&t.root[v4], s.ver.Load(), x)
+			if l == trie.Retry {
+				continue
+			}
+			if l == 0 {
+				return v, p, false
+			}
+			n := uint(trie.LeafBits(l))
+			binary.BigEndian.PutUint32(b[:], x&(^uint32(0)<<(32-n)))
+			return s.vals[v4][trie.LeafSlot(l)], netip.PrefixFrom(netip.AddrFrom4(b), int(n)), true
 		}
-		n := trie.LeafBits(l)
-		binary.BigEndian.PutUint32(b[:], x&^(1<<(32-n)-1))
-		return s.fam[v4].vals[trie.LeafSlot(l)], netip.PrefixFrom(netip.AddrFrom4(b), n), true
 	}
 	if !a.Is6() || a.Zone() != "" {
 		return v, p, false
 	}
 	k := a.As16()
-	l := trie.Lookup6(&s.fam[v6].root, &k)
-	if l == 0 {
-		return v, p, false
+	for {
+		s := t.cur.Load()
+		if s == nil {
+			return v, p, false
+		}
+		l := trie.Lookup6(&t.root[v6], s.ver.Load(), &k)
+		if l == trie.Retry {
+			continue
+		}
+		if l == 0 {
+			return v, p, false
+		}
+		n := trie.LeafBits(l)
+		hi, lo := binary.BigEndian.Uint64(k[:8]), binary.BigEndian.Uint64(k[8:])
+		if n < 64 {
+			hi &^= 1<<(64-n) - 1
+			lo = 0
+		} else {
+			lo &^= 1<<(128-n) - 1
+		}
+		binary.BigEndian.PutUint64(k[:8], hi)
+		binary.BigEndian.PutUint64(k[8:], lo)
+		return s.vals[v6][trie.LeafSlot(l)], netip.PrefixFrom(netip.AddrFrom16(k), n), true
 	}
-	n := trie.LeafBits(l)
-	hi, lo := binary.BigEndian.Uint64(k[:8]), binary.BigEndian.Uint64(k[8:])
-	if n < 64 {
-		hi &^= 1<<(64-n) - 1
-		lo = 0
-	} else {
-		lo &^= 1<<(128-n) - 1
-	}
-	binary.BigEndian.PutUint64(k[:8], hi)
-	binary.BigEndian.PutUint64(k[8:], lo)
-	return s.fam[v6].vals[trie.LeafSlot(l)], netip.PrefixFrom(netip.AddrFrom16(k), n), true
 }
 
 // LookupValue is Lookup without the matched prefix: the value of the
 // longest prefix containing a. It skips rebuilding the prefix, which is all
 // a router needs per packet.
 func (t *Table[V]) LookupValue(a netip.Addr) (v V, ok bool) {
-	s := t.cur.Load()
-	if s == nil {
-		return v, false
-	}
 	if a.Is4() {
 		b := a.As4()
-		if l := trie.LookupDirect4(&s.fam[v4].direct, binary.BigEndian.Uint32(b[:])); l != 0 {
-			return s.fam[v4].vals[trie.LeafSlot(l)], true
+		x := binary.BigEndian.Uint32(b[:])
+		for {
+			s := t.cur.Load()
+			if s == nil {
+				return v, false
+			}
+			l := trie.Lookup4(&t.root[v4], s.ver.Load(), x)
+			if l == trie.Retry {
+				continue
+			}
+			if l == 0 {
+				return v, false
+			}
+			return s.vals[v4][trie.LeafSlot(l)], true
 		}
-		return v, false
 	}
 	if !a.Is6() || a.Zone() != "" {
 		return v, false
 	}
 	k := a.As16()
-	if l := trie.Lookup6(&s.fam[v6].root, &k); l != 0 {
-		return s.fam[v6].vals[trie.LeafSlot(l)], true
+	for {
+		s := t.cur.Load()
+		if s == nil {
+			return v, false
+		}
+		l := trie.Lookup6(&t.root[v6], s.ver.Load(), &k)
+		if l == trie.Retry {
+			continue
+		}
+		if l == 0 {
+			return v, false
+		}
+		return s.vals[v6][trie.LeafSlot(l)], true
 	}
-	return v, false
 }
 
 // Get returns the value stored for exactly p.
 func (t *Table[V]) Get(p netip.Prefix) (v V, ok bool) {
 	p = p.Masked()
-	s := t.cur.Load()
-	if s == nil || !p.IsValid() {
+	if !p.IsValid() {
 		return v, false
 	}
-	f := &s.fam[famOf(p.Addr())]
-	key := keyOf(p.Addr())
-	l := trie.Get(&f.root, &key, p.Bits())
-	if l == 0 {
-		return v, false
+	f, key := famOf(p.Addr()), keyOf(p.Addr())
+	for {
+		s := t.cur.Load()
+		if s == nil {
+			return v, false
+		}
+		l := trie.Get(&t.root[f], s.ver.Load(), &key, p.Bits())
+		if l == trie.Retry {
+			continue
+		}
+		if l == 0 {
+			return v, false
+		}
+		return s.vals[f][trie.LeafSlot(l)], true
 	}
-	return f.vals[trie.LeafSlot(l)], true
 }
 
-// Walk calls fn for every prefix, IPv4 before IPv6 and shorter prefixes
-// before the longer ones they contain, until fn returns false. It sees
-// the version of the table current when it was called.
+// Walk calls fn for every prefix, IPv4 before IPv6, each family in
+// address order with shorter prefixes first, until fn returns false. It
+// sees the version of the table current when it was called, whatever
+// changes while it runs. fn must not change t.
 func (t *Table[V]) Walk(fn func(netip.Prefix, V) bool) {
+	t.pins.Add(1)
+	defer t.pins.Add(-1)
 	s := t.cur.Load()
 	if s == nil {
 		return
 	}
-	for i := range s.fam {
-		f := &s.fam[i]
-		cont := trie.Walk(&f.root, func(key *[16]byte, bits int, leaf uint32) bool {
-			return fn(prefixOf(i, key, bits), f.vals[trie.LeafSlot(leaf)])
+	sv := s.ver.Load()
+	for f := range t.root {
+		vals := s.vals[f]
+		cont := trie.Walk(&t.root[f], sv, func(key *[16]byte, bits int, leaf uint32) bool {
+			return fn(prefixOf(f, key, bits), vals[trie.LeafSlot(leaf)])
 		})
 		if !cont {
 			return
@@ -280,21 +283,309 @@ func (t *Table[V]) Walk(fn func(netip.Prefix, V) bool) {
 }
 
 // Len returns the number of prefixes in the table.
-func (t *Table[V]) Len() int {
-	s := t.cur.Load()
-	if s == nil {
-		return 0
-	}
-	return s.fam[v4].live + s.fam[v6].live
+func (t *Table[V]) Len() int { return int(t.n.Load()) }
+
+// Batch is a list of route changes for Table.Apply, which makes them
+// visible to readers at once. The zero Batch is empty and ready to use; a
+// Batch may be reused after Reset.
+type Batch[V any] struct {
+	// chunks hold the changes in order. A full chunk is followed by a
+	// new one instead of being copied into a larger one: loading a
+	// million routes copies nothing.
+	chunks [][]batchOp[V]
+	n      int
+	fam    [2]int // changes per family
 }
 
-// cloneLocked returns a copy of the current version for a writer to edit.
-func (t *Table[V]) cloneLocked() *state[V] {
-	if old := t.cur.Load(); old != nil {
-		s := *old
-		return &s
+type batchOp[V any] struct {
+	key  [16]byte
+	bits uint8
+	fam  uint8
+	del  bool
+	v    V
+}
+
+// maxChunk is the length of a Batch's chunks once it has grown.
+const maxChunk = 4096
+
+// Insert adds the insertion of p with value v to b. The prefix is masked
+// first; invalid prefixes are ignored.
+func (b *Batch[V]) Insert(p netip.Prefix, v V) {
+	if p = p.Masked(); p.IsValid() {
+		b.add(batchOp[V]{key: keyOf(p.Addr()), bits: uint8(p.Bits()), fam: uint8(famOf(p.Addr())), v: v})
 	}
-	return new(state[V])
+}
+
+// Delete adds the removal of p to b. The prefix is masked first; invalid
+// prefixes are ignored.
+func (b *Batch[V]) Delete(p netip.Prefix) {
+	if p = p.Masked(); p.IsValid() {
+		b.add(batchOp[V]{key: keyOf(p.Addr()), bits: uint8(p.Bits()), fam: uint8(famOf(p.Addr())), del: true})
+	}
+}
+
+func (b *Batch[V]) add(op batchOp[V]) {
+	if k := len(b.chunks); k == 0 || len(b.chunks[k-1]) == cap(b.chunks[k-1]) {
+		b.grow()
+	}
+	last := &b.chunks[len(b.chunks)-1]
+	*last = append(*last, op)
+	b.n++
+	b.fam[op.fam]++
+}
+
+// grow starts the next chunk: one that Reset kept, or a new one twice as
+// long as the last, up to maxChunk.
+func (b *Batch[V]) grow() {
+	k := len(b.chunks)
+	if k < cap(b.chunks) && b.chunks[:k+1][k] != nil {
+		b.chunks = b.chunks[:k+1]
+		return
+	}
+	size := 8
+	if k > 0 {
+		size = min(2*cap(b.chunks[k-1]), maxChunk)
+	}
+	b.chunks = append(b.chunks, make([]batchOp[V], 0, size))
+}
+
+// Len returns the number of changes in b.
+func (b *Batch[V]) Len() int { return b.n }
+
+// Reset empties b, keeping its storage.
+func (b *Batch[V]) Reset() {
+	for i := range b.chunks {
+		clear(b.chunks[i])
+		b.chunks[i] = b.chunks[i][:0]
+	}
+	b.chunks = b.chunks[:0]
+	b.n, b.fam = 0, [2]int{}
+}
+
+// Apply makes the changes of b, in order (of two changes to one prefix the
+// later wins), and publishes them as one version: a reader sees all of
+// them or none. A batch as large as a quarter of the table rebuilds the
+// family in one pass, which is how to load a large table. b is not
+// modified.
+func (t *Table[V]) Apply(b *Batch[V]) {
+	if b.n == 0 {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	x := t.beginLocked()
+	for f := range 2 {
+		if b.fam[f] == 0 {
+			continue
+		}
+		if 4*b.fam[f] >= t.fam[f].live {
+			x.rebuild(f, b)
+			continue
+		}
+		for _, chunk := range b.chunks {
+			for i := range chunk {
+				if op := &chunk[i]; int(op.fam) == f {
+					if op.del {
+						x.delete(f, op.key, int(op.bits))
+					} else {
+						x.insert(f, op.key, int(op.bits), op.v)
+					}
+				}
+			}
+		}
+	}
+	x.commit()
+}
+
+// tx is a version being written; t.mu is held.
+type tx[V any] struct {
+	t     *Table[V]
+	s     *state[V] // the current state, or an unpublished one
+	fresh bool      // s is unpublished
+}
+
+func (t *Table[V]) beginLocked() tx[V] {
+	s := t.cur.Load()
+	x := tx[V]{t: t, s: s}
+	ver := uint64(1)
+	if s == nil {
+		x.s, x.fresh = new(state[V]), true
+		x.s.ver.Store(ver)
+	} else {
+		ver = s.ver.Load() + 1
+	}
+	t.w.Begin(ver, t.pins.Load() > 0)
+	return x
+}
+
+// own makes x.s an unpublished state the transaction may change the value
+// slices of.
+func (x *tx[V]) own() *state[V] {
+	if !x.fresh {
+		s := new(state[V])
+		s.ver.Store(x.s.ver.Load() + 1)
+		s.vals = x.s.vals
+		x.s, x.fresh = s, true
+	}
+	return x.s
+}
+
+// put stores v in a value slot of family f and returns the slot.
+func (x *tx[V]) put(f int, v V) uint32 {
+	fc := &x.t.fam[f]
+	if n := len(fc.free); n > 0 {
+		slot := fc.free[n-1]
+		fc.free = fc.free[:n-1]
+		x.s.vals[f][slot] = v
+		return slot
+	}
+	if fc.used == len(x.s.vals[f]) {
+		if fc.used > trie.MaxSlot {
+			panic(fmt.Sprintf("fib: address family holds %d prefixes, the maximum", fc.live))
+		}
+		x.newVals(f, min(max(8, 2*fc.used), trie.MaxSlot+1))
+		if len(fc.free) > 0 {
+			return x.put(f, v)
+		}
+	}
+	x.s.vals[f][fc.used] = v
+	fc.used++
+	return uint32(fc.used - 1)
+}
+
+// newVals gives family f a copy of its value slice with n slots, in which
+// the slots that died so far may be reused.
+func (x *tx[V]) newVals(f, n int) {
+	fc := &x.t.fam[f]
+	s := x.own()
+	vals := make([]V, n)
+	copy(vals, s.vals[f][:fc.used])
+	for _, slot := range fc.dead {
+		var zero V
+		vals[slot] = zero // let go of what the value refers to
+	}
+	s.vals[f] = vals
+	fc.used = max(fc.used, 1)
+	fc.free = append(fc.free, fc.dead...)
+	fc.dead = fc.dead[:0]
+}
+
+func (x *tx[V]) insert(f int, key [16]byte, bits int, v V) {
+	leaf := trie.Leaf(x.put(f, v), bits)
+	fc := &x.t.fam[f]
+	if old := x.t.w.Insert(&x.t.root[f], &key, bits, leaf); old != 0 {
+		fc.dead = append(fc.dead, trie.LeafSlot(old))
+	} else {
+		fc.live++
+	}
+}
+
+func (x *tx[V]) delete(f int, key [16]byte, bits int) bool {
+	old := x.t.w.Delete(&x.t.root[f], &key, bits)
+	if old == 0 {
+		return false
+	}
+	fc := &x.t.fam[f]
+	fc.dead = append(fc.dead, trie.LeafSlot(old))
+	fc.live--
+	return true
+}
+
+// rebuild replaces family f with a trie built in one pass from its routes
+// followed by the changes of family f in b (if any), and a value slice
+// holding their values.
+func (x *tx[V]) rebuild(f int, b *Batch[V]) {
+	fc := &x.t.fam[f]
+	n := fc.live
+	if b != nil {
+		n += b.fam[f]
+	}
+	items := make([]trie.Item, 0, n)
+	vals := make([]V, 1, n+1)
+	old := x.s.vals[f]
+	trie.Walk(&x.t.root[f], ^uint64(0), func(key *[16]byte, bits int, leaf uint32) bool {
+		vals = append(vals, old[trie.LeafSlot(leaf)])
+		items = append(items, trie.Item{Key: *key, Bits: uint8(bits), Leaf: trie.Leaf(uint32(len(vals)-1), bits)})
+		return true
+	})
+	if b != nil {
+		for _, chunk := range b.chunks {
+			for i := range chunk {
+				op := &chunk[i]
+				if int(op.fam) != f {
+					continue
+				}
+				it := trie.Item{Key: op.key, Bits: op.bits}
+				if !op.del {
+					vals = append(vals, op.v)
+					it.Leaf = trie.Leaf(uint32(len(vals)-1), int(op.bits))
+				}
+				items = append(items, it)
+			}
+		}
+	}
+	if len(vals) > trie.MaxSlot+1 {
+		panic(fmt.Sprintf("fib: Apply: %d prefixes in one address family, more than the maximum %d", len(vals)-1, trie.MaxSlot))
+	}
+	root, live := x.t.w.Build(items)
+	s := x.own()
+	s.vals[f] = vals[:cap(vals)]
+	x.t.w.Set(&x.t.root[f], root)
+	fc.used, fc.live = len(vals), live
+	fc.free, fc.dead = nil, nil
+	if len(vals)-1 > live {
+		// Values that a later change of the batch replaced or deleted.
+		held := make([]bool, len(vals))
+		trie.Walk(&x.t.root[f], ^uint64(0), func(_ *[16]byte, _ int, leaf uint32) bool {
+			held[trie.LeafSlot(leaf)] = true
+			return true
+		})
+		for slot := 1; slot < len(vals); slot++ {
+			if !held[slot] {
+				fc.dead = append(fc.dead, uint32(slot))
+			}
+		}
+	}
+}
+
+// commit publishes the version. When the slots that died since the value
+// slice of a family was made outnumber its live ones, it copies the slice
+// so that they can be reused: a copy per dead slot, amortised, and a value
+// slice at most about twice as long as the live values.
+func (x *tx[V]) commit() {
+	t := x.t
+	for f := range t.fam {
+		if fc := &t.fam[f]; len(fc.dead) > fc.live+64 {
+			x.newVals(f, len(x.s.vals[f]))
+		}
+	}
+	if x.fresh {
+		t.cur.Store(x.s)
+	} else {
+		x.s.ver.Add(1)
+	}
+	t.n.Store(int64(t.fam[v4].live + t.fam[v6].live))
+}
+
+// Compact lets go of the values of replaced and deleted prefixes. A table
+// keeps them in its value slices, where readers of older versions may
+// still find them, until enough have died to copy the slices; a value that
+// refers to something large (a router's link, say) keeps that alive
+// meanwhile. Compact copies the slices now, without them. Readers go on
+// with the slices they hold.
+func (t *Table[V]) Compact() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.fam[v4].dead) == 0 && len(t.fam[v6].dead) == 0 {
+		return
+	}
+	x := t.beginLocked()
+	for f := range t.fam {
+		if len(t.fam[f].dead) > 0 {
+			x.newVals(f, len(x.s.vals[f]))
+		}
+	}
+	x.commit()
 }
 
 func famOf(a netip.Addr) int {
@@ -319,98 +610,4 @@ func prefixOf(fam int, key *[16]byte, bits int) netip.Prefix {
 		return netip.PrefixFrom(netip.AddrFrom4([4]byte(key[:4])), bits)
 	}
 	return netip.PrefixFrom(netip.AddrFrom16(*key), bits)
-}
-
-// route is a prefix (as a trie key) and its value, for rebuilding.
-type route[V any] struct {
-	key  [16]byte
-	bits uint8
-	ord  int // insertion order, so the last of equal prefixes wins
-	v    V
-}
-
-// routes returns the live routes of f.
-func (f *family[V]) routes() []route[V] {
-	rs := make([]route[V], 0, f.live)
-	trie.Walk(&f.root, func(key *[16]byte, bits int, leaf uint32) bool {
-		rs = append(rs, route[V]{key: *key, bits: uint8(bits), v: f.vals[trie.LeafSlot(leaf)]})
-		return true
-	})
-	return rs
-}
-
-// maybeCompact rebuilds f when dead slots outnumber live ones.
-func (f *family[V]) maybeCompact(is4 bool) {
-	if dead := len(f.vals) - 1 - f.live; dead > f.live && dead >= 64 {
-		f.compact(is4)
-	}
-}
-
-func (f *family[V]) compact(is4 bool) { *f = build(f.routes(), is4) }
-
-// derive updates the direct index of an IPv4 family after p changed.
-func (f *family[V]) derive(p netip.Prefix) {
-	if !p.Addr().Is4() {
-		return
-	}
-	lo, hi := int(p.Addr().As4()[0]), 0
-	if p.Bits() < 8 {
-		hi = lo + 1<<(8-p.Bits())
-	} else {
-		hi = lo + 1
-	}
-	f.direct = f.direct.Update(&f.root, lo, hi)
-}
-
-// build returns a family holding rs; of equal prefixes the last wins.
-// is4 asks for the direct index.
-func build[V any](rs []route[V], is4 bool) family[V] {
-	for i := range rs {
-		rs[i].ord = i
-	}
-	slices.SortFunc(rs, func(a, b route[V]) int {
-		if c := bytes.Compare(a.key[:], b.key[:]); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.bits, b.bits); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ord, b.ord)
-	})
-	// keep the last of each run of equal prefixes
-	out := rs[:0]
-	for i, r := range rs {
-		if i+1 < len(rs) && rs[i+1].key == r.key && rs[i+1].bits == r.bits {
-			continue
-		}
-		out = append(out, r)
-	}
-	if len(out) > trie.MaxSlot {
-		panic(fmt.Sprintf("fib: InsertBatch: %d prefixes in one address family, more than the maximum %d", len(out), trie.MaxSlot))
-	}
-	if len(out) == 0 {
-		return family[V]{}
-	}
-	f := family[V]{vals: make([]V, len(out)+1), live: len(out)}
-	items := make([]trie.Item, len(out))
-	for i, r := range out {
-		f.vals[i+1] = r.v
-		items[i] = trie.Item{Key: r.key, Bits: r.bits, Leaf: trie.Leaf(uint32(i+1), int(r.bits))}
-	}
-	f.root = trie.Build(items)
-	if is4 {
-		f.direct = trie.BuildDirect4(&f.root)
-	}
-	return f
-}
-
-// Compact rebuilds t without the slots of replaced and deleted values, so
-// that t no longer holds them; readers of the table before go on with it.
-func (t *Table[V]) Compact() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	s := t.cloneLocked()
-	s.fam[v4].compact(true)
-	s.fam[v6].compact(false)
-	t.cur.Store(s)
 }

@@ -2,7 +2,6 @@ package fib
 
 import (
 	"fmt"
-	"iter"
 	"math/rand/v2"
 	"net"
 	"net/netip"
@@ -126,36 +125,47 @@ func TestDifferential(t *testing.T) {
 	}
 }
 
-func TestInsertBatch(t *testing.T) {
+// TestApply loads a table with one batch of inserts, replacements and
+// deletions and compares it with the reference.
+func TestApply(t *testing.T) {
 	c := &pair{t: t}
 	g4, g6 := newGen(7, false), newGen(8, true)
 	for i := range 300 {
 		c.insert(g4.prefix(), i)
 		c.insert(g6.prefix(), i)
 	}
-	var batch []refRoute[int]
+	var b Batch[int]
+	n := 0 // valid changes
+	apply := func(p netip.Prefix, v int, del bool) {
+		if p.IsValid() {
+			n++
+		}
+		if del {
+			b.Delete(p)
+			c.ref.Delete(p)
+		} else {
+			b.Insert(p, v)
+			c.ref.Insert(p, v)
+		}
+	}
 	for i := range 3000 {
-		batch = append(batch, refRoute[int]{g4.prefix(), 1000 + i}, refRoute[int]{g6.prefix(), 1000 + i})
+		apply(g4.prefix(), 1000+i, false)
+		apply(g6.prefix(), 1000+i, false)
+		if i%7 == 0 && len(c.ref.routes) > 0 {
+			apply(c.ref.routes[g4.r.IntN(len(c.ref.routes))].p, 0, true)
+		}
 	}
-	batch = append(batch, refRoute[int]{mp("0.0.0.0/0"), 5}, refRoute[int]{mp("::/0"), 6}, refRoute[int]{netip.Prefix{}, 7})
-	c.fib.InsertBatch(seqOf(batch))
-	for _, r := range batch {
-		c.ref.Insert(r.p, r.v)
+	apply(mp("0.0.0.0/0"), 5, false)
+	apply(mp("::/0"), 6, false)
+	apply(netip.Prefix{}, 7, false)
+	if b.Len() != n {
+		t.Fatalf("Batch.Len() = %d, want %d (the invalid prefix is ignored)", b.Len(), n)
 	}
+	c.fib.Apply(&b)
 	c.full()
 	for range 2000 {
 		c.lookup(g4.addr())
 		c.lookup(g6.addr())
-	}
-}
-
-func seqOf[V any](rs []refRoute[V]) iter.Seq2[netip.Prefix, V] {
-	return func(yield func(netip.Prefix, V) bool) {
-		for _, r := range rs {
-			if !yield(r.p, r.v) {
-				return
-			}
-		}
 	}
 }
 
@@ -210,10 +220,13 @@ func TestConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	var lookups atomic.Int64
+	var started sync.WaitGroup // the writer starts when the readers run
 	for r := range 2 {
 		wg.Add(1)
+		started.Add(1)
 		go func() {
 			defer wg.Done()
+			started.Done()
 			gr := newGen(11, false)
 			gr.r = rand.New(rand.NewPCG(uint64(r), 99))
 			for {
@@ -244,7 +257,11 @@ func TestConcurrent(t *testing.T) {
 			}
 		}()
 	}
+	started.Wait()
 	for ver := 1; ver <= 3000; ver++ {
+		if ver%100 == 0 {
+			runtime.Gosched() // let the readers see many versions on one CPU
+		}
 		i := g.r.IntN(len(prefixes))
 		if g.r.IntN(3) == 0 {
 			tb.Delete(prefixes[i])
