@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -372,16 +373,15 @@ func (n *Network) setRoutesLocked(r *Router, t *fib.Table[hop], routes []Route) 
 	for _, rt := range routes {
 		want[rt.Destination.Masked()] = rt.Peering
 	}
-	var stale []netip.Prefix
+	// One batch, so that a packet sees the table before or after the
+	// change, never a route deleted and its replacement not yet there.
+	var b fib.Batch[hop]
 	t.Walk(func(p netip.Prefix, h hop) bool {
-		if id, ok := want[p]; !h.local && (!ok || id != h.id || h.end == nil) {
-			stale = append(stale, p)
+		if _, ok := want[p]; !ok && !h.local {
+			b.Delete(p)
 		}
 		return true
 	})
-	for _, p := range stale {
-		t.Delete(p)
-	}
 	for p, id := range want {
 		if h, ok := t.Get(p); ok && h.id == id && h.end != nil {
 			continue
@@ -390,25 +390,21 @@ func (n *Network) setRoutesLocked(r *Router, t *fib.Table[hop], routes []Route) 
 		if l := n.links[id]; l != nil {
 			h.end = l.end(r)
 		}
-		t.Insert(p, h)
+		b.Insert(p, h)
 	}
+	t.Apply(&b)
 }
 
 // unlinkLocked points the routes of t that use a gone link at nothing.
 func (n *Network) unlinkLocked(t *fib.Table[hop], gone []*Link) {
-	var fix []netip.Prefix
+	var b fib.Batch[hop]
 	t.Walk(func(p netip.Prefix, h hop) bool {
-		for _, l := range gone {
-			if h.end != nil && h.end.link == l {
-				fix = append(fix, p)
-			}
+		if h.end != nil && slices.Contains(gone, h.end.link) {
+			b.Insert(p, hop{id: h.id})
 		}
 		return true
 	})
-	for _, p := range fix {
-		h, _ := t.Get(p)
-		t.Insert(p, hop{id: h.id})
-	}
+	t.Apply(&b)
 }
 
 // waitGraceLocked waits until every forwarding goroutine has finished the

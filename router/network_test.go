@@ -558,3 +558,49 @@ func TestDeletedLinkIsGarbage(t *testing.T) {
 		t.Errorf("%d of %d deleted links are still reachable", held, len(links))
 	}
 }
+
+// TestRouteChangeIsAtomic moves the route to vpc2 between a /24 and the
+// /16 around it while a reader looks up an address both cover: a route
+// change is published whole, so the reader never finds no route.
+func TestRouteChangeIsAtomic(t *testing.T) {
+	tn := newTestNet(t, Config{})
+	pcx := []Peering{{ID: "pcx-1", VPC: "vpc1", PeerVPC: "vpc2"}}
+	narrow := map[string][]Route{"vpc1-default": {{Destination: pfx("10.0.1.0/24"), Peering: "pcx-1"}}}
+	wide := map[string][]Route{"vpc1-default": {{Destination: pfx("10.0.0.0/16"), Peering: "pcx-1"}}}
+	if err := tn.Update(pcx, narrow); err != nil {
+		t.Fatal(err)
+	}
+	tn.mu.Lock()
+	tbl := tn.tables["vpc1-default"].tables["vpc1-default"]
+	tn.mu.Unlock()
+
+	stop := make(chan struct{})
+	missed := make(chan int)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-stop:
+				missed <- n
+				return
+			default:
+			}
+			if h, ok := tbl.LookupValue(addr("10.0.1.10")); !ok || h.end == nil {
+				n++
+			}
+		}
+	}()
+	for i := range 2000 {
+		routes := narrow
+		if i%2 == 0 {
+			routes = wide
+		}
+		if err := tn.Update(pcx, routes); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	if n := <-missed; n > 0 {
+		t.Errorf("a reader found no route to 10.0.1.10 %d times while the route moved between 10.0.1.0/24 and 10.0.0.0/16", n)
+	}
+}
