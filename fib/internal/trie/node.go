@@ -396,15 +396,16 @@ func newNode(nw int, kid0 bool) *Node {
 const maxWords = wRuns + 128 + (denseAt-1+1)/2 + 3*(denseAt-1) + 511
 
 // sized is a node and its words in one allocation; sizedKid adds the
-// node's one child slot.
+// node's one child slot. The words (of array type A) are reached through
+// the node, never by name.
 type sized[A any] struct {
 	n Node
-	a A
+	_ A
 }
 
 type sizedKid[A any] struct {
 	n Node
-	a A
+	_ A
 	k Slot
 }
 
