@@ -50,10 +50,13 @@ type Status struct {
 	MTU     int       `json:"mtu"`
 	// StateFile is where the topology's control state is saved, "" when
 	// it lives in memory only.
-	StateFile string            `json:"state_file"`
-	VPCs      []VPCStatus       `json:"vpcs"`
-	Hosts     []HostStatus      `json:"hosts"`
-	Peerings  []control.Peering `json:"peerings"`
+	StateFile string `json:"state_file"`
+	// Console is the URL of the topology's web console, "" when it
+	// serves none.
+	Console  string            `json:"console"`
+	VPCs     []VPCStatus       `json:"vpcs"`
+	Hosts    []HostStatus      `json:"hosts"`
+	Peerings []control.Peering `json:"peerings"`
 	// DataPlane is the comparison of the routers with the control plane
 	// made for this status.
 	DataPlane DataPlaneStatus `json:"data_plane"`

@@ -33,6 +33,9 @@ func (d *Daemon) Status(acct string) (api.Status, error) {
 	}
 	s := api.Status{Name: t.Name, State: api.StateRunning, PID: os.Getpid(), File: t.File, Started: d.started,
 		Region: t.Region, MTU: t.MTU, StateFile: d.statePath, Peerings: peerings}
+	if c, ok := d.Console(); ok {
+		s.Console = c.URL
+	}
 	gone := make(map[string]bool)
 	if d.Network != nil {
 		for _, h := range d.Network.Stats().Hosts {

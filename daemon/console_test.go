@@ -25,9 +25,15 @@ func TestServeConsole(t *testing.T) {
 	if _, err := c.ServeConsole(ctx, "nine"); control.ErrorCode(err) != control.CodeInvalidParameter {
 		t.Errorf("ServeConsole(nine) = %v, want InvalidParameter", err)
 	}
+	if st, err := c.Status(ctx); err != nil || st.Console != "" {
+		t.Errorf("status before the console serves: console %q, %v; want none", st.Console, err)
+	}
 	info, err := c.ServeConsole(ctx, "")
 	if err != nil {
 		t.Fatalf("ServeConsole() = %v", err)
+	}
+	if st, err := c.Status(ctx); err != nil || st.Console != info.URL {
+		t.Errorf("status once the console serves: console %q, %v; want %s", st.Console, err, info.URL)
 	}
 	if !strings.HasPrefix(info.URL, "http://127.0.0.1:") || info.Warning != "" || info.URL != "http://"+info.Addr+"/" {
 		t.Errorf("ServeConsole() = %+v, want a URL of a loopback port and no warning", info)

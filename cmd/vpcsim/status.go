@@ -124,6 +124,9 @@ func writeStatus(w io.Writer, st api.Status) {
 	if st.StateFile != "" {
 		state = "state " + st.StateFile
 	}
+	if st.Console != "" {
+		state += "  console " + st.Console
+	}
 	fmt.Fprintf(w, "TOPOLOGY %s  pid %d  region %s  mtu %d  up %s  file %s  %s\n\n",
 		st.Name, st.PID, st.Region, st.MTU, time.Since(st.Started).Round(time.Second), st.File, state)
 	tw := newTable(w)
