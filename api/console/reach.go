@@ -5,7 +5,6 @@ import (
 	"context"
 	"math"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/vpcsim/vpcsim/api"
@@ -22,8 +21,6 @@ const (
 	maxMatrixHosts = 24
 	maxProbeHosts  = 8
 	maxGraphVPCs   = 60
-	// explainers is how many explanations run at once.
-	explainers = 4
 )
 
 // reachData is the reachability page.
@@ -119,53 +116,41 @@ func (c *Console) reach(v *view, probe bool) {
 	v.render(http.StatusOK, "reach", p)
 }
 
-// matrix explains every ordered pair of hosts, a few at a time, probing
-// them with real packets when probe is set.
+// matrix explains every ordered pair of hosts, probing them with real
+// packets when probe is set: one batch of the API, answered against one
+// reading of the configuration (as many batches as its limit needs).
 func matrix(ctx context.Context, c *api.Client, hosts []hostRef, probe bool) ([][]cell, error) {
 	rows := make([][]cell, len(hosts))
-	type job struct{ i, j int }
-	jobs := make(chan job)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var first error
-	for range explainers {
-		wg.Go(func() {
-			for jb := range jobs {
-				cl := &rows[jb.i][jb.j]
-				res, err := c.Explain(ctx, api.ExplainRequest{Request: explain.Request{Source: cl.Src, Destination: cl.Dst}, Probe: probe})
-				if err != nil {
-					mu.Lock()
-					if first == nil {
-						first = err
-					}
-					mu.Unlock()
-					continue
-				}
-				cl.Verdict, cl.Probe = res.Verdict, res.Probe
-				for _, p := range []explain.Path{res.Forward, res.Return} {
-					if p.Blocked != nil && cl.Code == "" {
-						cl.Code = p.Blocked.Code
-					}
-				}
-			}
-		})
-	}
+	var reqs []explain.Request
+	var cells []*cell
 	for i, src := range hosts {
 		rows[i] = make([]cell, len(hosts))
 		for j, dst := range hosts {
 			rows[i][j] = cell{Src: src.Name, Dst: dst.Name, Self: i == j}
-		}
-	}
-	for i := range hosts {
-		for j := range hosts {
 			if i != j {
-				jobs <- job{i, j}
+				reqs = append(reqs, explain.Request{Source: src.Name, Destination: dst.Name})
+				cells = append(cells, &rows[i][j])
 			}
 		}
 	}
-	close(jobs)
-	wg.Wait()
-	return rows, first
+	for len(reqs) > 0 {
+		n := min(len(reqs), api.MaxExplainBatch)
+		res, err := c.ExplainAll(ctx, reqs[:n], probe)
+		if err != nil {
+			return rows, err
+		}
+		for k, r := range res {
+			cl := cells[k]
+			cl.Verdict, cl.Probe = r.Verdict, r.Probe
+			for _, p := range []explain.Path{r.Forward, r.Return} {
+				if p.Blocked != nil && cl.Code == "" {
+					cl.Code = p.Blocked.Code
+				}
+			}
+		}
+		reqs, cells = reqs[n:], cells[n:]
+	}
+	return rows, nil
 }
 
 // graphOf returns the picture of the topology as the acting account sees
