@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -58,6 +59,10 @@ func Scale(ctx context.Context, launch Launcher, sizes []int, progress io.Writer
 			return out, err
 		}
 		fmt.Fprintf(progress, "bench: scale %d: launch\n", n)
+		// An instance in this process is measured by the growth of its
+		// resident memory: what earlier work left as garbage must not
+		// count before, nor shrink after.
+		debug.FreeOSMemory()
 		before, err := RSS(0)
 		if err != nil {
 			return out, err
@@ -70,6 +75,7 @@ func Scale(ctx context.Context, launch Launcher, sizes []int, progress io.Writer
 		r := ScaleResult{N: n, LaunchS: time.Since(start).Seconds()}
 		if inst.PID == 0 {
 			r.RSSBefore = before
+			debug.FreeOSMemory()
 		}
 		r.RSSBytes, err = RSS(inst.PID)
 		fmt.Fprintf(progress, "bench: scale %d: teardown\n", n)
