@@ -98,6 +98,9 @@ func (wr *Writer) ins(n *Node, d int, key *[16]byte, bits int, leaf uint32) (uin
 		m := n.word(wMeta)
 		var k [16]byte
 		n.singleKey(&k)
+		if m&4 != 0 {
+			return wr.insDouble(n, m, d, key, bits, leaf)
+		}
 		if singleBits(m) == bits && k == *key {
 			return singleLeaf(m), wr.single(key, bits, leaf)
 		}
@@ -157,8 +160,19 @@ func (wr *Writer) del(n *Node, d int, key *[16]byte, bits int) (old uint32, repl
 		m := n.word(wMeta)
 		var k [16]byte
 		n.singleKey(&k)
-		if singleBits(m) == bits && k == *key {
-			return singleLeaf(m), content{}, true
+		if m&4 == 0 {
+			if singleBits(m) == bits && k == *key {
+				return singleLeaf(m), content{}, true
+			}
+			return 0, content{}, false
+		}
+		var k2 [16]byte
+		l2 := n.secondKey(m, &k2)
+		switch {
+		case singleBits(m) == bits && k == *key:
+			return singleLeaf(m), content{one: inlineChild(0, &k2, LeafBits(l2), l2)}, true
+		case LeafBits(l2) == bits && k2 == *key:
+			return l2, content{one: inlineChild(0, &k, singleBits(m), singleLeaf(m))}, true
 		}
 		return 0, content{}, false
 	}
@@ -330,12 +344,13 @@ func collapse(d int, key *[16]byte, own []owned, ch []child) (c content, ok bool
 	return content{}, false
 }
 
-// pair returns a node at depth d holding two different prefixes.
+// pair returns a node at depth d holding two different prefixes: a
+// double node when both lie below the same slot of the node, rather than
+// a chain of nodes down to where they part.
 func (wr *Writer) pair(d int, k1 *[16]byte, b1 int, l1 uint32, k2 *[16]byte, b2 int, l2 uint32) *Node {
 	lim := 8*d + 8
 	if b1 > lim && b2 > lim && k1[d] == k2[d] {
-		ch := [1]child{{n: wr.pair(d+1, k1, b1, l1, k2, b2, l2), slot: k1[d]}}
-		return encodeSparse(wr.ver, nil, ch[:], nil)
+		return wr.double(k1, b1, l1, k2, b2, l2)
 	}
 	var own [2]owned
 	var ch [2]child
@@ -381,6 +396,51 @@ func (wr *Writer) single(key *[16]byte, bits int, leaf uint32) *Node {
 		w[wKey+1] = keyLo(key)
 	}
 	return n
+}
+
+// double returns a double node holding two different prefixes.
+func (wr *Writer) double(k1 *[16]byte, b1 int, l1 uint32, k2 *[16]byte, b2 int, l2 uint32) *Node {
+	if b2 > b1 {
+		k1, b1, l1, k2, b2, l2 = k2, b2, l2, k1, b1, l1
+	}
+	off := wKey + keyWords(b1)
+	nw := off + 1 + keyWords(b2)
+	n := newNode(nw, false)
+	w := n.words(nw)
+	w[wVer] = wr.ver
+	w[wMeta] = kindSingle | 4 | uint64(b1)<<8 | uint64(l1)<<32
+	w[wKey] = keyHi(k1)
+	if b1 > 64 {
+		w[wKey+1] = keyLo(k1)
+	}
+	w[off] = uint64(l2)
+	w[off+1] = keyHi(k2)
+	if b2 > 64 {
+		w[off+2] = keyLo(k2)
+	}
+	return n
+}
+
+// insDouble inserts into the double node n (meta m), the content of a
+// slot at depth d: a new leaf for one of its prefixes, or a third prefix,
+// after which the slot holds what Build makes of the three.
+func (wr *Writer) insDouble(n *Node, m uint64, d int, key *[16]byte, bits int, leaf uint32) (uint32, *Node) {
+	var items [3]Item
+	n.singleKey(&items[0].Key)
+	items[0].Bits, items[0].Leaf = uint8(singleBits(m)), singleLeaf(m)
+	items[1].Leaf = n.secondKey(m, &items[1].Key)
+	items[1].Bits = uint8(LeafBits(items[1].Leaf))
+	for i := range 2 {
+		if int(items[i].Bits) == bits && items[i].Key == *key {
+			old := items[i].Leaf
+			items[i].Leaf = leaf
+			return old, wr.double(&items[0].Key, int(items[0].Bits), items[0].Leaf, &items[1].Key, int(items[1].Bits), items[1].Leaf)
+		}
+	}
+	items[2] = Item{Key: *key, Bits: uint8(bits), Leaf: leaf}
+	var tmp [3]Item
+	c, _ := wr.build(items[:], tmp[:], d)
+	return 0, wr.node(c)
 }
 
 // addInline returns the sparse node n (meta m) with the inline child c at
