@@ -28,9 +28,10 @@
 //     a dense node's child slot; a sparse node keeps such a prefix inline.
 //     A table of ten routes is one sparse root. A single node with bit 2
 //     of w[1] set is a double: it holds a second prefix after the first,
-//     in place of the chain of nodes two prefixes below one slot would
-//     need (a /25 learned below a /24 kept inline in the root). The first
-//     is the longer, so a lookup returns the first that matches.
+//     for a slot that holds two prefixes (a /25 learned below a /24 kept
+//     inline), in place of a sparse node or, where the two share the
+//     node's slot, a chain of them. The first is the longer, so a lookup
+//     returns the first that matches.
 //   - empty: a slot whose content was removed.
 //
 // Nothing is pushed down: a lookup remembers the last leaf that covered

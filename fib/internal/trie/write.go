@@ -104,7 +104,7 @@ func (wr *Writer) ins(n *Node, d int, key *[16]byte, bits int, leaf uint32) (uin
 		if singleBits(m) == bits && k == *key {
 			return singleLeaf(m), wr.single(key, bits, leaf)
 		}
-		return 0, wr.pair(d, &k, singleBits(m), singleLeaf(m), key, bits, leaf)
+		return 0, wr.double(&k, singleBits(m), singleLeaf(m), key, bits, leaf)
 	}
 	if bits <= 8*d+8 {
 		return wr.insOwned(n, d, key, bits, leaf)
@@ -136,7 +136,7 @@ func (wr *Writer) ins(n *Node, d int, key *[16]byte, bits int, leaf uint32) (uin
 		if rb == bits && k == *key {
 			return rec.leaf, wr.setRecordLeaf(n, m, i, leaf)
 		}
-		c := wr.pair(d+1, &k, rb, rec.leaf, key, bits, leaf)
+		c := wr.double(&k, rb, rec.leaf, key, bits, leaf)
 		if m&4 == 0 {
 			return 0, wr.inlineToKid(n, m, uint(s), c)
 		}
@@ -344,40 +344,6 @@ func collapse(d int, key *[16]byte, own []owned, ch []child) (c content, ok bool
 	return content{}, false
 }
 
-// pair returns a node at depth d holding two different prefixes: a
-// double node when both lie below the same slot of the node, rather than
-// a chain of nodes down to where they part.
-func (wr *Writer) pair(d int, k1 *[16]byte, b1 int, l1 uint32, k2 *[16]byte, b2 int, l2 uint32) *Node {
-	lim := 8*d + 8
-	if b1 > lim && b2 > lim && k1[d] == k2[d] {
-		return wr.double(k1, b1, l1, k2, b2, l2)
-	}
-	var own [2]owned
-	var ch [2]child
-	no, nc := 0, 0
-	for _, p := range [2]struct {
-		k *[16]byte
-		b int
-		l uint32
-	}{{k1, b1, l1}, {k2, b2, l2}} {
-		if p.b <= lim {
-			r := p.b - 8*d
-			own[no] = owned{leaf: p.l, lo: p.k[d] &^ (0xff >> r), r: uint8(r)}
-			no++
-		} else {
-			ch[nc] = inlineChild(p.k[d], p.k, p.b, p.l)
-			nc++
-		}
-	}
-	if no == 2 && own[1].key() < own[0].key() {
-		own[0], own[1] = own[1], own[0]
-	}
-	if nc == 2 && ch[1].slot < ch[0].slot {
-		ch[0], ch[1] = ch[1], ch[0]
-	}
-	return encodeSparse(wr.ver, own[:no], ch[:nc], nil)
-}
-
 // recKey writes the key of the inline child c into k.
 func recKey(c *child, k *[16]byte) {
 	*k = [16]byte{}
@@ -398,7 +364,10 @@ func (wr *Writer) single(key *[16]byte, bits int, leaf uint32) *Node {
 	return n
 }
 
-// double returns a double node holding two different prefixes.
+// double returns a double node holding two different prefixes: what a
+// slot holding one prefix holds once a second is added. It takes one
+// small node where a sparse node, or below a shared slot a chain of them
+// down to where the prefixes part, would take more.
 func (wr *Writer) double(k1 *[16]byte, b1 int, l1 uint32, k2 *[16]byte, b2 int, l2 uint32) *Node {
 	if b2 > b1 {
 		k1, b1, l1, k2, b2, l2 = k2, b2, l2, k1, b1, l1
