@@ -1,5 +1,7 @@
 package trie
 
+import "bytes"
+
 // Lookup4 returns the leaf of the longest prefix containing the IPv4
 // address a (big-endian) in version sv of the trie below root, 0 for none,
 // or Retry.
@@ -43,8 +45,16 @@ func Lookup4(root *Slot, sv uint64, a uint32) uint32 {
 			}
 			n = n.kid(s).p.Load()
 		} else {
-			if k == kindSingle && (uint64(a)<<32^n.word(wKey))&mask64(singleUbits(m)) == 0 {
-				return singleLeaf(m)
+			if k == kindSingle {
+				if (uint64(a)<<32^n.word(wKey))&mask64(singleUbits(m)) == 0 {
+					return singleLeaf(m)
+				}
+				// IPv4 keys fit one word: the second prefix is at wKey+1.
+				if m&4 != 0 {
+					if l := uint32(n.word(wKey + 1)); (uint64(a)<<32^n.word(wKey+2))&mask64(uint(l&0xff)) == 0 {
+						return l
+					}
+				}
 			}
 			return best
 		}
@@ -94,7 +104,12 @@ func Lookup6(root *Slot, sv uint64, a *[16]byte) uint32 {
 			n = n.kid(s).p.Load()
 		case kindSingle:
 			if n.singleMatch(m, keyHi(a), keyLo(a)) {
-				best = singleLeaf(m)
+				return singleLeaf(m)
+			}
+			if m&4 != 0 {
+				if l, ok := n.secondMatch(m, keyHi(a), keyLo(a)); ok {
+					return l
+				}
 			}
 			return best
 		default:
@@ -119,10 +134,17 @@ func Get(root *Slot, sv uint64, key *[16]byte, bits int) uint32 {
 			return 0
 		case kindSingle:
 			m := n.word(wMeta)
-			if singleBits(m) != bits || n.word(wKey) != keyHi(key) || (bits > 64 && n.word(wKey+1) != keyLo(key)) {
-				return 0
+			var k [16]byte
+			n.singleKey(&k)
+			if singleBits(m) == bits && k == *key {
+				return singleLeaf(m)
 			}
-			return singleLeaf(m)
+			if m&4 != 0 {
+				if l := n.secondKey(m, &k); LeafBits(l) == bits && k == *key {
+					return l
+				}
+			}
+			return 0
 		}
 		if bits <= 8*d+8 {
 			r := bits - 8*d
@@ -217,7 +239,17 @@ func (wk *walker) slot(s *Slot, d int) bool {
 		var k [16]byte
 		n.singleKey(&k)
 		m := n.word(wMeta)
-		return wk.fn(&k, singleBits(m), singleLeaf(m))
+		if m&4 == 0 {
+			return wk.fn(&k, singleBits(m), singleLeaf(m))
+		}
+		// The second prefix is the shorter: it comes first in key order
+		// when it contains the first.
+		var k2 [16]byte
+		l2 := n.secondKey(m, &k2)
+		if keyLess(&k2, LeafBits(l2), &k, singleBits(m)) {
+			return wk.fn(&k2, LeafBits(l2), l2) && wk.fn(&k, singleBits(m), singleLeaf(m))
+		}
+		return wk.fn(&k, singleBits(m), singleLeaf(m)) && wk.fn(&k2, LeafBits(l2), l2)
 	}
 	base := len(wk.own)
 	wk.own = decodeOwned(n, d, wk.own)
@@ -289,4 +321,13 @@ func forKids(n *Node, fn func(s uint8, c *Slot, rec *child) bool) {
 			}
 		}
 	}
+}
+
+// keyLess reports whether k1/b1 comes before k2/b2 in the order of a walk:
+// by key, and a prefix before the longer ones with the same key.
+func keyLess(k1 *[16]byte, b1 int, k2 *[16]byte, b2 int) bool {
+	if c := bytes.Compare(k1[:], k2[:]); c != 0 {
+		return c < 0
+	}
+	return b1 < b2
 }

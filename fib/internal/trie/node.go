@@ -26,7 +26,12 @@
 //   - single: one prefix with its full key, in place of the chain of
 //     nodes that would hold it alone (path compression), in a root slot or
 //     a dense node's child slot; a sparse node keeps such a prefix inline.
-//     A table of ten routes is one sparse root.
+//     A table of ten routes is one sparse root. A single node with bit 2
+//     of w[1] set is a double: it holds a second prefix after the first,
+//     for a slot that holds two prefixes (a /25 learned below a /24 kept
+//     inline), in place of a sparse node or, where the two share the
+//     node's slot, a chain of them. The first is the longer, so a lookup
+//     returns the first that matches.
 //   - empty: a slot whose content was removed.
 //
 // Nothing is pushed down: a lookup remembers the last leaf that covered
@@ -214,7 +219,11 @@ func (n *Node) size() int {
 	m := n.word(wMeta)
 	switch m & kindMask {
 	case kindSingle:
-		return wKey + keyWords(singleBits(m))
+		nw := wKey + keyWords(singleBits(m))
+		if m&4 != 0 {
+			nw += 1 + keyWords(LeafBits(uint32(n.word(uint(nw)))))
+		}
+		return nw
 	case kindSparse:
 		return int(sparseHiddenOff(m) + metaHidden(m))
 	case kindDense:
@@ -290,6 +299,35 @@ func (n *Node) singleMatch(m uint64, hi, lo uint64) bool {
 		return (hi^n.word(wKey))&mask64(b) == 0
 	}
 	return hi == n.word(wKey) && (lo^n.word(wKey+1))&mask64(b-64) == 0
+}
+
+// second returns the word offset of the second prefix of the double node
+// n (meta m): its leaf, followed by its key.
+func second(m uint64) uint { return wKey + uint(keyWords(singleBits(m))) }
+
+// secondMatch reports whether the second prefix of the double node n with
+// meta m contains the address hi:lo, and returns its leaf.
+func (n *Node) secondMatch(m uint64, hi, lo uint64) (uint32, bool) {
+	off := second(m)
+	l := uint32(n.word(off))
+	b := uint(LeafBits(l))
+	if b <= 64 {
+		return l, (hi^n.word(off+1))&mask64(b) == 0
+	}
+	return l, hi == n.word(off+1) && (lo^n.word(off+2))&mask64(b-64) == 0
+}
+
+// secondKey writes the key of the second prefix of the double node n
+// (meta m) into k and returns its leaf.
+func (n *Node) secondKey(m uint64, k *[16]byte) uint32 {
+	off := second(m)
+	l := uint32(n.word(off))
+	lo := uint64(0)
+	if LeafBits(l) > 64 {
+		lo = n.word(off + 2)
+	}
+	putKey(k, n.word(off+1), lo)
+	return l
 }
 
 // singleKey writes the key of the single node n into k.

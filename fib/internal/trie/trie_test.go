@@ -292,7 +292,7 @@ func TestInlineEdits(t *testing.T) {
 			if m&4 == 0 && r.IntN(3) == 0 {
 				k2 := k
 				k2[7] ^= 1
-				c := wr.pair(2, &k, LeafBits(rec.leaf), rec.leaf, &k2, 64, Leaf(66, 64))
+				c := wr.double(&k, LeafBits(rec.leaf), rec.leaf, &k2, 64, Leaf(66, 64))
 				fast := wr.inlineToKid(n, m, uint(s), c)
 				slow := wr.replaceChild(n, 1, &k, child{n: c, slot: s}).n
 				sameNode(t, fmt.Sprintf("%d: the prefix at %d below a child node", iter, s), fast, slow)

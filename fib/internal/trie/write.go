@@ -98,10 +98,13 @@ func (wr *Writer) ins(n *Node, d int, key *[16]byte, bits int, leaf uint32) (uin
 		m := n.word(wMeta)
 		var k [16]byte
 		n.singleKey(&k)
+		if m&4 != 0 {
+			return wr.insDouble(n, m, d, key, bits, leaf)
+		}
 		if singleBits(m) == bits && k == *key {
 			return singleLeaf(m), wr.single(key, bits, leaf)
 		}
-		return 0, wr.pair(d, &k, singleBits(m), singleLeaf(m), key, bits, leaf)
+		return 0, wr.double(&k, singleBits(m), singleLeaf(m), key, bits, leaf)
 	}
 	if bits <= 8*d+8 {
 		return wr.insOwned(n, d, key, bits, leaf)
@@ -133,7 +136,7 @@ func (wr *Writer) ins(n *Node, d int, key *[16]byte, bits int, leaf uint32) (uin
 		if rb == bits && k == *key {
 			return rec.leaf, wr.setRecordLeaf(n, m, i, leaf)
 		}
-		c := wr.pair(d+1, &k, rb, rec.leaf, key, bits, leaf)
+		c := wr.double(&k, rb, rec.leaf, key, bits, leaf)
 		if m&4 == 0 {
 			return 0, wr.inlineToKid(n, m, uint(s), c)
 		}
@@ -157,8 +160,19 @@ func (wr *Writer) del(n *Node, d int, key *[16]byte, bits int) (old uint32, repl
 		m := n.word(wMeta)
 		var k [16]byte
 		n.singleKey(&k)
-		if singleBits(m) == bits && k == *key {
-			return singleLeaf(m), content{}, true
+		if m&4 == 0 {
+			if singleBits(m) == bits && k == *key {
+				return singleLeaf(m), content{}, true
+			}
+			return 0, content{}, false
+		}
+		var k2 [16]byte
+		l2 := n.secondKey(m, &k2)
+		switch {
+		case singleBits(m) == bits && k == *key:
+			return singleLeaf(m), content{one: inlineChild(0, &k2, LeafBits(l2), l2)}, true
+		case LeafBits(l2) == bits && k2 == *key:
+			return l2, content{one: inlineChild(0, &k, singleBits(m), singleLeaf(m))}, true
 		}
 		return 0, content{}, false
 	}
@@ -330,39 +344,6 @@ func collapse(d int, key *[16]byte, own []owned, ch []child) (c content, ok bool
 	return content{}, false
 }
 
-// pair returns a node at depth d holding two different prefixes.
-func (wr *Writer) pair(d int, k1 *[16]byte, b1 int, l1 uint32, k2 *[16]byte, b2 int, l2 uint32) *Node {
-	lim := 8*d + 8
-	if b1 > lim && b2 > lim && k1[d] == k2[d] {
-		ch := [1]child{{n: wr.pair(d+1, k1, b1, l1, k2, b2, l2), slot: k1[d]}}
-		return encodeSparse(wr.ver, nil, ch[:], nil)
-	}
-	var own [2]owned
-	var ch [2]child
-	no, nc := 0, 0
-	for _, p := range [2]struct {
-		k *[16]byte
-		b int
-		l uint32
-	}{{k1, b1, l1}, {k2, b2, l2}} {
-		if p.b <= lim {
-			r := p.b - 8*d
-			own[no] = owned{leaf: p.l, lo: p.k[d] &^ (0xff >> r), r: uint8(r)}
-			no++
-		} else {
-			ch[nc] = inlineChild(p.k[d], p.k, p.b, p.l)
-			nc++
-		}
-	}
-	if no == 2 && own[1].key() < own[0].key() {
-		own[0], own[1] = own[1], own[0]
-	}
-	if nc == 2 && ch[1].slot < ch[0].slot {
-		ch[0], ch[1] = ch[1], ch[0]
-	}
-	return encodeSparse(wr.ver, own[:no], ch[:nc], nil)
-}
-
 // recKey writes the key of the inline child c into k.
 func recKey(c *child, k *[16]byte) {
 	*k = [16]byte{}
@@ -381,6 +362,54 @@ func (wr *Writer) single(key *[16]byte, bits int, leaf uint32) *Node {
 		w[wKey+1] = keyLo(key)
 	}
 	return n
+}
+
+// double returns a double node holding two different prefixes: what a
+// slot holding one prefix holds once a second is added. It takes one
+// small node where a sparse node, or below a shared slot a chain of them
+// down to where the prefixes part, would take more.
+func (wr *Writer) double(k1 *[16]byte, b1 int, l1 uint32, k2 *[16]byte, b2 int, l2 uint32) *Node {
+	if b2 > b1 {
+		k1, b1, l1, k2, b2, l2 = k2, b2, l2, k1, b1, l1
+	}
+	off := wKey + keyWords(b1)
+	nw := off + 1 + keyWords(b2)
+	n := newNode(nw, false)
+	w := n.words(nw)
+	w[wVer] = wr.ver
+	w[wMeta] = kindSingle | 4 | uint64(b1)<<8 | uint64(l1)<<32
+	w[wKey] = keyHi(k1)
+	if b1 > 64 {
+		w[wKey+1] = keyLo(k1)
+	}
+	w[off] = uint64(l2)
+	w[off+1] = keyHi(k2)
+	if b2 > 64 {
+		w[off+2] = keyLo(k2)
+	}
+	return n
+}
+
+// insDouble inserts into the double node n (meta m), the content of a
+// slot at depth d: a new leaf for one of its prefixes, or a third prefix,
+// after which the slot holds what Build makes of the three.
+func (wr *Writer) insDouble(n *Node, m uint64, d int, key *[16]byte, bits int, leaf uint32) (uint32, *Node) {
+	var items [3]Item
+	n.singleKey(&items[0].Key)
+	items[0].Bits, items[0].Leaf = uint8(singleBits(m)), singleLeaf(m)
+	items[1].Leaf = n.secondKey(m, &items[1].Key)
+	items[1].Bits = uint8(LeafBits(items[1].Leaf))
+	for i := range 2 {
+		if int(items[i].Bits) == bits && items[i].Key == *key {
+			old := items[i].Leaf
+			items[i].Leaf = leaf
+			return old, wr.double(&items[0].Key, int(items[0].Bits), items[0].Leaf, &items[1].Key, int(items[1].Bits), items[1].Leaf)
+		}
+	}
+	items[2] = Item{Key: *key, Bits: uint8(bits), Leaf: leaf}
+	var tmp [3]Item
+	c, _ := wr.build(items[:], tmp[:], d)
+	return 0, wr.node(c)
 }
 
 // addInline returns the sparse node n (meta m) with the inline child c at
