@@ -157,8 +157,13 @@ func TestNSLanesForwardFlowsInParallel(t *testing.T) {
 	np := newNSPairs(t, pairs, lanes, Config{})
 	// Which queue a new flow leaves its host by is the kernel's hash of
 	// the flow: now and then all four land on one. Then the lanes are not
-	// what is under test, and new connections get new hashes.
-	for attempt := 1; ; attempt++ {
+	// what is under test, and new connections get new hashes. Nor are
+	// they when other work on the machine kept one of the two CPUs the
+	// whole time: lanes that share the flows forward at the same instant
+	// in some attempt, lanes taking turns never do.
+	const attempts = 4
+	sharedOnce := false
+	for attempt := 1; attempt <= attempts; attempt++ {
 		r := np.runParallel(t, pairs, secs)
 		t.Logf("attempt %d: lanes read %v bytes; %d spins on %d threads, %d pairs of them on two threads at once",
 			attempt, r.bytes, r.spins, r.threads, r.overlaps)
@@ -173,16 +178,17 @@ func TestNSLanesForwardFlowsInParallel(t *testing.T) {
 			}
 		}
 		if shared < 2 {
-			if attempt == 4 {
-				t.Fatalf("in %d attempts the lanes never shared the four flows: %v bytes", attempt, r.bytes)
-			}
 			continue
 		}
-		if r.overlaps == 0 {
-			t.Errorf("no two threads forwarded at the same instant (%d spins on %d threads)", r.spins, r.threads)
+		sharedOnce = true
+		if r.overlaps > 0 {
+			return
 		}
-		return
 	}
+	if !sharedOnce {
+		t.Fatalf("in %d attempts the lanes never shared the four flows", attempts)
+	}
+	t.Errorf("in %d attempts no two threads forwarded at the same instant", attempts)
 }
 
 // spin is one timed spin of a tap: the thread it ran on, and its start and
