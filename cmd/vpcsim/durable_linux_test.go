@@ -345,6 +345,8 @@ func TestNSDownForgetsOrKeepsState(t *testing.T) {
 	tuntest.NeedRoot(t, "ping")
 	name, file := writeTopology(t, "ks", bestPractice)
 	binOK(t, "up", "-d", file)
+	// Whatever fails below, nothing of the topology is left behind.
+	t.Cleanup(func() { runBin(t, "down", name) })
 	binOK(t, "--topology", name, "route", "delete", "--table", "vpc2-default", "--destination", "192.168.1.0/24")
 	binOK(t, "down", name, "--keep-state")
 	if _, err := os.Stat(daemon.StatePath(name)); err != nil {
