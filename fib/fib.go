@@ -439,11 +439,18 @@ func (x *tx[V]) put(f int, v V) uint32 {
 		x.s.vals[f][slot] = v
 		return slot
 	}
-	if fc.used == len(x.s.vals[f]) {
-		if fc.used > trie.MaxSlot {
-			panic(fmt.Sprintf("fib: address family holds %d prefixes, the maximum", fc.live))
+	if n := len(x.s.vals[f]); fc.used == n {
+		// The slice is full. When over a quarter of it is dead, a copy of
+		// the same length makes the dead reusable; otherwise it
+		// doubles. Doubling whatever the dead would let a table that
+		// churns without growing reach four times its live values.
+		if 4*len(fc.dead) <= n {
+			if fc.used > trie.MaxSlot {
+				panic(fmt.Sprintf("fib: address family holds %d prefixes, the maximum", fc.live))
+			}
+			n = min(max(8, 2*n), trie.MaxSlot+1)
 		}
-		x.newVals(f, min(max(8, 2*fc.used), trie.MaxSlot+1))
+		x.newVals(f, n)
 		if len(fc.free) > 0 {
 			return x.put(f, v)
 		}

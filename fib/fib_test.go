@@ -354,3 +354,29 @@ func TestCompactLetsValuesGo(t *testing.T) {
 		t.Errorf("after Compact, Len = %d, want 9", tbl.Len())
 	}
 }
+
+// TestChurnKeepsValuesSmall checks that a table whose routes come and go
+// without growing keeps a value slice of about twice its prefixes: the
+// slots of deleted values are reused instead of new ones being added.
+func TestChurnKeepsValuesSmall(t *testing.T) {
+	const live = 1000
+	var tbl Table[int]
+	var b Batch[int]
+	for i := range live {
+		b.Insert(netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), 0}), 24), i)
+	}
+	tbl.Apply(&b)
+	longest := 0
+	for i := range 20 * live {
+		p := netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 100, byte(i % 200), 128}), 25)
+		tbl.Insert(p, i)
+		tbl.Delete(p)
+		longest = max(longest, len(tbl.cur.Load().vals[v4]))
+	}
+	if tbl.Len() != live {
+		t.Fatalf("Len = %d, want %d", tbl.Len(), live)
+	}
+	if limit := 2*live + 2; longest > limit {
+		t.Errorf("value slice of %d prefixes grew to %d slots under churn, want at most %d", live, longest, limit)
+	}
+}
