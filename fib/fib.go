@@ -46,6 +46,10 @@
 // once; an Apply as large as a quarter of the table builds the family
 // anew in one pass instead.
 //
+// A node that owns prefixes keeps, empty, the child slot below one of
+// them whose longer prefixes were all deleted: routes that come and go
+// below a route then change that slot alone, not the node.
+//
 // A replaced or deleted value leaves a dead slot in its value slice. When
 // the dead slots outnumber the live ones the slice is copied, and the
 // copy reuses them: no reader of the copy can reach a slot that died

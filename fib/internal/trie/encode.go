@@ -165,7 +165,8 @@ func inlineChild(s uint8, key *[16]byte, bits int, leaf uint32) child {
 }
 
 // children appends the children of the sparse node n to ch, in slot
-// order.
+// order, leaving out child slots that hold an empty node (see Emptied slots in
+// the package doc).
 func children(n *Node, ch []child) []child {
 	m := n.word(wMeta)
 	if metaKids(m)+metaInline(m) == 0 {
@@ -179,7 +180,9 @@ func children(n *Node, ch []child) []child {
 		}
 		switch e & 0xff {
 		case kidMark:
-			ch = append(ch, child{n: n.kid(uint(e >> 8)).p.Load(), slot: uint8(s)})
+			if c := n.kid(uint(e >> 8)).p.Load(); kindOf(c) != kindEmpty {
+				ch = append(ch, child{n: c, slot: uint8(s)})
+			}
 		case inlineMark:
 			ch = append(ch, n.record(m, uint(e>>8), uint8(s)))
 		}

@@ -51,6 +51,17 @@
 // chain starts again with the current version (Retry). Walks pin the
 // chains while they run.
 //
+// # Emptied slots
+//
+// A sparse node that owns prefixes keeps the child slot of a slot whose
+// prefixes below it were all deleted, holding an empty node, rather than
+// being copied without it. Routes learned and withdrawn below a route (a
+// /25 below a /24, a peering's routes coming and going) then change only
+// that slot: the node, which in a large table holds a dozen prefixes or
+// more, is copied when the slot first empties and not again while the
+// routes below it come and go. An emptied slot costs a slot and a small
+// node until its node is next encoded, which leaves it out.
+//
 // # Leaves
 //
 // A leaf is a uint32 slot<<8 | bits: the slot indexes the value store of

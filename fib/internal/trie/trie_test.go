@@ -358,3 +358,76 @@ func TestAtomicLayout(t *testing.T) {
 		t.Fatal("Node.initPrev did not store the link")
 	}
 }
+
+// TestEmptiedSlotIsKept checks that a node owning prefixes keeps the child
+// slot of a slot whose prefixes below it were all deleted, so that a
+// prefix coming and going below it changes that slot and leaves the node
+// as it is, and that the node drops the slot when it is next encoded.
+func TestEmptiedSlotIsKept(t *testing.T) {
+	var wr Writer
+	var root Slot
+	ver := uint64(0)
+	begin := func() { ver++; wr.Begin(ver, false) }
+	key := func(b1, b2, b3 byte) *[16]byte { return &[16]byte{10, b1, b2, b3} }
+	for i := range 32 { // 10.1.0.0/24 … 10.1.31.0/24, owned by the node below 10.1
+		begin()
+		wr.Insert(&root, key(1, byte(i), 0), 24, Leaf(uint32(i+1), 24))
+	}
+	below := func(n *Node, s uint) *Node {
+		if n == nil {
+			return nil
+		}
+		m := n.word(wMeta)
+		switch m & kindMask {
+		case kindDense:
+			return n.kid(s).p.Load()
+		case kindSparse:
+			if e := n.entry(m, s); e&0xff == kidMark {
+				return n.kid(uint(e >> 8)).p.Load()
+			}
+		}
+		return nil
+	}
+	node := func() *Node { return below(below(root.p.Load(), 10), 1) }
+	lookup := func(b2, b3 byte) uint32 { return Lookup4(&root, ver, binary.BigEndian.Uint32([]byte{10, 1, b2, b3})) }
+	if n := node(); kindOf(n) != kindSparse || metaKids(n.word(wMeta)) != 0 {
+		t.Fatalf("the node below 10.1 is not a sparse node without children")
+	}
+
+	const slash25 = 1000
+	begin()
+	wr.Insert(&root, key(1, 5, 128), 25, Leaf(slash25, 25))
+	begin()
+	if old := wr.Delete(&root, key(1, 5, 128), 25); old != Leaf(slash25, 25) {
+		t.Fatalf("Delete(10.1.5.128/25) = %x", old)
+	}
+	n := node()
+	if e := n.entry(n.word(wMeta), 5); e&0xff != kidMark || kindOf(below(n, 5)) != kindEmpty {
+		t.Fatalf("after the /25 below 10.1.5.0/24 was deleted, slot 5 holds %#x, want a child slot holding an empty node", e)
+	}
+	for i := range 100 {
+		begin()
+		wr.Insert(&root, key(1, 5, 128), 25, Leaf(slash25, 25))
+		if l := lookup(5, 200); l != Leaf(slash25, 25) {
+			t.Fatalf("round %d: 10.1.5.200 -> %x with the /25, want %x", i, l, Leaf(slash25, 25))
+		}
+		begin()
+		wr.Delete(&root, key(1, 5, 128), 25)
+		if l := lookup(5, 200); l != Leaf(6, 24) {
+			t.Fatalf("round %d: 10.1.5.200 -> %x without the /25, want %x", i, l, Leaf(6, 24))
+		}
+		if node() != n {
+			t.Fatalf("round %d: the /25 coming and going copied the node that owns 10.1.5.0/24", i)
+		}
+	}
+
+	begin()
+	wr.Delete(&root, key(1, 7, 0), 24) // encodes the node anew
+	n = node()
+	if e := n.entry(n.word(wMeta), 5); e&0xff == kidMark || metaKids(n.word(wMeta)) != 0 {
+		t.Errorf("after the node was encoded anew, slot 5 holds %#x and the node %d children, want neither", e, metaKids(n.word(wMeta)))
+	}
+	if l := lookup(5, 200); l != Leaf(6, 24) {
+		t.Errorf("10.1.5.200 -> %x, want %x", l, Leaf(6, 24))
+	}
+}

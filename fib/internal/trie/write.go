@@ -200,6 +200,10 @@ func (wr *Writer) del(n *Node, d int, key *[16]byte, bits int) (old uint32, repl
 			wr.Set(c, r.n)
 			return old, content{}, false
 		case r.one.leaf == 0:
+			if n.ownsMore(m, 0) {
+				wr.Set(c, nil) // keep the slot (see Emptied slots in the package doc)
+				return old, content{}, false
+			}
 			return old, wr.withoutChild(n, d, key), true
 		}
 		// The child node holds one prefix now: keep it inline, unless n
@@ -215,6 +219,10 @@ func (wr *Writer) del(n *Node, d int, key *[16]byte, bits int) (old uint32, repl
 		recKey(&rec, &k)
 		if LeafBits(rec.leaf) != bits || k != *key {
 			return 0, content{}, false
+		}
+		if m&4 == 0 && n.ownsMore(m, 0) {
+			// Keep the slot (see Emptied slots in the package doc).
+			return rec.leaf, content{n: wr.inlineToKid(n, m, uint(s), empty)}, true
 		}
 		// Without the prefix, n must still hold two prefixes or a child
 		// node to stay a node; a node with wide keys may become narrow.
@@ -241,7 +249,24 @@ func (wr *Writer) insOwned(n *Node, d int, key *[16]byte, bits int, leaf uint32)
 		return old, encodeDense(wr.ver, own, n.kids)
 	}
 	var cbuf [16]child
-	return old, encodeSparse(wr.ver, own, children(n, cbuf[:0]), n.kids)
+	ch := children(n, cbuf[:0])
+	return old, encodeSparse(wr.ver, own, ch, sameKidSlots(n, ch))
+}
+
+// sameKidSlots returns the child slots of the sparse node n for a copy of
+// it with the children ch, n's children less its empty slots: n's, unless
+// there were empty slots to drop.
+func sameKidSlots(n *Node, ch []child) *Slot {
+	nk := uint(0)
+	for i := range ch {
+		if !ch[i].inline() {
+			nk++
+		}
+	}
+	if nk != metaKids(n.word(wMeta)) {
+		return nil
+	}
+	return n.kids
 }
 
 func (wr *Writer) delOwned(n *Node, d int, key *[16]byte, bits int) (uint32, content, bool) {
@@ -262,7 +287,7 @@ func (wr *Writer) delOwned(n *Node, d int, key *[16]byte, bits int) (uint32, con
 	if c, ok := collapse(d, key, own, ch); ok {
 		return old, c, true
 	}
-	return old, content{n: encodeSparse(wr.ver, own, ch, n.kids)}, true
+	return old, content{n: encodeSparse(wr.ver, own, ch, sameKidSlots(n, ch))}, true
 }
 
 // withChild returns the sparse node n at depth d with the child c added.
