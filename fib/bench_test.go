@@ -81,56 +81,85 @@ type benchTables struct {
 	fast *bart.Fast[int]
 	cr   cidranger.Ranger
 
-	bytesPerPrefix map[string]float64
-	buildNs        map[string]float64 // per prefix
+	built map[string]bool
 }
 
-// build builds the table of impl unless it exists, measuring its heap
-// growth and build time.
+// buildCost is what the first build of a table of one size took, per prefix.
+type buildCost struct{ bytes, ns float64 }
+
+// build builds the table of impl unless it exists. The first build of a
+// size measures its heap growth and time per prefix over enough copies of
+// the table to hold 100,000 prefixes (at most 1,000 copies), so that a
+// table of ten prefixes is not measured by the bytes and nanoseconds of
+// one build.
 func (bt *benchTables) build(b *testing.B, impl string) {
 	b.Helper()
 	benchMu.Lock()
 	defer benchMu.Unlock()
-	if _, done := bt.buildNs[impl]; done {
+	if bt.built[impl] {
 		return
 	}
+	bt.built[impl] = true
 	n := len(bt.prefixes)
+	key := fmt.Sprint(n, impl)
+	if _, measured := buildCosts[key]; measured {
+		bt.buildOne(b, impl)
+		return
+	}
+	made := []*benchTables{bt} // bt and copies
+	for len(made) < max(1, min(1000, 100_000/n)) {
+		made = append(made, &benchTables{prefixes: bt.prefixes})
+	}
 	before := heapInUse()
 	start := time.Now()
+	for _, t := range made {
+		t.buildOne(b, impl)
+	}
+	took := time.Since(start)
+	grew := heapInUse() - before
+	runtime.KeepAlive(made)
+	total := float64(n * len(made))
+	buildCosts[key] = buildCost{bytes: float64(grew) / total, ns: float64(took.Nanoseconds()) / total}
+}
+
+// buildOne builds the table of impl in t.
+func (t *benchTables) buildOne(b *testing.B, impl string) {
 	switch impl {
 	case "fib":
-		bt.fib = new(Table[int])
+		t.fib = new(Table[int])
 		var batch Batch[int]
-		for i, p := range bt.prefixes {
+		for i, p := range t.prefixes {
 			batch.Insert(p, i)
 		}
-		bt.fib.Apply(&batch)
+		t.fib.Apply(&batch)
 	case "bart":
-		bt.bart = new(bart.Table[int])
-		for i, p := range bt.prefixes {
-			bt.bart.Insert(p, i)
+		t.bart = new(bart.Table[int])
+		for i, p := range t.prefixes {
+			t.bart.Insert(p, i)
 		}
 	case "bartfast":
-		bt.fast = new(bart.Fast[int])
-		for i, p := range bt.prefixes {
-			bt.fast.Insert(p, i)
+		t.fast = new(bart.Fast[int])
+		for i, p := range t.prefixes {
+			t.fast.Insert(p, i)
 		}
 	case "cidranger":
-		bt.cr = cidranger.NewPCTrieRanger()
-		for _, p := range bt.prefixes {
+		t.cr = cidranger.NewPCTrieRanger()
+		for _, p := range t.prefixes {
 			_, ipn, _ := net.ParseCIDR(p.String())
-			if err := bt.cr.Insert(cidranger.NewBasicRangerEntry(*ipn)); err != nil {
+			if err := t.cr.Insert(cidranger.NewBasicRangerEntry(*ipn)); err != nil {
 				b.Fatal(err)
 			}
 		}
 	}
-	bt.buildNs[impl] = float64(time.Since(start).Nanoseconds()) / float64(n)
-	bt.bytesPerPrefix[impl] = float64(heapInUse()-before) / float64(n)
 }
 
+// The benchmarks keep the tables of one size at a time, so that what one
+// size measures, the random lookups in particular, does not depend on the
+// tables of the other sizes around it in the heap.
 var (
 	benchMu    sync.Mutex
-	benchCache = map[int]*benchTables{}
+	benchSize  *benchTables             // the tables of the size asked for last
+	buildCosts = map[string]buildCost{} // by "size impl"
 )
 
 func heapInUse() uint64 {
@@ -140,26 +169,32 @@ func heapInUse() uint64 {
 	return m.HeapAlloc
 }
 
-// tables returns the cached tables of size n with impl built.
+func costOf(n int, impl string) (buildCost, bool) {
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	c, ok := buildCosts[fmt.Sprint(n, impl)]
+	return c, ok
+}
+
+// tables returns the tables of size n with impl built.
 func tables(b *testing.B, n int, impl string) *benchTables {
 	bt := sizeTables(b, n)
 	bt.build(b, impl)
 	return bt
 }
 
-// sizeTables returns the prefixes and addresses of size n.
+// sizeTables returns the prefixes and addresses of size n, and the
+// tables of that size built so far, letting go of those of another size.
 func sizeTables(b *testing.B, n int) *benchTables {
 	b.Helper()
 	benchMu.Lock()
 	defer benchMu.Unlock()
-	if bt := benchCache[n]; bt != nil {
+	if bt := benchSize; bt != nil && len(bt.prefixes) == n {
 		return bt
 	}
-	bt := &benchTables{
-		prefixes:       routingTable(n),
-		bytesPerPrefix: map[string]float64{},
-		buildNs:        map[string]float64{},
-	}
+	benchSize = nil
+	runtime.GC()
+	bt := &benchTables{prefixes: routingTable(n), built: map[string]bool{}}
 	r := rand.New(rand.NewPCG(7, uint64(n)))
 	inside := func() netip.Addr {
 		p := bt.prefixes[r.IntN(len(bt.prefixes))]
@@ -192,15 +227,14 @@ func sizeTables(b *testing.B, n int) *benchTables {
 		bt.hot = append(bt.hot, a)
 		bt.hotIP = append(bt.hotIP, net.IP(a.AsSlice()))
 	}
-	benchCache[n] = bt
+	benchSize = bt
 	return bt
 }
 
 var sink int
 
 // BenchmarkUpdate inserts a new prefix into the table and deletes it again;
-// one op is the pair. It runs first, so that the heap the garbage
-// collector scans holds the tables of its size and smaller, not all of them.
+// one op is the pair.
 func BenchmarkUpdate(b *testing.B) {
 	for _, n := range benchSizes {
 		for _, impl := range benchImpls {
@@ -243,8 +277,8 @@ func BenchmarkUpdate(b *testing.B) {
 
 func BenchmarkLookup(b *testing.B) {
 	impls := append([]string{"fib", "fib.Lookup"}, benchImpls[1:]...)
-	for _, workload := range []string{"random", "hot"} {
-		for _, n := range benchSizes {
+	for _, n := range benchSizes { // by size first: see sizeTables
+		for _, workload := range []string{"random", "hot"} {
 			for _, impl := range impls {
 				b.Run(fmt.Sprintf("%s/size=%d/impl=%s", workload, n, impl), func(b *testing.B) {
 					bt := tables(b, n, strings.TrimSuffix(impl, ".Lookup"))
@@ -304,17 +338,21 @@ func BenchmarkLookup(b *testing.B) {
 }
 
 // BenchmarkBuild reports the memory and build time per prefix measured
-// when the cached tables were built (fib from one Batch with Apply, the others
-// with Insert). Its ns/op is meaningless.
+// when the tables of each size were first built (fib from one Batch with
+// Apply, the others with Insert). Its ns/op is meaningless.
 func BenchmarkBuild(b *testing.B) {
 	for _, n := range benchSizes {
 		for _, impl := range benchImpls {
 			b.Run(fmt.Sprintf("table/size=%d/impl=%s", n, impl), func(b *testing.B) {
-				bt := tables(b, n, impl)
+				c, ok := costOf(n, impl)
+				if !ok {
+					tables(b, n, impl)
+					c, _ = costOf(n, impl)
+				}
 				for range b.N {
 				}
-				b.ReportMetric(bt.bytesPerPrefix[impl], "B/prefix")
-				b.ReportMetric(bt.buildNs[impl], "ns/prefix")
+				b.ReportMetric(c.bytes, "B/prefix")
+				b.ReportMetric(c.ns, "ns/prefix")
 			})
 		}
 	}
