@@ -163,9 +163,9 @@ func (t *Table[V]) Lookup(a netip.Addr) (v V, p netip.Prefix, ok bool) {
 			if l == 0 {
 				return v, p, false
 			}
-			n := uint(trie.LeafBits(l))
-			binary.BigEndian.PutUint32(b[:], x&(^uint32(0)<<(32-n)))
-			return s.vals[v4][trie.LeafSlot(l)], netip.PrefixFrom(netip.AddrFrom4(b), int(n)), true
+			n := trie.LeafBits(l)
+			binary.BigEndian.PutUint32(b[:], x&masks4[n&63])
+			return s.vals[v4][trie.LeafSlot(l)], netip.PrefixFrom(netip.AddrFrom4(b), n), true
 		}
 	}
 	if !a.Is6() || a.Zone() != "" {
@@ -197,6 +197,15 @@ func (t *Table[V]) Lookup(a netip.Addr) (v V, p netip.Prefix, ok bool) {
 		return s.vals[v6][trie.LeafSlot(l)], netip.PrefixFrom(netip.AddrFrom16(k), n), true
 	}
 }
+
+// masks4[n] is the netmask of an IPv4 prefix of length n (n <= 32); the
+// table is as long as a leaf's length mask can index.
+var masks4 = func() (m [64]uint32) {
+	for n := 1; n <= 32; n++ {
+		m[n] = ^uint32(0) << (32 - n)
+	}
+	return m
+}()
 
 // LookupValue is Lookup without the matched prefix: the value of the
 // longest prefix containing a. It skips rebuilding the prefix, which is all
