@@ -450,12 +450,7 @@ func (wr *Writer) addInline(n *Node, m uint64, c *child) *Node {
 	e := old[hRuns+r] // the leaf covering s
 	split := n.word(wVec+s>>6)&(1<<(s&63)) == 0
 	tail := s+1 < n.nextRun(s)
-	i := uint(0) // the new prefix's number
-	for _, x := range old[hRuns : hRuns+r] {
-		if x&0xff == inlineMark {
-			i++
-		}
-	}
+	i := marked(old[hRuns:hRuns+r], inlineMark) // the new prefix's number
 	nr2 := nr + b2u(split) + b2u(tail)
 	hk, hk2 := hKidLeaf(m), hRuns+(nr2+1)&^1
 	nk := metaKids(m)
@@ -499,6 +494,18 @@ func (wr *Writer) addInline(n *Node, m uint64, c *child) *Node {
 	w[wMeta] = sparseMeta(w, nr2, nk, ni+1, nh, rs == 3)
 	sameKids(x, n, nk)
 	return x
+}
+
+// marked returns how many of the run entries es name a child of one kind
+// (mark is kidMark or inlineMark): the number the next such child takes.
+func marked(es []uint32, mark uint32) uint {
+	k := uint(0)
+	for _, e := range es {
+		if e&0xff == mark {
+			k++
+		}
+	}
+	return k
 }
 
 // sameKids gives x, a copy of the sparse node n with its nk child nodes,
@@ -751,12 +758,7 @@ func (wr *Writer) inlineToKid(n *Node, m uint64, s uint, c *Node) *Node {
 	ow := n.words(n.size())
 	r := n.runOf(m, s)
 	i := uint(old[hRuns+r] >> 8)
-	k := uint(0) // the child's number
-	for _, x := range old[hRuns : hRuns+r] {
-		if x&0xff == kidMark {
-			k++
-		}
-	}
+	k := marked(old[hRuns:hRuns+r], kidMark) // the child's number
 	hk, wr0 := hKidLeaf(m), wRecs(m)
 	wr2 := hk/2 + (nk+2)/2
 	nw := int(wr2 + (ni-1)*2 + nh)
@@ -807,12 +809,7 @@ func (wr *Writer) kidToInline(n *Node, m uint64, s uint, c *child) *Node {
 	ow := n.words(n.size())
 	r := n.runOf(m, s)
 	k := uint(old[hRuns+r] >> 8)
-	i := uint(0) // the prefix's number
-	for _, x := range old[hRuns : hRuns+r] {
-		if x&0xff == inlineMark {
-			i++
-		}
-	}
+	i := marked(old[hRuns:hRuns+r], inlineMark) // the prefix's number
 	hk, wr0 := hKidLeaf(m), wRecs(m)
 	wr2 := hk/2 + nk/2
 	nw := int(wr2 + (ni+1)*2 + nh)
