@@ -184,14 +184,14 @@ func children(n *Node, ch []child) []child {
 				ch = append(ch, child{n: c, slot: uint8(s)})
 			}
 		case inlineMark:
-			ch = append(ch, n.record(m, uint(e>>8), uint8(s)))
+			ch = append(ch, n.record(m, recOff(e), uint8(s)))
 		}
 	}
 }
 
-// record returns inline prefix i of the sparse node n (meta m), at slot s.
-func (n *Node) record(m uint64, i uint, s uint8) child {
-	off := wRecs(m) + i*recWords(m)
+// record returns the inline prefix at word off of the sparse node n (meta
+// m), at slot s.
+func (n *Node) record(m uint64, off uint, s uint8) child {
 	c := child{hi: n.word(off), slot: s}
 	if m&4 != 0 {
 		c.lo = n.word(off + 1)
@@ -207,7 +207,7 @@ func (n *Node) cover(m uint64, e uint32) uint32 {
 	case kidMark:
 		return n.kidLeaf(m, uint(e>>8))
 	case inlineMark:
-		return recCover(n.word(wRecs(m) + uint(e>>8)*recWords(m) + recWords(m) - 1))
+		return recCover(n.word(recOff(e) + recWords(m) - 1))
 	}
 	return e
 }
@@ -330,8 +330,8 @@ func encodeSparse(ver uint64, own []owned, ch []child, kids *Slot) *Node {
 		switch {
 		case kid && ch[c].inline():
 			w[wVec+start>>6] |= 1 << (start & 63)
-			h[hRuns+r] = uint32(i)<<8 | inlineMark
 			off := wr + i*rs
+			h[hRuns+r] = inlineEntry(uint(off))
 			w[off] = ch[c].hi
 			if wide {
 				w[off+1] = ch[c].lo

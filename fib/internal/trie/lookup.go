@@ -27,10 +27,11 @@ func Lookup4(root *Slot, sv uint64, a uint32) uint32 {
 				n = n.kid(k).p.Load()
 				continue
 			case inlineMark:
-				// IPv4 keys fit one word: an inline prefix is two.
-				off := wRecs(m) + uint(e>>8)*2
+				// IPv4 keys fit one word: an inline prefix is two, and
+				// longer than its node's depth (no /0).
+				off := recOff(e)
 				info := n.word(off + 1)
-				if (uint64(a)<<32^n.word(off))&mask64(uint(info&0xff)) == 0 {
+				if (uint64(a)<<32^n.word(off))&mask64nz(uint(info&0xff)) == 0 {
 					return recLeaf(info)
 				}
 				e = recCover(info)
@@ -86,7 +87,7 @@ func Lookup6(root *Slot, sv uint64, a *[16]byte) uint32 {
 				n = n.kid(k).p.Load()
 				continue
 			case inlineMark:
-				info, ok := n.recMatch(m, wRecs(m)+uint(e>>8)*recWords(m), keyHi(a), keyLo(a))
+				info, ok := n.recMatch(m, recOff(e), keyHi(a), keyLo(a))
 				if ok {
 					return recLeaf(info)
 				}
@@ -160,7 +161,7 @@ func Get(root *Slot, sv uint64, key *[16]byte, bits int) uint32 {
 			n = n.kid(uint(e >> 8)).p.Load()
 			continue
 		case inlineMark:
-			c := n.record(m, uint(e>>8), key[d])
+			c := n.record(m, recOff(e), key[d])
 			if LeafBits(c.leaf) != bits || c.hi != keyHi(key) || (bits > 64 && c.lo != keyLo(key)) {
 				return 0
 			}
@@ -315,7 +316,7 @@ func forKids(n *Node, fn func(s uint8, c *Slot, rec *child) bool) {
 				return
 			}
 		case inlineMark:
-			rec := n.record(m, uint(e>>8), uint8(s))
+			rec := n.record(m, recOff(e), uint8(s))
 			if !fn(uint8(s), nil, &rec) {
 				return
 			}

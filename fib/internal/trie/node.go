@@ -15,11 +15,13 @@
 //     starts, so the entry of slot s is runs[popcount(vector ≤ s) - 1].
 //     An entry is a leaf (the longest owned prefix covering the slot, 0
 //     for none), k<<8|0xff for child node k, whose covering leaf is kept
-//     beside the runs, or i<<8|0xfe for inline prefix i: a prefix alone
-//     below the slot, kept in the node's words as its key, leaf and the
-//     slot's covering leaf, so that neither a child slot nor a node is
-//     needed for it. Owned prefixes that no slot shows (covered by longer
-//     ones) are listed last.
+//     beside the runs, or w<<8|0xfe for the inline prefix at word w: a
+//     prefix alone below the slot, kept in the node's words as its key,
+//     leaf and the slot's covering leaf, so that neither a child slot nor
+//     a node is needed for it. Inline prefixes are kept in slot order, and
+//     their entries name their words so that a lookup reads one without
+//     working out where they start. Owned prefixes that no slot shows
+//     (covered by longer ones) are listed last.
 //   - dense: 256 leaves and 256 child slots, for nodes with many children
 //     (the top of a large IPv4 table); a lookup reads one leaf and one
 //     child without a popcount.
@@ -266,6 +268,28 @@ func wRecs(m uint64) uint { return wRuns + (metaRuns(m)+1)/2 + (metaKids(m)+1)/2
 
 func sparseHiddenOff(m uint64) uint { return wRecs(m) + metaInline(m)*recWords(m) }
 
+// inlineEntry returns the run entry of the inline prefix at word off.
+func inlineEntry(off uint) uint32 { return uint32(off)<<8 | inlineMark }
+
+// recOff returns the word of the inline prefix that entry e names.
+func recOff(e uint32) uint { return uint(e >> 8) }
+
+// recIndex returns the number of the inline prefix that entry e of a
+// sparse node with meta m names.
+func recIndex(m uint64, e uint32) uint { return (recOff(e) - wRecs(m)) / recWords(m) }
+
+// moveInline moves the inline prefixes that the entries es name by d words.
+func moveInline(es []uint32, d int) {
+	if d == 0 {
+		return
+	}
+	for j, e := range es {
+		if e&0xff == inlineMark {
+			es[j] = e + uint32(d)<<8
+		}
+	}
+}
+
 // An inline prefix is recWords words: its key (one word, or two when the
 // node's keys exceed 64 bits) and an info word holding its leaf and, in
 // the high half, the covering leaf of its slot.
@@ -295,7 +319,8 @@ func singleBits(m uint64) int                 { return int(m>>8) & 0xff }
 func singleUbits(m uint64) uint               { return uint(m>>8) & 0xff }
 func singleLeaf(m uint64) uint32              { return uint32(m >> 32) }
 func keyWords(bits int) int                   { return 1 + bits/65 }
-func mask64(bits uint) uint64                 { return ^uint64(0) << (64 - bits) } // 0 for bits 0 and > 64
+func mask64(bits uint) uint64                 { return ^uint64(0) << (64 - bits) }        // 0 for bits 0 and > 64
+func mask64nz(bits uint) uint64               { return ^uint64(0) << ((64 - bits) & 63) } // mask64 for 1 <= bits <= 64
 func keyHi(k *[16]byte) uint64                { return binary.BigEndian.Uint64(k[:8]) }
 func keyLo(k *[16]byte) uint64                { return binary.BigEndian.Uint64(k[8:]) }
 func hiddenLo(h uint64) uint                  { return uint(h >> 32) }

@@ -285,8 +285,8 @@ func TestInlineEdits(t *testing.T) {
 				checked[3]++
 			}
 		case inlineMark:
-			i := uint(e >> 8)
-			rec := n.record(m, i, s)
+			off := recOff(e)
+			rec := n.record(m, off, s)
 			var k [16]byte
 			recKey(&rec, &k)
 			if m&4 == 0 && r.IntN(3) == 0 {
@@ -301,7 +301,7 @@ func TestInlineEdits(t *testing.T) {
 			}
 			if r.IntN(2) == 0 {
 				leaf := Leaf(99, LeafBits(rec.leaf))
-				fast := wr.setRecordLeaf(n, m, i, leaf)
+				fast := wr.setRecordLeaf(n, m, off, leaf)
 				slow := wr.replaceChild(n, 1, &k, inlineChild(s, &k, LeafBits(rec.leaf), leaf)).n
 				sameNode(t, fmt.Sprintf("%d: leaf of the prefix at %d", iter, s), fast, slow)
 				checked[0]++

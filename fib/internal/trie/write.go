@@ -128,13 +128,12 @@ func (wr *Writer) ins(n *Node, d int, key *[16]byte, bits int, leaf uint32) (uin
 		}
 		return old, nil
 	case inlineMark:
-		i := uint(e >> 8)
-		rec := n.record(m, i, s)
+		rec := n.record(m, recOff(e), s)
 		var k [16]byte
 		recKey(&rec, &k)
 		rb := LeafBits(rec.leaf)
 		if rb == bits && k == *key {
-			return rec.leaf, wr.setRecordLeaf(n, m, i, leaf)
+			return rec.leaf, wr.setRecordLeaf(n, m, recOff(e), leaf)
 		}
 		c := wr.double(&k, rb, rec.leaf, key, bits, leaf)
 		if m&4 == 0 {
@@ -214,7 +213,7 @@ func (wr *Writer) del(n *Node, d int, key *[16]byte, bits int) (old uint32, repl
 		}
 		return old, wr.replaceChild(n, d, key, r.one), true
 	case inlineMark:
-		rec := n.record(m, uint(e>>8), s)
+		rec := n.record(m, recOff(e), s)
 		var k [16]byte
 		recKey(&rec, &k)
 		if LeafBits(rec.leaf) != bits || k != *key {
@@ -439,7 +438,7 @@ func (wr *Writer) insDouble(n *Node, m uint64, d int, key *[16]byte, bits int, l
 
 // addInline returns the sparse node n (meta m) with the inline child c at
 // a slot that has no child, by editing its runs: the run holding the slot
-// is split around it and the inline prefixes after it are renumbered.
+// is split around it and the entries of the inline prefixes are moved.
 // The child nodes stay where they are. c must fit the node's key width.
 func (wr *Writer) addInline(n *Node, m uint64, c *child) *Node {
 	nr, ni, nh, rs := metaRuns(m), metaInline(m), metaHidden(m), recWords(m)
@@ -464,24 +463,20 @@ func (wr *Writer) addInline(n *Node, m uint64, c *child) *Node {
 		w[wVec+(s+1)>>6] |= 1 << ((s + 1) & 63)
 	}
 	// runs: those before r, r's head, the prefix, r's tail, the rest
+	mv := int(wr2) - int(wr0) // how far the inline prefixes before c move
 	j := hRuns + copy(h[hRuns:], old[hRuns:hRuns+r])
+	moveInline(h[hRuns:j], mv)
 	if split {
 		h[j] = e
 		j++
 	}
-	h[j] = uint32(i)<<8 | inlineMark
+	h[j] = inlineEntry(wr2 + i*rs)
 	j++
 	if tail {
 		h[j] = e
 		j++
 	}
-	for _, y := range old[hRuns+r+1 : hRuns+nr] {
-		if y&0xff == inlineMark {
-			y += 1 << 8
-		}
-		h[j] = y
-		j++
-	}
+	moveInline(h[j:j+copy(h[j:], old[hRuns+r+1:hRuns+nr])], mv+int(rs))
 	copy(h[hk2:], old[hk:hk+nk])
 	p := wr2 + uint(copy(w[wr2:], ow[wr0:wr0+i*rs]))
 	w[p] = c.hi
@@ -521,15 +516,15 @@ func sameKids(x, n *Node, nk uint) {
 
 // dropInline returns the sparse node n (meta m) without its inline child
 // at slot s, by editing its runs: the child's run takes its covering leaf
-// and merges with equal neighbours, and the inline prefixes after it are
-// renumbered. The caller makes sure the result is still a node (see
+// and merges with equal neighbours, and the entries of the inline
+// prefixes are moved. The caller makes sure the result is still a node (see
 // collapse).
 func (wr *Writer) dropInline(n *Node, m uint64, s uint) *Node {
 	nr, ni, nh, rs, nk := metaRuns(m), metaInline(m), metaHidden(m), recWords(m), metaKids(m)
 	old := n.halves(n.size())
 	ow := n.words(n.size())
 	r := n.runOf(m, s)
-	i := uint(old[hRuns+r] >> 8)
+	i := recIndex(m, old[hRuns+r])
 	wr0 := wRecs(m)
 	l := recCover(ow[wr0+i*rs+rs-1])
 	mergePrev := r > 0 && old[hRuns+r-1] == l && l&0xff < inlineMark
@@ -547,7 +542,9 @@ func (wr *Writer) dropInline(n *Node, m uint64, s uint) *Node {
 	if mergeNext {
 		w[wVec+(s+1)>>6] &^= 1 << ((s + 1) & 63)
 	}
+	mv := int(wr2) - int(wr0) // how far the inline prefixes before the child move
 	j := hRuns + copy(h[hRuns:], old[hRuns:hRuns+r])
+	moveInline(h[hRuns:j], mv)
 	if !mergePrev {
 		h[j] = l
 		j++
@@ -556,13 +553,7 @@ func (wr *Writer) dropInline(n *Node, m uint64, s uint) *Node {
 	if mergeNext {
 		rest = rest[1:]
 	}
-	for _, y := range rest {
-		if y&0xff == inlineMark {
-			y -= 1 << 8
-		}
-		h[j] = y
-		j++
-	}
+	moveInline(h[j:j+copy(h[j:], rest)], mv-int(rs))
 	copy(h[hk2:], old[hk:hk+nk])
 	p := wr2 + uint(copy(w[wr2:], ow[wr0:wr0+i*rs]))
 	copy(w[p:], ow[wr0+(i+1)*rs:wr0+ni*rs+nh])
@@ -573,13 +564,13 @@ func (wr *Writer) dropInline(n *Node, m uint64, s uint) *Node {
 }
 
 // setRecordLeaf returns the sparse node n (meta m) with the leaf of its
-// inline prefix i replaced by leaf.
-func (wr *Writer) setRecordLeaf(n *Node, m uint64, i uint, leaf uint32) *Node {
+// inline prefix at word off replaced by leaf.
+func (wr *Writer) setRecordLeaf(n *Node, m uint64, off uint, leaf uint32) *Node {
 	nw := n.size()
 	x := newNode(nw, metaKids(m) == 1)
 	w := x.words(nw)
 	copy(w, n.words(nw))
-	off := wRecs(m) + i*recWords(m) + recWords(m) - 1
+	off += recWords(m) - 1
 	w[off] = w[off]&^0xffffffff | uint64(leaf)
 	w[wVer] = wr.ver
 	sameKids(x, n, metaKids(m))
@@ -751,26 +742,29 @@ func (wr *Writer) build(items, tmp []Item, d int) (content, int) {
 // inlineToKid returns the sparse node n (meta m, narrow keys) with its
 // inline prefix at slot s replaced by the child node c: the entry changes
 // kind, the prefix's covering leaf moves beside the child nodes, and the
-// entries after it are renumbered. The runs keep their starts.
+// entries of the other children are renumbered or moved. The runs keep
+// their starts.
 func (wr *Writer) inlineToKid(n *Node, m uint64, s uint, c *Node) *Node {
 	nr, nk, ni, nh := metaRuns(m), metaKids(m), metaInline(m), metaHidden(m)
 	old := n.halves(n.size())
 	ow := n.words(n.size())
 	r := n.runOf(m, s)
-	i := uint(old[hRuns+r] >> 8)
+	i := recIndex(m, old[hRuns+r])
 	k := marked(old[hRuns:hRuns+r], kidMark) // the child's number
 	hk, wr0 := hKidLeaf(m), wRecs(m)
 	wr2 := hk/2 + (nk+2)/2
 	nw := int(wr2 + (ni-1)*2 + nh)
 	x := newNode(nw, nk+1 == 1)
 	w, h := x.words(nw), x.halves(nw)
+	mv := int(wr2) - int(wr0)         // how far the inline prefixes before s move
 	copy(w[wVec:hk/2], ow[wVec:hk/2]) // vector and runs
+	moveInline(h[hRuns:hRuns+r], mv)
 	for j := hRuns + r + 1; j < hRuns+nr; j++ {
 		switch h[j] & 0xff {
 		case kidMark:
 			h[j] += 1 << 8
 		case inlineMark:
-			h[j] -= 1 << 8
+			h[j] += uint32(mv-2) << 8
 		}
 	}
 	h[hRuns+r] = uint32(k)<<8 | kidMark
@@ -815,16 +809,18 @@ func (wr *Writer) kidToInline(n *Node, m uint64, s uint, c *child) *Node {
 	nw := int(wr2 + (ni+1)*2 + nh)
 	x := newNode(nw, nk-1 == 1)
 	w, h := x.words(nw), x.halves(nw)
+	mv := int(wr2) - int(wr0) // how far the inline prefixes before s move
 	copy(w[wVec:hk/2], ow[wVec:hk/2])
+	moveInline(h[hRuns:hRuns+r], mv)
 	for j := hRuns + r + 1; j < hRuns+nr; j++ {
 		switch h[j] & 0xff {
 		case kidMark:
 			h[j] -= 1 << 8
 		case inlineMark:
-			h[j] += 1 << 8
+			h[j] += uint32(mv+2) << 8
 		}
 	}
-	h[hRuns+r] = uint32(i)<<8 | inlineMark
+	h[hRuns+r] = inlineEntry(wr2 + 2*i)
 	cover := old[hk+k]
 	copy(h[hk:], old[hk:hk+k])
 	copy(h[hk+k:], old[hk+k+1:hk+nk])
