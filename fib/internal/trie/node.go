@@ -274,10 +274,6 @@ func inlineEntry(off uint) uint32 { return uint32(off)<<8 | inlineMark }
 // recOff returns the word of the inline prefix that entry e names.
 func recOff(e uint32) uint { return uint(e >> 8) }
 
-// recIndex returns the number of the inline prefix that entry e of a
-// sparse node with meta m names.
-func recIndex(m uint64, e uint32) uint { return (recOff(e) - wRecs(m)) / recWords(m) }
-
 // moveInline moves the inline prefixes that the entries es name by d words.
 func moveInline(es []uint32, d int) {
 	if d == 0 {

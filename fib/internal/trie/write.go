@@ -524,9 +524,8 @@ func (wr *Writer) dropInline(n *Node, m uint64, s uint) *Node {
 	old := n.halves(n.size())
 	ow := n.words(n.size())
 	r := n.runOf(m, s)
-	i := recIndex(m, old[hRuns+r])
-	wr0 := wRecs(m)
-	l := recCover(ow[wr0+i*rs+rs-1])
+	off, wr0 := recOff(old[hRuns+r]), wRecs(m) // the child's words, the first inline prefix's
+	l := recCover(ow[off+rs-1])
 	mergePrev := r > 0 && old[hRuns+r-1] == l && l&0xff < inlineMark
 	mergeNext := r+1 < nr && old[hRuns+r+1] == l
 	nr2 := nr - b2u(mergePrev) - b2u(mergeNext)
@@ -555,8 +554,8 @@ func (wr *Writer) dropInline(n *Node, m uint64, s uint) *Node {
 	}
 	moveInline(h[j:j+copy(h[j:], rest)], mv-int(rs))
 	copy(h[hk2:], old[hk:hk+nk])
-	p := wr2 + uint(copy(w[wr2:], ow[wr0:wr0+i*rs]))
-	copy(w[p:], ow[wr0+(i+1)*rs:wr0+ni*rs+nh])
+	p := wr2 + uint(copy(w[wr2:], ow[wr0:off]))
+	copy(w[p:], ow[off+rs:wr0+ni*rs+nh])
 	w[wVer] = wr.ver
 	w[wMeta] = sparseMeta(w, nr2, nk, ni-1, nh, rs == 3)
 	sameKids(x, n, nk)
@@ -749,7 +748,7 @@ func (wr *Writer) inlineToKid(n *Node, m uint64, s uint, c *Node) *Node {
 	old := n.halves(n.size())
 	ow := n.words(n.size())
 	r := n.runOf(m, s)
-	i := recIndex(m, old[hRuns+r])
+	off := recOff(old[hRuns+r])              // the prefix's words
 	k := marked(old[hRuns:hRuns+r], kidMark) // the child's number
 	hk, wr0 := hKidLeaf(m), wRecs(m)
 	wr2 := hk/2 + (nk+2)/2
@@ -769,10 +768,10 @@ func (wr *Writer) inlineToKid(n *Node, m uint64, s uint, c *Node) *Node {
 	}
 	h[hRuns+r] = uint32(k)<<8 | kidMark
 	copy(h[hk:], old[hk:hk+k])
-	h[hk+k] = recCover(ow[wr0+2*i+1])
+	h[hk+k] = recCover(ow[off+1])
 	copy(h[hk+k+1:], old[hk+k:hk+nk])
-	p := wr2 + uint(copy(w[wr2:], ow[wr0:wr0+2*i]))
-	copy(w[p:], ow[wr0+2*(i+1):wr0+2*ni+nh])
+	p := wr2 + uint(copy(w[wr2:], ow[wr0:off]))
+	copy(w[p:], ow[off+2:wr0+2*ni+nh])
 	w[wVer] = wr.ver
 	w[wMeta] = sparseMeta(w, nr, nk+1, ni-1, nh, false)
 	if nk == 0 {
