@@ -24,6 +24,7 @@ const (
 	OpExpirePeering Op = "peering.expire"
 	OpAddRoute      Op = "route.add"
 	OpDeleteRoute   Op = "route.delete"
+	OpReplaceRoute  Op = "route.replace"
 	OpLaunch        Op = "topology.launch" // a state made from a file
 	OpResume        Op = "topology.resume" // a saved state resumed
 )
@@ -52,12 +53,13 @@ type Event struct {
 	Account string    `json:"account"` // "" for what nobody asked for: an expiry, a launch
 	Op      Op        `json:"op"`
 	Target  string    `json:"target"`
-	// Result is the peering's status after a peering change, "added" or
-	// "deleted" for a route, "launched" or "resumed", and "refused" for a
+	// Result is the peering's status after a peering change, "added",
+	// "deleted" or "replaced" for a route, "launched" or "resumed", and "refused" for a
 	// call that failed.
 	Result string `json:"result"`
 	// Detail says what a successful change was about: the VPCs of a
-	// created peering, the next hop of an added route.
+	// created peering, the next hop of an added route, the destination and
+	// next hop a replaced route has now.
 	Detail  string `json:"detail"`
 	Code    Code   `json:"code"`
 	Message string `json:"message"`
@@ -187,8 +189,11 @@ func (s *State) eventLocked(c *call, result any, err error) {
 			e.Time = r.ExpiresAt.UTC() // when it fell due, though noticed later
 		}
 	case Route:
-		e.Result = map[Op]string{OpAddRoute: "added", OpDeleteRoute: "deleted"}[c.op]
+		e.Result = map[Op]string{OpAddRoute: "added", OpDeleteRoute: "deleted", OpReplaceRoute: "replaced"}[c.op]
 		e.Detail = "-> " + r.NextHop
+		if c.op == OpReplaceRoute {
+			e.Detail = r.Destination + " -> " + r.NextHop
+		}
 	}
 	switch {
 	case err != nil:

@@ -100,7 +100,7 @@ func TestConcurrentOperations(t *testing.T) {
 			}
 			dest := func() string { return fmt.Sprintf("10.%d.%d.0/24", rng.IntN(8), rng.IntN(3)) }
 			for range opsPerWorker {
-				switch rng.IntN(9) {
+				switch rng.IntN(10) {
 				case 0, 1:
 					a, b := vpc(), vpc()
 					s.CreatePeering(owner[a], CreatePeeringRequest{VPC: a, PeerVPC: b, PeerAccount: owner[b]})
@@ -120,6 +120,14 @@ func TestConcurrentOperations(t *testing.T) {
 				case 7:
 					tb := tables[rng.IntN(len(tables))]
 					s.DeleteRoute(owner[vpcOf[tb]], tb, dest())
+				case 9:
+					tb := tables[rng.IntN(len(tables))]
+					id, _ := pick(vpcOf[tb])
+					newDest := ""
+					if rng.IntN(2) == 0 {
+						newDest = dest()
+					}
+					s.ReplaceRoute(owner[vpcOf[tb]], tb, dest(), newDest, id)
 				case 8:
 					s.Peerings(acct(), rng.IntN(2) == 0)
 					s.Routes(acct(), "", "")
@@ -159,6 +167,8 @@ func TestConcurrentOperations(t *testing.T) {
 			res, err = r.AddRoute(e.acct, e.args[0], e.args[1], e.args[2])
 		case OpDeleteRoute:
 			res, err = r.DeleteRoute(e.acct, e.args[0], e.args[1])
+		case OpReplaceRoute:
+			res, err = r.ReplaceRoute(e.acct, e.args[0], e.args[1], e.args[2], e.args[3])
 		default:
 			t.Fatalf("journal entry %d: unknown op %q", i, e.op)
 		}

@@ -68,25 +68,10 @@ func (s *State) addRouteLocked(c *call, acct, rtb, dest, pcx string) (Route, err
 	if err != nil {
 		return Route{}, err
 	}
-	if d.Overlaps(tb.cidr) {
-		return Route{}, Errorf(CodeDestinationOverlapsLocal, "route table %q: destination %s overlaps the local route %s of vpc %s",
-			rtb, d, tb.cidr, tb.vpc)
-	}
-	if pcx == "" {
-		return Route{}, Errorf(CodeInvalidParameter, "route table %q: destination %s: a peering is required as next hop", rtb, d)
-	}
-	p, err := s.visiblePeeringLocked(a, pcx)
-	if err != nil {
+	if pcx, err = s.routeHopLocked(a, tb, d, pcx); err != nil {
 		return Route{}, err
 	}
-	pcx, c.args[2] = p.ID, p.ID // it may have been named by its name
-	if !p.involves(tb.vpc) {
-		return Route{}, Errorf(CodeInvalidParameter, "route table %q: peering %s joins %s and %s, not vpc %s of the table",
-			rtb, pcx, p.VPC, p.PeerVPC, tb.vpc)
-	}
-	if p.Status != StatusActive {
-		return Route{}, Errorf(CodePeeringNotActive, "route table %q: peering %s is %s, not active", rtb, pcx, p.Status)
-	}
+	c.args[2] = pcx // it may have been named by its name
 	if via, dup := tb.routes[d]; dup {
 		return Route{}, Errorf(CodeRouteAlreadyExists, "route table %q already has a route to %s (via %s)", rtb, d, via)
 	}
@@ -98,6 +83,89 @@ func (s *State) addRouteLocked(c *call, acct, rtb, dest, pcx string) (Route, err
 	s.touchLocked(tb)
 	r := Route{RouteTable: rtb, Destination: d.String(), NextHopType: topology.NextHopPeering, NextHop: pcx}
 	if err := s.commitLocked(c, true, func() { delete(tb.routes, d) }, r); err != nil {
+		return Route{}, err
+	}
+	return r, nil
+}
+
+// routeHopLocked checks that a route of tb, of a VPC the account a owns,
+// may lead to d over the peering pcx, and returns the peering's id: d must
+// not overlap the VPC CIDR, and the peering must be active and join the
+// table's VPC.
+func (s *State) routeHopLocked(a string, tb *table, d netip.Prefix, pcx string) (string, error) {
+	if d.Overlaps(tb.cidr) {
+		return "", Errorf(CodeDestinationOverlapsLocal, "route table %q: destination %s overlaps the local route %s of vpc %s",
+			tb.id, d, tb.cidr, tb.vpc)
+	}
+	if pcx == "" {
+		return "", Errorf(CodeInvalidParameter, "route table %q: destination %s: a peering is required as next hop", tb.id, d)
+	}
+	p, err := s.visiblePeeringLocked(a, pcx)
+	if err != nil {
+		return "", err
+	}
+	if !p.involves(tb.vpc) {
+		return "", Errorf(CodeInvalidParameter, "route table %q: peering %s joins %s and %s, not vpc %s of the table",
+			tb.id, p.ID, p.VPC, p.PeerVPC, tb.vpc)
+	}
+	if p.Status != StatusActive {
+		return "", Errorf(CodePeeringNotActive, "route table %q: peering %s is %s, not active", tb.id, p.ID, p.Status)
+	}
+	return p.ID, nil
+}
+
+// ReplaceRoute replaces, in the route table rtb of a VPC the account acct
+// owns, the route to dest by a route to newDest (empty: dest again) over
+// the peering pcx, as one change: the data plane, the saved state and the
+// journal go from the old route to the new one with nothing in between,
+// and a refused replace leaves the old route as it was. The new route is
+// checked as AddRoute checks one; it is returned.
+func (s *State) ReplaceRoute(acct, rtb, dest, newDest, pcx string) (Route, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expireLocked()
+	c := s.beginLocked(OpReplaceRoute, acct, rtb+" "+dest, rtb, dest, newDest, pcx)
+	r, err := s.replaceRouteLocked(c, acct, rtb, dest, newDest, pcx)
+	s.endLocked(c, r, err)
+	return r, err
+}
+
+func (s *State) replaceRouteLocked(c *call, acct, rtb, dest, newDest, pcx string) (Route, error) {
+	a, tb, d, err := s.routeTargetLocked(acct, rtb, dest)
+	if err != nil {
+		return Route{}, err
+	}
+	via, ok := tb.routes[d]
+	if !ok {
+		if d == tb.cidr {
+			return Route{}, Errorf(CodeInvalidParameter, "route table %q: the local route %s cannot be replaced", rtb, d)
+		}
+		return Route{}, Errorf(CodeRouteNotFound, "route table %q has no route to %s", rtb, d)
+	}
+	nd := d
+	if strings.TrimSpace(newDest) != "" {
+		if nd, err = parseDestination(newDest); err != nil {
+			return Route{}, err
+		}
+	}
+	if pcx, err = s.routeHopLocked(a, tb, nd, pcx); err != nil {
+		return Route{}, err
+	}
+	c.args[3] = pcx
+	if other, dup := tb.routes[nd]; dup && nd != d {
+		return Route{}, Errorf(CodeRouteAlreadyExists, "route table %q already has a route to %s (via %s)", rtb, nd, other)
+	}
+	delete(tb.routes, d)
+	tb.routes[nd] = pcx
+	s.saveRouteLocked(tb, d)
+	s.saveRouteLocked(tb, nd)
+	s.touchLocked(tb)
+	r := Route{RouteTable: rtb, Destination: nd.String(), NextHopType: topology.NextHopPeering, NextHop: pcx}
+	undo := func() {
+		delete(tb.routes, nd)
+		tb.routes[d] = via
+	}
+	if err := s.commitLocked(c, true, undo, r); err != nil {
 		return Route{}, err
 	}
 	return r, nil
