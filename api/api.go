@@ -21,6 +21,7 @@
 //	POST   /v1/peerings/{id}/reject     reject -> control.Peering
 //	DELETE /v1/peerings/{id}            delete, with its routes -> control.Peering
 //	POST   /v1/routes                   add (body: AddRouteRequest) -> RouteChange
+//	PUT    /v1/routes                   replace, in one change (body: ReplaceRouteRequest) -> RouteChange
 //	DELETE /v1/routes?table=&destination=     delete -> control.Route
 //	GET    /v1/routes[?table=][&vpc=][&peering=]   list, local routes included -> []control.Route
 //	GET    /v1/account                  the acting account -> control.Account

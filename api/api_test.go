@@ -149,6 +149,17 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil || d.ID != "pcx-x" || d.Status != control.StatusActive || !reflect.DeepEqual(d.Routes, wantRel) {
 		t.Fatalf("ShowPeering = %+v, %v; want routes %+v", d, err, wantRel)
 	}
+	rc, err = mine.ReplaceRoute(ctx, "rtb-1a", "10.3.0.0/16", "10.3.0.0/17", "pcx-x")
+	if want := (control.Route{RouteTable: "rtb-1a", Destination: "10.3.0.0/17", NextHopType: "peering", NextHop: "pcx-x"}); err != nil || rc.Route != want {
+		t.Fatalf("ReplaceRoute = %+v, %v; want %+v", rc, err, want)
+	}
+	if _, err := mine.ReplaceRoute(ctx, "rtb-1a", "10.3.0.0/16", "", "pcx-x"); control.ErrorCode(err) != control.CodeRouteNotFound {
+		t.Fatalf("ReplaceRoute of the old destination = %v, want RouteNotFound", err)
+	}
+	rc, err = mine.ReplaceRoute(ctx, "rtb-1a", "10.3.0.0/17", "10.3.0.0/16", "pcx-x")
+	if err != nil || rc.Route != r {
+		t.Fatalf("ReplaceRoute back = %+v, %v; want %+v", rc, err, r)
+	}
 	del, err := mine.DeleteRoute(ctx, "rtb-1a", "10.3.0.0/16")
 	if err != nil || del != r {
 		t.Fatalf("DeleteRoute = %+v, %v", del, err)

@@ -203,6 +203,15 @@ func (c *Client) AddRoute(ctx context.Context, rtb, dest, pcx string) (RouteChan
 	return r, err
 }
 
+// ReplaceRoute replaces the route to dest in the route table rtb by a route
+// to newDest (empty: dest) over the peering pcx, in one change, and says
+// what is likely wrong with the new route.
+func (c *Client) ReplaceRoute(ctx context.Context, rtb, dest, newDest, pcx string) (RouteChange, error) {
+	var r RouteChange
+	err := c.do(ctx, http.MethodPut, "/v1/routes", ReplaceRouteRequest{RouteTable: rtb, Destination: dest, NewDestination: newDest, Peering: pcx}, &r)
+	return r, err
+}
+
 // DeleteRoute deletes the route to dest from the route table rtb and returns it.
 func (c *Client) DeleteRoute(ctx context.Context, rtb, dest string) (control.Route, error) {
 	var r control.Route

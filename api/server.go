@@ -129,6 +129,7 @@ func Handler(st *control.State, b Backend, log *slog.Logger) http.Handler {
 	mux.HandleFunc("POST /v1/peerings/{id}/reject", h.transition(st.RejectPeering))
 	mux.HandleFunc("DELETE /v1/peerings/{id}", h.transition(st.DeletePeering))
 	mux.HandleFunc("POST /v1/routes", h.addRoute)
+	mux.HandleFunc("PUT /v1/routes", h.replaceRoute)
 	mux.HandleFunc("DELETE /v1/routes", h.deleteRoute)
 	mux.HandleFunc("GET /v1/routes", h.listRoutes)
 	mux.HandleFunc("GET /v1/account", h.account)
@@ -221,6 +222,19 @@ func (h handlers) addRoute(w http.ResponseWriter, r *http.Request) {
 		rc = RouteChange{Route: rt, Warnings: h.st.RouteWarnings(acct(r), rt)}
 	}
 	reply(w, http.StatusCreated, rc, err)
+}
+
+func (h handlers) replaceRoute(w http.ResponseWriter, r *http.Request) {
+	var req ReplaceRouteRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	rt, err := h.st.ReplaceRoute(acct(r), req.RouteTable, req.Destination, req.NewDestination, req.Peering)
+	var rc RouteChange
+	if err == nil {
+		rc = RouteChange{Route: rt, Warnings: h.st.RouteWarnings(acct(r), rt)}
+	}
+	reply(w, http.StatusOK, rc, err)
 }
 
 func (h handlers) deleteRoute(w http.ResponseWriter, r *http.Request) {

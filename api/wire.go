@@ -13,7 +13,7 @@ import (
 // control.PeeringDetail, control.Route, control.Account, control.Error) and
 // explanations (explain.Result) travel as their packages define them.
 
-// RouteChange is the answer of POST /v1/routes: the route added, and what
+// RouteChange is the answer of POST and PUT /v1/routes: the route made, and what
 // is likely wrong with it though the cloud accepts it (a destination
 // beyond the peer VPC), to tell the user.
 type RouteChange struct {
@@ -33,6 +33,16 @@ type AddRouteRequest struct {
 	RouteTable  string `json:"route_table"`
 	Destination string `json:"destination"`
 	Peering     string `json:"peering"`
+}
+
+// ReplaceRouteRequest is the body of PUT /v1/routes: the route to
+// Destination in RouteTable becomes a route to NewDestination (empty: the
+// same destination) over Peering, in one change.
+type ReplaceRouteRequest struct {
+	RouteTable     string `json:"route_table"`
+	Destination    string `json:"destination"`
+	NewDestination string `json:"new_destination,omitempty"`
+	Peering        string `json:"peering"`
 }
 
 // Status describes a running topology as the acting account sees it.

@@ -32,7 +32,7 @@ func hubTopology() []byte {
 
 // churn drives the API of the topology name from parallel clients until ctx
 // is done or, when enough > 0, that many calls succeeded: peerings created
-// and deleted, routes added and deleted among vpc3..vpc6. Each request gets
+// and deleted, routes added, replaced and deleted among vpc3..vpc6. Each request gets
 // a deadline drawn from deadlines (0: only ctx's), so that clients give up
 // on requests the daemon still serves. It returns how many calls
 // succeeded, and fails t on an error without a code.
@@ -57,7 +57,7 @@ func churn(ctx context.Context, t *testing.T, name string, clients, enough int, 
 				}
 				a, b := vpcs[rng.IntN(4)], vpcs[rng.IntN(4)]
 				var err error
-				switch rng.IntN(5) {
+				switch rng.IntN(6) {
 				case 0, 1:
 					_, err = c.CreatePeering(rctx, control.CreatePeeringRequest{VPC: a, PeerVPC: b})
 				case 2:
@@ -79,6 +79,17 @@ func churn(ctx context.Context, t *testing.T, name string, clients, enough int, 
 					}
 				case 4:
 					_, err = c.DeleteRoute(rctx, topology.DefaultRouteTableID(a), cidrs[b])
+				case 5:
+					// Move a's route to b onto another of a's peerings.
+					var ps []control.Peering
+					if ps, err = c.Peerings(rctx, false); err == nil {
+						for _, p := range ps {
+							if p.ID != "pcx-1" && p.VPC == a {
+								_, err = c.ReplaceRoute(rctx, topology.DefaultRouteTableID(a), cidrs[b], cidrs[p.PeerVPC], p.ID)
+								break
+							}
+						}
+					}
 				}
 				abandoned := rctx.Err() != nil
 				cancel()
@@ -267,4 +278,64 @@ func TestAccountRules(t *testing.T) {
 		t.Errorf("Shutdown(operator) = %v", err)
 	}
 	<-f.Done()
+}
+
+// TestReplacedRouteDropsNothing moves a route between two destinations
+// that both cover a host, over and over, while packets flow to that host:
+// a replace reaches the data plane as one change, so no packet ever finds
+// the route gone (no_route), as one would between a delete and an add.
+func TestReplacedRouteDropsNothing(t *testing.T) {
+	f := newFakeDaemon(t, "best-practice.yaml")
+	c := api.NewClient(api.SocketPath(f.Topology.Name), "")
+	defer c.Close()
+	a1, b1 := netip.MustParseAddr("192.168.1.10"), netip.MustParseAddr("10.0.1.10")
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var delivered atomic.Int64
+	wg.Add(2)
+	go func() { // a1 sends as fast as its router reads
+		defer wg.Done()
+		for seq := uint16(0); ; seq++ {
+			select {
+			case f.devs["a1"].Inbound <- tuntest.ICMPEcho(a1, b1, 9, seq, nil):
+			case <-stop:
+				return
+			}
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-f.devs["b1"].Outbound:
+				delivered.Add(1)
+			case <-stop:
+				return
+			}
+		}
+	}()
+	ctx := context.Background()
+	dests := []string{"10.0.1.0/24", "10.0.0.0/16"} // the example's route, then all of vpc2
+	const replaces = 200
+	for i := range replaces {
+		rc, err := c.ReplaceRoute(ctx, "vpc1-default", dests[i%2], dests[(i+1)%2], "pcx-1")
+		if err != nil || len(rc.Warnings) != 0 {
+			t.Fatalf("replace %d: %+v, %v", i, rc, err)
+		}
+	}
+	before := delivered.Load()
+	for delivered.Load() < before+100 { // and after the last
+		time.Sleep(time.Millisecond)
+	}
+	close(stop)
+	wg.Wait()
+	var noRoute uint64
+	for _, v := range f.Network.Stats().VPCs {
+		noRoute += v.Drops[router.DropNoRoute]
+	}
+	if noRoute != 0 || delivered.Load() < replaces {
+		t.Errorf("%d packets delivered, %d dropped no_route while the route was replaced %d times; want none dropped",
+			delivered.Load(), noRoute, replaces)
+	}
+	t.Logf("%d packets delivered during %d replaces", delivered.Load(), replaces)
 }

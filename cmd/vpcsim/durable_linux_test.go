@@ -66,7 +66,7 @@ func clientCalls(ctx context.Context, name string) []outcome {
 			for ctx.Err() == nil {
 				a, b := vpcs[rng.IntN(4)], vpcs[rng.IntN(4)]
 				var o outcome
-				switch rng.IntN(4) {
+				switch rng.IntN(5) {
 				case 0:
 					o.op = control.OpCreatePeering
 					p, err := c.CreatePeering(ctx, control.CreatePeeringRequest{VPC: a, PeerVPC: b})
@@ -95,6 +95,19 @@ func clientCalls(ctx context.Context, name string) []outcome {
 					o.op = control.OpDeleteRoute
 					r, err := c.DeleteRoute(ctx, topology.DefaultRouteTableID(a), cidr[b])
 					o.target, o.detail, o.err = r.RouteTable+" "+r.Destination, "-> "+r.NextHop, err
+				case 4:
+					ps, err := c.Peerings(ctx, false)
+					if err != nil {
+						continue
+					}
+					i := slices.IndexFunc(ps, func(p control.Peering) bool { return p.ID != "pcx-1" && p.VPC == a })
+					if i < 0 {
+						continue
+					}
+					o.op = control.OpReplaceRoute
+					rtb := topology.DefaultRouteTableID(a)
+					r, err := c.ReplaceRoute(ctx, rtb, cidr[b], cidr[ps[i].PeerVPC], ps[i].ID)
+					o.target, o.detail, o.err = rtb+" "+cidr[b], r.Destination+" -> "+r.NextHop, err
 				}
 				mu.Lock()
 				out = append(out, o)
@@ -233,6 +246,10 @@ func checkReplay(t *testing.T, c *api.Client, file string, evs []control.Event) 
 		case control.OpDeleteRoute:
 			tb, dest, _ := strings.Cut(e.Target, " ")
 			_, err = r.DeleteRoute(e.Account, tb, dest)
+		case control.OpReplaceRoute:
+			tb, dest, _ := strings.Cut(e.Target, " ")
+			newDest, hop, _ := strings.Cut(e.Detail, " -> ")
+			_, err = r.ReplaceRoute(e.Account, tb, dest, newDest, hop)
 		}
 		if err != nil {
 			t.Fatalf("replay of event %d (%s %s): %v", e.Seq, e.Op, e.Target, err)

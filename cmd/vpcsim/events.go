@@ -18,7 +18,7 @@ func newEventsCmd(opts *options) *cobra.Command {
 		Use:   "events [-f] [--after N] [--limit N]",
 		Short: "List the journal of control changes: time, account, operation, target, result",
 		Long: `List the journal of the running topology: every control change (peering
-created, accepted, rejected, deleted, expired; route added or deleted), the
+created, accepted, rejected, deleted, expired; route added, replaced or deleted), the
 refused ones with their error code, and the launches and resumes of its
 daemon, in order. The journal is saved with the state, so it survives the
 daemon; it keeps the last 10,000 events.

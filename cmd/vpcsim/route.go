@@ -11,15 +11,16 @@ import (
 )
 
 func newRouteCmd(opts *options) *cobra.Command {
-	return newGroupCmd("route", "Add, delete and list the routes of the acting account's route tables",
+	return newGroupCmd("route", "Add, replace, delete and list the routes of the acting account's route tables",
 		`Every route table holds an implicit local route for its VPC's CIDR and user
 routes "destination -> peering". Lookup is longest-prefix match; the route
 table of the source host's subnet decides. Replies need a route back in the
 peer VPC.`,
 		`  vpcsim route add --table vpc1-default --destination 10.0.1.0/24 --peering pcx-1
   vpcsim route list --peering PeerConn
+  vpcsim route replace --table vpc1-default --destination 10.0.1.0/24 --peering pcx-2
   vpcsim route delete --table vpc1-default --destination 10.0.1.0/24`,
-		newRouteAddCmd(opts), newRouteDeleteCmd(opts), newRouteListCmd(opts))
+		newRouteAddCmd(opts), newRouteReplaceCmd(opts), newRouteDeleteCmd(opts), newRouteListCmd(opts))
 }
 
 // routeFlags are the flags that name a route.
@@ -60,17 +61,56 @@ is accepted, with a warning: that VPC drops what is not its own.`,
 			if err != nil {
 				return err
 			}
-			if opts.output == "json" {
-				return printJSON(opts.stdout, r) // with the warnings
-			}
-			for _, w := range r.Warnings {
-				fmt.Fprintf(opts.stderr, "warning: %s\n", w)
-			}
-			return printRoutes(opts, []control.Route{r.Route}, true)
+			return printRouteChange(opts, r)
 		},
 	}
 	rf.bind(cmd, opts, "next hop: an active peering of the table's VPC, by id or name")
 	return cmd
+}
+
+func newRouteReplaceCmd(opts *options) *cobra.Command {
+	var rf routeFlags
+	var newDest string
+	cmd := &cobra.Command{
+		Use:   "replace --table RTB --destination CIDR [--new-destination CIDR] --peering PCX",
+		Short: "Change a route's next hop or destination in one step",
+		Long: `Replace the route to a destination CIDR by a route over another active peering,
+or to another destination (--new-destination), or both. It is one change:
+packets see the old route or the new one, never neither, and the journal
+records one route.replace. The new route is checked as route add checks one;
+a refused replace leaves the old route as it was.`,
+		Example: `  vpcsim route replace --table vpc1-default --destination 10.0.1.0/24 --peering pcx-2
+  vpcsim route replace --table vpc1-default --destination 10.0.1.0/24 --new-destination 10.0.0.0/16 --peering pcx-1`,
+		Args:         cobra.NoArgs,
+		SilenceUsage: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if rf.table == "" || rf.dest == "" || rf.peering == "" {
+				return usageErrorf("--table, --destination and --peering are required")
+			}
+			r, err := call(cmd, opts, func(ctx context.Context, c *api.Client) (api.RouteChange, error) {
+				return c.ReplaceRoute(ctx, rf.table, rf.dest, newDest, rf.peering)
+			})
+			if err != nil {
+				return err
+			}
+			return printRouteChange(opts, r)
+		},
+	}
+	rf.bind(cmd, opts, "next hop of the route made: an active peering of the table's VPC, by id or name")
+	cmd.Flags().StringVar(&newDest, "new-destination", "", "destination of the route made (default: --destination)")
+	return cmd
+}
+
+// printRouteChange prints a route made, its warnings on stderr; as JSON,
+// both on stdout.
+func printRouteChange(opts *options, r api.RouteChange) error {
+	if opts.output == "json" {
+		return printJSON(opts.stdout, r)
+	}
+	for _, w := range r.Warnings {
+		fmt.Fprintf(opts.stderr, "warning: %s\n", w)
+	}
+	return printRoutes(opts, []control.Route{r.Route}, true)
 }
 
 func newRouteDeleteCmd(opts *options) *cobra.Command {

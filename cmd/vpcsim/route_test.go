@@ -60,6 +60,19 @@ vpc2-default  192.168.1.0/24  peering        pcx-1
 		t.Errorf("route list --vpc vpc2 =\n%s", out)
 	}
 
+	// Replace: to another destination and back, in one step each.
+	out, errOut, code = vpcsim(t, "route", "replace", "--table", "vpc1-default", "--destination", "10.0.2.0/24", "--new-destination", "10.9.0.0/16", "--peering", "pcx-1")
+	if code != 0 || !hasRow(out, "vpc1-default", "10.9.0.0/16", "peering", "pcx-1") || !strings.HasPrefix(errOut, "warning: destination 10.9.0.0/16 is not inside vpc2's CIDR") {
+		t.Errorf("route replace --new-destination: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	out = mustRun(t, "route", "replace", "--table", "vpc1-default", "--destination", "10.9.0.0/16", "--new-destination", "10.0.2.0/24", "--peering", "pcx-1", "-o", "json")
+	if err := json.Unmarshal([]byte(out), &r); err != nil || r.Destination != "10.0.2.0/24" || len(r.Warnings) != 0 {
+		t.Errorf("route replace -o json printed %q: %v", out, err)
+	}
+	if tb, _ := st.Table("vpc1-default"); len(tb.Routes) != 2 {
+		t.Errorf("after route replace, table vpc1-default = %+v", tb)
+	}
+
 	out = mustRun(t, "route", "delete", "--table", "vpc1-default", "--destination", "10.0.2.0/24")
 	if !hasRow(out, "vpc1-default", "10.0.2.0/24", "peering", "pcx-1") {
 		t.Errorf("route delete printed\n%s", out)
@@ -94,6 +107,12 @@ func TestRouteErrors(t *testing.T) {
 		{[]string{"route", "add", "--table", "rtb-a", "--destination", "10.0.2.9/24", "--peering", "pcx-1"},
 			"error: InvalidParameter: destination 10.0.2.9/24 is not a network address: its network is 10.0.2.0/24\n", 1},
 		{[]string{"route", "add", "--table", "rtb-a", "--destination", "10.0.1.0/24"},
+			"error: --table, --destination and --peering are required\n", 2},
+		{[]string{"route", "replace", "--table", "rtb-a", "--destination", "10.9.0.0/16", "--peering", "pcx-1"},
+			`error: RouteNotFound: route table "rtb-a" has no route to 10.9.0.0/16` + "\n", 1},
+		{[]string{"route", "replace", "--table", "rtb-a", "--destination", "10.0.1.0/24", "--new-destination", "192.168.7.0/24", "--peering", "pcx-1"},
+			`error: DestinationOverlapsLocal: route table "rtb-a": destination 192.168.7.0/24 overlaps the local route 192.168.0.0/16 of vpc vpc1` + "\n", 1},
+		{[]string{"route", "replace", "--table", "rtb-a", "--destination", "10.0.1.0/24"},
 			"error: --table, --destination and --peering are required\n", 2},
 		{[]string{"route", "delete", "--table", "rtb-a", "--destination", "10.9.0.0/16"},
 			`error: RouteNotFound: route table "rtb-a" has no route to 10.9.0.0/16` + "\n", 1},
