@@ -250,12 +250,7 @@ func (v *view) saveRow(table string, r editRow) (*control.Error, []string) {
 	case cur.Destination == r.Destination && cur.NextHop == r.Peering:
 		return nil, nil
 	default:
-		if _, err = v.api.DeleteRoute(v.ctx, table, r.Orig); err != nil {
-			break
-		}
-		if added, err = v.api.AddRoute(v.ctx, table, r.Destination, r.Peering); err != nil {
-			v.api.AddRoute(v.ctx, table, cur.Destination, cur.NextHop) // put it back
-		}
+		added, err = v.api.ReplaceRoute(v.ctx, table, r.Orig, r.Destination, r.Peering)
 	}
 	if err != nil {
 		return control.AsError(err), nil

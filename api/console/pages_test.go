@@ -57,7 +57,7 @@ func TestTextComplete(t *testing.T) {
 			}
 		}
 		for _, op := range []control.Op{control.OpCreatePeering, control.OpAcceptPeering, control.OpRejectPeering, control.OpDeletePeering,
-			control.OpExpirePeering, control.OpAddRoute, control.OpDeleteRoute, control.OpLaunch, control.OpResume} {
+			control.OpExpirePeering, control.OpAddRoute, control.OpDeleteRoute, control.OpReplaceRoute, control.OpLaunch, control.OpResume} {
 			if tx.Ops[op] == "" {
 				t.Errorf("%s: no name for operation %s", tx.Lang, op)
 			}
@@ -398,6 +398,18 @@ func TestEditRoutes(t *testing.T) {
 	want := map[string]string{"192.168.0.0/16": "local", "10.0.1.0/24": p12.ID, "172.16.1.0/24": p13.ID, "172.16.2.0/24": p13.ID}
 	if got := routeMap(t, f, "vpc1-default"); !reflect.DeepEqual(got, want) {
 		t.Errorf("after save, routes %v, want %v", got, want)
+	}
+	// The changed row is one change, never a route deleted and its
+	// replacement added: nothing in between for packets, the journal or a
+	// crash to see.
+	evs := must(cli.Events(ctx, 0, 0))(t)
+	var ops []string
+	for _, e := range evs[len(evs)-3:] {
+		ops = append(ops, string(e.Op)+" "+e.Target+" "+e.Detail)
+	}
+	if wantOps := []string{"route.replace vpc1-default 10.0.2.0/24 172.16.1.0/24 -> " + p13.ID, "route.delete vpc1-default 10.0.3.0/24 -> " + p12.ID,
+		"route.add vpc1-default 172.16.2.0/24 -> " + p13.ID}; !reflect.DeepEqual(ops, wantOps) {
+		t.Errorf("the save's events: %q, want %q", ops, wantOps)
 	}
 	// A change into a destination that overlaps the VPC is refused on its
 	// row; the route stays as it was, and the good new route is added.

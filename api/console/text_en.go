@@ -236,6 +236,7 @@ var en = &Text{
 		control.OpExpirePeering: "peering expired",
 		control.OpAddRoute:      "add route",
 		control.OpDeleteRoute:   "delete route",
+		control.OpReplaceRoute:  "replace route",
 		control.OpLaunch:        "launch",
 		control.OpResume:        "resume",
 	},

@@ -236,6 +236,7 @@ var zh = &Text{
 		control.OpExpirePeering: "对等连接过期",
 		control.OpAddRoute:      "新建路由策略",
 		control.OpDeleteRoute:   "删除路由策略",
+		control.OpReplaceRoute:  "修改路由策略",
 		control.OpLaunch:        "启动拓扑",
 		control.OpResume:        "恢复拓扑",
 	},
