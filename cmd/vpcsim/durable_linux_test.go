@@ -96,18 +96,29 @@ func clientCalls(ctx context.Context, name string) []outcome {
 					r, err := c.DeleteRoute(ctx, topology.DefaultRouteTableID(a), cidr[b])
 					o.target, o.detail, o.err = r.RouteTable+" "+r.Destination, "-> "+r.NextHop, err
 				case 4:
+					// One of a's routes onto one of a's peerings, to the
+					// same destination or to the peer's CIDR.
+					rtb := topology.DefaultRouteTableID(a)
+					rs, err := c.Routes(ctx, rtb, "")
+					if err != nil || len(rs) < 2 {
+						continue
+					}
 					ps, err := c.Peerings(ctx, false)
 					if err != nil {
 						continue
 					}
-					i := slices.IndexFunc(ps, func(p control.Peering) bool { return p.ID != "pcx-1" && p.VPC == a })
-					if i < 0 {
+					ps = slices.DeleteFunc(ps, func(p control.Peering) bool { return p.ID == "pcx-1" || p.VPC != a })
+					if len(ps) == 0 {
 						continue
 					}
+					from, p := rs[1+rng.IntN(len(rs)-1)].Destination, ps[rng.IntN(len(ps))] // rs[0] is local
+					newDest := ""
+					if rng.IntN(2) == 0 {
+						newDest = cidr[p.PeerVPC]
+					}
 					o.op = control.OpReplaceRoute
-					rtb := topology.DefaultRouteTableID(a)
-					r, err := c.ReplaceRoute(ctx, rtb, cidr[b], cidr[ps[i].PeerVPC], ps[i].ID)
-					o.target, o.detail, o.err = rtb+" "+cidr[b], r.Destination+" -> "+r.NextHop, err
+					r, err := c.ReplaceRoute(ctx, rtb, from, newDest, p.ID)
+					o.target, o.detail, o.err = rtb+" "+from, r.Destination+" -> "+r.NextHop, err
 				}
 				mu.Lock()
 				out = append(out, o)
