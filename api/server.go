@@ -217,11 +217,7 @@ func (h handlers) addRoute(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rt, err := h.st.AddRoute(acct(r), req.RouteTable, req.Destination, req.Peering)
-	var rc RouteChange
-	if err == nil {
-		rc = RouteChange{Route: rt, Warnings: h.st.RouteWarnings(acct(r), rt)}
-	}
-	reply(w, http.StatusCreated, rc, err)
+	h.replyRouteChange(w, r, http.StatusCreated, rt, err)
 }
 
 func (h handlers) replaceRoute(w http.ResponseWriter, r *http.Request) {
@@ -230,11 +226,17 @@ func (h handlers) replaceRoute(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rt, err := h.st.ReplaceRoute(acct(r), req.RouteTable, req.Destination, req.NewDestination, req.Peering)
+	h.replyRouteChange(w, r, http.StatusOK, rt, err)
+}
+
+// replyRouteChange answers a call that made the route rt, or failed with
+// err: the route and what is likely wrong with it.
+func (h handlers) replyRouteChange(w http.ResponseWriter, r *http.Request, status int, rt control.Route, err error) {
 	var rc RouteChange
 	if err == nil {
 		rc = RouteChange{Route: rt, Warnings: h.st.RouteWarnings(acct(r), rt)}
 	}
-	reply(w, http.StatusOK, rc, err)
+	reply(w, status, rc, err)
 }
 
 func (h handlers) deleteRoute(w http.ResponseWriter, r *http.Request) {

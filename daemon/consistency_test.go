@@ -314,6 +314,8 @@ func TestReplacedRouteDropsNothing(t *testing.T) {
 			}
 		}
 	}()
+	halt := sync.OnceFunc(func() { close(stop); wg.Wait() })
+	defer halt() // when the test fails early
 	ctx := context.Background()
 	dests := []string{"10.0.1.0/24", "10.0.0.0/16"} // the example's route, then all of vpc2
 	const replaces = 200
@@ -324,11 +326,13 @@ func TestReplacedRouteDropsNothing(t *testing.T) {
 		}
 	}
 	before := delivered.Load()
-	for delivered.Load() < before+100 { // and after the last
+	for deadline := time.Now().Add(5 * time.Second); delivered.Load() < before+100; { // and after the last
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d packets delivered in 5 s after the last replace", delivered.Load()-before)
+		}
 		time.Sleep(time.Millisecond)
 	}
-	close(stop)
-	wg.Wait()
+	halt()
 	var noRoute uint64
 	for _, v := range f.Network.Stats().VPCs {
 		noRoute += v.Drops[router.DropNoRoute]

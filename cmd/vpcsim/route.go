@@ -51,18 +51,9 @@ is accepted, with a warning: that VPC drops what is not its own.`,
   vpcsim --account 200000000002 route add --table vpc-b-default --destination 192.168.1.0/24 --peering PeerConn`,
 		Args:         cobra.NoArgs,
 		SilenceUsage: true,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if rf.table == "" || rf.dest == "" || rf.peering == "" {
-				return usageErrorf("--table, --destination and --peering are required")
-			}
-			r, err := call(cmd, opts, func(ctx context.Context, c *api.Client) (api.RouteChange, error) {
-				return c.AddRoute(ctx, rf.table, rf.dest, rf.peering)
-			})
-			if err != nil {
-				return err
-			}
-			return printRouteChange(opts, r)
-		},
+		RunE: runRouteChange(opts, &rf, func(ctx context.Context, c *api.Client) (api.RouteChange, error) {
+			return c.AddRoute(ctx, rf.table, rf.dest, rf.peering)
+		}),
 	}
 	rf.bind(cmd, opts, "next hop: an active peering of the table's VPC, by id or name")
 	return cmd
@@ -83,34 +74,35 @@ a refused replace leaves the old route as it was.`,
   vpcsim route replace --table vpc1-default --destination 10.0.1.0/24 --new-destination 10.0.0.0/16 --peering pcx-1`,
 		Args:         cobra.NoArgs,
 		SilenceUsage: true,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if rf.table == "" || rf.dest == "" || rf.peering == "" {
-				return usageErrorf("--table, --destination and --peering are required")
-			}
-			r, err := call(cmd, opts, func(ctx context.Context, c *api.Client) (api.RouteChange, error) {
-				return c.ReplaceRoute(ctx, rf.table, rf.dest, newDest, rf.peering)
-			})
-			if err != nil {
-				return err
-			}
-			return printRouteChange(opts, r)
-		},
+		RunE: runRouteChange(opts, &rf, func(ctx context.Context, c *api.Client) (api.RouteChange, error) {
+			return c.ReplaceRoute(ctx, rf.table, rf.dest, newDest, rf.peering)
+		}),
 	}
 	rf.bind(cmd, opts, "next hop of the route made: an active peering of the table's VPC, by id or name")
 	cmd.Flags().StringVar(&newDest, "new-destination", "", "destination of the route made (default: --destination)")
 	return cmd
 }
 
-// printRouteChange prints a route made, its warnings on stderr; as JSON,
-// both on stdout.
-func printRouteChange(opts *options, r api.RouteChange) error {
-	if opts.output == "json" {
-		return printJSON(opts.stdout, r)
+// runRouteChange returns the RunE of a command that makes a route with do,
+// add or replace, which need the three flags of rf: it prints the route
+// made and its warnings, on stderr; as JSON, both on stdout.
+func runRouteChange(opts *options, rf *routeFlags, do func(context.Context, *api.Client) (api.RouteChange, error)) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if rf.table == "" || rf.dest == "" || rf.peering == "" {
+			return usageErrorf("--table, --destination and --peering are required")
+		}
+		r, err := call(cmd, opts, do)
+		if err != nil {
+			return err
+		}
+		if opts.output == "json" {
+			return printJSON(opts.stdout, r)
+		}
+		for _, w := range r.Warnings {
+			fmt.Fprintf(opts.stderr, "warning: %s\n", w)
+		}
+		return printRoutes(opts, []control.Route{r.Route}, true)
 	}
-	for _, w := range r.Warnings {
-		fmt.Fprintf(opts.stderr, "warning: %s\n", w)
-	}
-	return printRoutes(opts, []control.Route{r.Route}, true)
 }
 
 func newRouteDeleteCmd(opts *options) *cobra.Command {
